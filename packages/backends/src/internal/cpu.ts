@@ -1,0 +1,13 @@
+import type { BackendProvider } from './provider';
+
+/** The plain-JavaScript backend: always available. */
+export const cpuProvider: BackendProvider = {
+  name: 'cpu',
+  tfName: 'cpu',
+  async probe() {
+    return { name: 'cpu', tfName: 'cpu', available: true, device: 'JavaScript on the CPU' };
+  },
+  async register() {
+    require('@tensorflow/tfjs-backend-cpu');
+  },
+};

@@ -1,0 +1,34 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { assertBackendName, BackendUnavailableError, type BackendStatus } from './backendNames';
+import { providers } from './internal/providers';
+
+/**
+ * Selects a backend for all following tfjs work: registers it if needed, awaits its initialization, and
+ * resolves with its status (what it runs on). Rejects with a one-line error for an unknown name, and with a
+ * {@link BackendUnavailableError} that gives the reason for one that cannot run here.
+ *
+ * @example
+ * await useBackend('wasm');           // tf.getBackend() === 'wasm'
+ * await useBackend('tensorflow');     // BackendUnavailableError: ... @tensorflow/tfjs-node is not installed ...
+ */
+export async function useBackend(name: string): Promise<BackendStatus> {
+  assertBackendName(name);
+  const provider = providers[name];
+  const status = await provider.probe();
+  if (!status.available) throw new BackendUnavailableError(status);
+  await provider.register();
+  const ok = await tf.setBackend(provider.tfName);
+  if (!ok) {
+    throw new BackendUnavailableError({ ...status, available: false, reason: `tfjs could not initialize backend "${provider.tfName}"` });
+  }
+  await tf.ready();
+  return status;
+}
+
+/**
+ * Releases native resources held by backends (the WebGPU device), so that Node can exit; call it when a
+ * program is done with tfjs. The released backends are unregistered; {@link useBackend} registers them again.
+ */
+export function releaseBackends(): void {
+  for (const provider of Object.values(providers)) provider.release?.();
+}

@@ -1,0 +1,23 @@
+/**
+ * @gradkit/core — gradient overrides for TensorFlow.js.
+ *
+ * Importing this module registers tfjs-core's gradients and chained ops where they are missing (tfjs-core's
+ * Node build ships none) and installs the discrete-gradient guard.
+ */
+import './register-gradients';
+
+export { customGradient, type CustomGradientResult, type Upstream } from './customGradient';
+export {
+  DISCRETE_KERNELS,
+  getDiscreteGradientPolicy,
+  setDiscreteGradientPolicy,
+  traceDiscreteGradients,
+  type DiscreteGradientPolicy,
+  type DiscreteKernel,
+} from './discreteGradientGuard';
+export { injectGradient, vjp } from './injectGradient';
+export { registerGradients } from './register-gradients';
+export { scaleGradient } from './scaleGradient';
+export { stopGradient } from './stopGradient';
+export { straightThrough, type StraightThroughGradient } from './straightThrough';
+export { withSurrogateGradient } from './withSurrogateGradient';

@@ -1,0 +1,33 @@
+/**
+ * Registers tfjs-core's gradients and chained ops (`x.sum()`), which tfjs-core's Node build leaves out, plus
+ * gradkit's discrete-gradient guard. Imported for its side effect by `@gradkit/core` and `@gradkit/backends`, so
+ * a user of either can never end up without gradients; importing it again is harmless.
+ *
+ * Only missing gradients are registered: a gradient the user (or the `@tensorflow/tfjs` union package)
+ * registered first is left alone, and tfjs never prints "Overriding the gradient".
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { gradConfigs } from '../generated/tfjs-gradients.js';
+import { discreteGradientConfigs, isDiscreteGradientConfig } from './discreteGradientGuard';
+
+/** Registers every missing gradient; returns the kernel names it registered. */
+export function registerGradients(): string[] {
+  const registered: string[] = [];
+  for (const config of gradConfigs) {
+    if (tf.getGradient(config.kernelName) == null) {
+      tf.registerGradient(config);
+      registered.push(config.kernelName);
+    }
+  }
+  // The guard replaces tfjs's zero gradients for Sign, Round, Step, Floor and Ceil with identical zeros that
+  // report their use (see setDiscreteGradientPolicy).
+  for (const config of discreteGradientConfigs()) {
+    if (!isDiscreteGradientConfig(tf.getGradient(config.kernelName))) {
+      if (tf.getGradient(config.kernelName) != null) tf.unregisterGradient(config.kernelName);
+      tf.registerGradient(config);
+    }
+  }
+  return registered;
+}
+
+registerGradients();

@@ -1,0 +1,49 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkGradients, checkPseudoGradient, describeBackends, expect, expectTensorClose, randomInput, test, variableOf } from '@gradkit/test-harness';
+import { scaleGradient } from './index';
+
+describeBackends('scaleGradient', () => {
+  test('forward is the identity; ∂L/∂x = s·∂L/∂y', async () => {
+    await checkPseudoGradient({
+      f: (x) => scaleGradient(x, -0.5),
+      inputs: [randomInput([3, 3], 5)],
+      forward: (x) => x,
+      expected: (_xs, u) => [u.map((v) => -0.5 * v)],
+    });
+  });
+
+  test('scale 1 leaves a smooth function’s gradient unchanged (finite differences of x·tanh x)', async () => {
+    await checkGradients({
+      f: (x) => scaleGradient(tf.mul(x, tf.tanh(x)), 1),
+      reference: (x) => x.map((v) => v * Math.tanh(v)),
+      inputs: [randomInput([2, 4], 6, -2, 2)],
+    });
+  });
+
+  test('a tensor scale broadcasts over the rows', async () => {
+    const s = tf.tensor1d([1, 2, 3]);
+    await checkPseudoGradient({
+      f: (x) => scaleGradient(x, s),
+      inputs: [randomInput([2, 3], 7)],
+      expected: (_xs, u) => [u.map((v, i) => v * ((i % 3) + 1))],
+    });
+    s.dispose();
+  });
+
+  test('inside an optimizer step: a scale of −1 reverses the update', async () => {
+    const w = variableOf([1, 2]);
+    const sgd = tf.train.sgd(0.1);
+    sgd.minimize(() => tf.sum(scaleGradient(w, -1)));
+    await expectTensorClose(w, [1.1, 2.1]);
+    sgd.dispose();
+    w.dispose();
+  });
+
+  test('bad scales are one-line errors', () => {
+    const x = tf.zeros([2, 3]);
+    const s = tf.zeros([4]);
+    expect(() => scaleGradient(x, Number.NaN)).toThrow('scaleGradient: scale = NaN, expected a finite number');
+    expect(() => scaleGradient(x, s)).toThrow("scaleGradient: scale has shape [4], which does not broadcast to x's shape [2,3]");
+    tf.dispose([x, s]);
+  });
+});

@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  checkPseudoGradient,
+  describeBackends,
+  expect,
+  expectTensorClose,
+  expectValuesClose,
+  finiteDifferences,
+  randomInput,
+  test,
+  valuesOf,
+  variableOf,
+} from '@gradkit/test-harness';
+import { straightThrough, traceDiscreteGradients } from './index';
+
+const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+
+describeBackends('straightThrough', () => {
+  test("'identity': round forward, ∂L/∂x = ∂L/∂y", async () => {
+    await checkPseudoGradient({
+      f: straightThrough((x) => tf.round(x)),
+      inputs: [randomInput([4, 5], 1, -3, 3)],
+      forward: (x) => x.map((v) => Math.round(v)),
+      expected: (_xs, u) => [u],
+    });
+  });
+
+  test('{ clip: c }: sign forward, ∂L/∂x = ∂L/∂y · 1[|x| ≤ c]', async () => {
+    await checkPseudoGradient({
+      f: straightThrough((x) => tf.sign(x), { clip: 1 }),
+      inputs: [randomInput([4, 5], 2, -2, 2)],
+      forward: (x) => x.map((v) => Math.sign(v)),
+      expected: ([x], u) => [(x as number[]).map((v, i) => (Math.abs(v) <= 1 ? (u[i] as number) : 0))],
+    });
+  });
+
+  test('{ surrogate: s }: ∂L/∂x = ∂L/∂y · s′(x), the documented formula and finite differences of s agree', async () => {
+    const input = randomInput([3, 4], 3, -4, 4);
+    // sigmoid-adjusted binary neuron: forward round(σ(x)), backward σ′(x) = σ(x)(1 − σ(x))
+    const f = straightThrough((x) => tf.round(tf.sigmoid(x)), { surrogate: (x) => tf.sigmoid(x) });
+    await checkPseudoGradient({
+      f,
+      inputs: [input],
+      forward: (x) => x.map((v) => Math.round(sigmoid(v))),
+      expected: ([x], u) => [(x as number[]).map((v, i) => (u[i] as number) * sigmoid(v) * (1 - sigmoid(v)))],
+    });
+    // independent oracle: central differences of u·σ(x) in float64
+    const x = tf.tensor(input.values, input.shape);
+    const u = tf.onesLike(x);
+    const g = tf.grad((a: tf.Tensor) => f(a))(x, u);
+    const fd = finiteDifferences((v) => v.map(sigmoid), [input.values], 0, input.values.map(() => 1));
+    expectValuesClose(await valuesOf(g), fd, { rtol: 1e-4, atol: 1e-6 });
+    tf.dispose([x, u, g]);
+  });
+
+  test('no gradient is taken through the discrete op inside', () => {
+    const x = tf.tensor1d([0.2, 1.7]);
+    const { result, kernels } = traceDiscreteGradients(() => tf.grad((a: tf.Tensor) => tf.sum(straightThrough((v) => tf.round(v))(a)))(x));
+    expect(kernels).toEqual([]);
+    tf.dispose([x, result]);
+  });
+
+  test('inside an optimizer step: a binarized linear unit trains through the estimator', async () => {
+    // loss = Σ sign(w·x) with the clipped estimator: ∂loss/∂w = x · 1[|w·x| ≤ 1]
+    const w = variableOf([0.5, -2, 0.25]);
+    const x = tf.tensor1d([1, 1, 2]);
+    const sgd = tf.train.sgd(0.1);
+    const binarize = straightThrough((v) => tf.sign(v), { clip: 1 });
+    sgd.minimize(() => tf.sum(binarize(tf.mul(w, x))));
+    // w·x = [0.5, −2, 0.5]: the middle unit is clipped, the others move by −0.1·x
+    await expectTensorClose(w, [0.4, -2, 0.05]);
+    sgd.dispose();
+    tf.dispose([w, x]);
+  });
+
+  test('bad options and a wrong forward shape are one-line errors', () => {
+    expect(() => straightThrough((x) => x, { clip: 0 })).toThrow('straightThrough: clip = number 0, expected a number > 0');
+    expect(() => straightThrough((x) => x, 'clipped' as never)).toThrow(
+      `straightThrough: gradient is string "clipped", expected 'identity', { clip: number } or { surrogate: (x) => tensor }`,
+    );
+    const bad = straightThrough((x) => tf.sum(x));
+    const x = tf.tensor1d([1, 2]);
+    expect(() => bad(x)).toThrow("straightThrough: forward(x) has shape [], expected x's shape [2]");
+    x.dispose();
+  });
+});
