@@ -22,6 +22,12 @@ export async function useBackend(name: string): Promise<BackendStatus> {
     throw new BackendUnavailableError({ ...status, available: false, reason: `tfjs could not initialize backend "${provider.tfName}"` });
   }
   await tf.ready();
+  if (name === 'cpu') {
+    // tfjs-backend-cpu prints "install our node backend" on first use; availableBackends() already says why
+    // tfjs-node is or is not available, so the notice is dropped.
+    const backend = tf.backend() as unknown as { firstUse?: boolean };
+    if (backend.firstUse === true) backend.firstUse = false;
+  }
   return status;
 }
 

@@ -5,7 +5,7 @@ import { injectGradient, vjp } from './index';
 /** Plain-number matrix product, row-major: a is [n,k], b is [k,m]. */
 function matMul(a: number[], b: number[], n: number, k: number, m: number): number[] {
   const out = new Array<number>(n * m).fill(0);
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) for (let p = 0; p < k; p++) out[i * m + j] += (a[i * k + p] as number) * (b[p * m + j] as number);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) for (let p = 0; p < k; p++) out[i * m + j] = (out[i * m + j] as number) + (a[i * k + p] as number) * (b[p * m + j] as number);
   return out;
 }
 function transpose(a: number[], rows: number, cols: number): number[] {

@@ -31,7 +31,7 @@ export function injectGradient(y: tf.Tensor | tf.Tensor[], g: tf.Tensor | tf.Ten
       throw new Error(`injectGradient: g${at} has shape ${shapeText(gi.shape)}, expected y${at}'s shape ${shapeText(t.shape)}`);
     }
   });
-  return customGradient((...inputs: tf.Tensor[]) => ({
+  return customGradient((..._inputs: tf.Tensor[]) => ({
     value: tf.scalar(0),
     save: gs,
     gradient: (dy: tf.Tensor, saved: tf.Tensor[]) => saved.map((gi) => tf.mul(gi, dy)),

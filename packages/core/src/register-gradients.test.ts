@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+// the chained-op typings (x.square()) that tfjs-core declares by module augmentation
+import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import { checkGradients, describeBackends, expect, randomInput, test } from '@gradkit/test-harness';
 import { registerGradients } from './index';
 

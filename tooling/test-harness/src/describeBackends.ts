@@ -50,11 +50,6 @@ export function describeBackends(title: string, body: (backend: BackendContext) 
       let before = 0;
       beforeAll(async () => {
         await useBackend(status.name);
-        // tfjs-backend-cpu prints a one-time "you are running TensorFlow.js in Node.js" notice on first use;
-        // mark it used so test output stays readable. (tfjs's IS_TEST flag would do it, but it also turns on a
-        // kernel leak check that misreads tensors saved for the backward pass on wasm.)
-        const backend = tf.backend() as unknown as { firstUse?: boolean };
-        if (status.name === 'cpu' && backend.firstUse === true) backend.firstUse = false;
       });
       if (options.leakCheck !== false) {
         beforeEach(() => {

@@ -1,3 +1,4 @@
+import { load } from './load';
 import type { BackendProvider } from './provider';
 
 /** The plain-JavaScript backend: always available. */
@@ -8,6 +9,6 @@ export const cpuProvider: BackendProvider = {
     return { name: 'cpu', tfName: 'cpu', available: true, device: 'JavaScript on the CPU' };
   },
   async register() {
-    require('@tensorflow/tfjs-backend-cpu');
+    load('@tensorflow/tfjs-backend-cpu');
   },
 };

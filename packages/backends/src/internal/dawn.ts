@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { load, resolve } from './load';
 
 /**
  * Dawn's Node bindings (npm `webgpu`), loaded from the native addon directly. The package's own index.js is an
@@ -33,11 +34,11 @@ export interface DeviceLike {
 export type DawnPath = 'vulkan' | 'opengles';
 
 export function loadDawn(): DawnBindings {
-  const root = dirname(require.resolve('webgpu/package.json'));
+  const root = dirname(resolve('webgpu/package.json'));
   const arch = process.platform === 'darwin' ? 'universal' : process.arch;
   const addon = join(root, 'dist', `${process.platform}-${arch}`, 'dawn.node');
   if (!existsSync(addon)) throw new Error(`npm "webgpu" has no Dawn build for ${process.platform}-${arch} (${addon})`);
-  return require(addon) as DawnBindings;
+  return load<DawnBindings>(addon);
 }
 
 /** Whether a Vulkan loader is installed; without one Dawn's Vulkan backend only prints a warning and finds nothing. */

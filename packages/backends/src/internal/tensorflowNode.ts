@@ -1,3 +1,4 @@
+import { load, resolve } from './load';
 import { messageOf, unavailable, type BackendProvider } from './provider';
 import type { BackendName, BackendStatus } from '../backendNames';
 
@@ -8,8 +9,8 @@ export interface ModuleLoader {
 }
 
 const nodeLoader: ModuleLoader = {
-  resolve: (id) => require.resolve(id),
-  load: (id) => require(id),
+  resolve,
+  load,
 };
 
 const INSTALL_NOTE =

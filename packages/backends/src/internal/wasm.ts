@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { load, resolve } from './load';
 import { messageOf, unavailable, type BackendProvider } from './provider';
 
 const PACKAGE = '@tensorflow/tfjs-backend-wasm';
@@ -12,10 +13,10 @@ export const wasmProvider: BackendProvider = {
   name: 'wasm',
   tfName: 'wasm',
   async probe() {
-    if (typeof WebAssembly !== 'object') return unavailable('wasm', 'wasm', 'this JavaScript runtime has no WebAssembly');
+    if (typeof (globalThis as { WebAssembly?: unknown }).WebAssembly !== 'object') return unavailable('wasm', 'wasm', 'this JavaScript runtime has no WebAssembly');
     let dist: string;
     try {
-      dist = join(dirname(require.resolve(`${PACKAGE}/package.json`)), 'dist');
+      dist = join(dirname(resolve(`${PACKAGE}/package.json`)), 'dist');
     } catch (error) {
       return unavailable('wasm', 'wasm', `${PACKAGE} cannot be resolved (${messageOf(error)})`);
     }
@@ -24,6 +25,6 @@ export const wasmProvider: BackendProvider = {
     return { name: 'wasm', tfName: 'wasm', available: true, device: 'WebAssembly SIMD (XNNPACK), one thread' };
   },
   async register() {
-    require(PACKAGE);
+    load(PACKAGE);
   },
 };

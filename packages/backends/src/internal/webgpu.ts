@@ -1,4 +1,7 @@
 import { dawnSetup, describeAdapter, hasVulkanLoader, loadDawn, type AdapterLike, type DawnPath, type DeviceLike, type GPULike } from './dawn';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfWebgpu from '@tensorflow/tfjs-backend-webgpu';
+import { load, resolve } from './load';
 import { messageOf, unavailable, type BackendProvider } from './provider';
 import type { BackendStatus } from '../backendNames';
 
@@ -29,7 +32,7 @@ async function findAdapter(): Promise<Found | string> {
   const wanted = paths();
   if (typeof wanted === 'string') return wanted;
   try {
-    require.resolve('@tensorflow/tfjs-backend-webgpu');
+    resolve('@tensorflow/tfjs-backend-webgpu');
   } catch {
     return '@tensorflow/tfjs-backend-webgpu is not installed';
   }
@@ -90,8 +93,7 @@ export const webgpuProvider: BackendProvider = {
     if (probed == null || typeof probed === 'string') throw new Error('webgpu: register() called before a successful probe()');
     const { gpu, adapterOptions } = probed;
     installNavigatorGpu(gpu, adapterOptions);
-    const tf = require('@tensorflow/tfjs-core') as typeof import('@tensorflow/tfjs-core');
-    const { WebGPUBackend } = require('@tensorflow/tfjs-backend-webgpu') as typeof import('@tensorflow/tfjs-backend-webgpu');
+    const { WebGPUBackend } = load<typeof tfWebgpu>('@tensorflow/tfjs-backend-webgpu');
     // Replace the package's own factory with one that keeps the device, so release() can destroy it (a live
     // Dawn device keeps Node running) and so the adapter is requested with the options that found it.
     if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
@@ -121,7 +123,6 @@ export const webgpuProvider: BackendProvider = {
   },
   release() {
     if (liveDevice == null) return;
-    const tf = require('@tensorflow/tfjs-core') as typeof import('@tensorflow/tfjs-core');
     if (tf.engine().registry.webgpu != null) tf.removeBackend('webgpu');
     liveDevice.destroy();
     liveDevice = undefined;
