@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
+const base = tseslint.config(
   { ignores: ['dist/**', 'generated/**', 'coverage/**', '.test-results/**', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -21,3 +21,8 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
 );
+
+export default base;
+
+/** For apps (command-line programs): printing to the terminal is their job. */
+export const app = [...base, { rules: { 'no-console': 'off' } }];

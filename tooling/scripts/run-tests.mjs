@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The monorepo's test command (what `npm test` and .ci/run run after installing):
-//   1. builds every workspace (turbo),
+//   1. builds every workspace and runs the static checks (lint, typecheck, publint + arethetypeswrong),
 //   2. probes the backends once and prints which ones the tests will run on, and why the others will not,
 //   3. runs every workspace's jest suite through turbo (--continue: one failing package does not hide others),
 //   4. sums the per-package totals the jest results reporter wrote and ends with `N passed, N failed`.
@@ -30,6 +30,11 @@ if (built !== 0) {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
+// Static checks count as one test each in the totals.
+const checks = ['lint', 'typecheck', 'check-package'].map((task) => ({
+  task,
+  ok: run(['run', task, '--continue', '--output-logs=errors-only']) === 0,
+}));
 
 let report = process.env.GRADKIT_BACKEND_REPORT;
 if (report == null) {
@@ -51,9 +56,9 @@ console.log('');
 
 const status = run(['run', 'test', '--continue', '--concurrency=1', ...extra], { ...process.env, GRADKIT_BACKEND_REPORT: report });
 
-let passed = 0;
-let failed = 0;
-const lines = [];
+let passed = checks.filter((c) => c.ok).length;
+let failed = checks.length - passed;
+const lines = checks.map((c) => `  ${c.task}: ${c.ok ? 'ok' : 'FAILED'}`);
 for (const dir of workspaces) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   if (pkg.scripts?.test == null) continue;
