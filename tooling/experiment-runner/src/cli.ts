@@ -1,0 +1,97 @@
+import { parseArgs } from 'node:util';
+import { assertBackendName, type BackendName } from '@gradkit/backends';
+import type { ExperimentRegistry } from './registry';
+
+/** An option a bench adds to the shared ones (e.g. mnist-bench's `--data DIR`). */
+export interface ExtraOption {
+  type: 'string' | 'boolean';
+  description: string;
+  valueName?: string;
+}
+
+export interface BenchOptions {
+  backends?: BackendName[];
+  experiments: string[];
+  profile: string;
+  seed: number;
+  out: string;
+  resume: boolean;
+  help: boolean;
+  /** The bench's own options, by name. */
+  extra: Record<string, string | boolean | undefined>;
+}
+
+export function usage(name: string, registry: ExperimentRegistry<never>, extra: Record<string, ExtraOption>, defaultOut: string): string {
+  const lines = [
+    `Usage: ${name} [options]`,
+    '',
+    'Options:',
+    '  --backends LIST     comma-separated backends (default: every available one): cpu, wasm, webgpu, tensorflow, tensorflow-gpu',
+    `  --experiments LIST  comma-separated experiments (default: ${registry.defaultNames().join(', ')}); all: ${registry.names().join(', ')}`,
+    '  --profile NAME      quick (default; a few minutes on 2 cores) or paper (the posts\' full step counts)',
+    '  --seed N            random seed (default 1); the same seed on the same backend gives the same numbers',
+    `  --out DIR           output folder (default ${defaultOut})`,
+    '  --resume            skip runs whose results are already in the output folder',
+    ...Object.entries(extra).map(([key, o]) => `  --${`${key} ${o.valueName ?? ''}`.trim().padEnd(18)}${o.description}`),
+    '  --help              this text',
+  ];
+  return lines.join('\n');
+}
+
+function list(text: string | undefined): string[] | undefined {
+  if (text == null) return undefined;
+  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+  return items.length > 0 ? items : undefined;
+}
+
+/** Parses and validates the command line; throws one-line errors naming the bad value. */
+export function parseBenchArgs(argv: string[], registry: ExperimentRegistry<never>, extra: Record<string, ExtraOption>, defaultOut: string): BenchOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        backends: { type: 'string' },
+        experiments: { type: 'string' },
+        profile: { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        resume: { type: 'boolean' },
+        help: { type: 'boolean' },
+        ...Object.fromEntries(Object.entries(extra).map(([k, o]) => [k, { type: o.type }])),
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    const message = (error as Error).message;
+    const ambiguous = /^Option '(--[a-z-]+)[^']*' argument is ambiguous/.exec(message);
+    if (ambiguous) throw new Error(`${ambiguous[1]}: its value starts with "-"; write ${ambiguous[1]}=VALUE`);
+    const unknown = /^Unknown option '([^']+)'/.exec(message);
+    if (unknown) throw new Error(`Unknown option '${unknown[1]}': see --help for the options`);
+    throw new Error(message.split('\n')[0]);
+  }
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const backends = list(v.backends as string | undefined);
+  backends?.forEach((b) => assertBackendName(b, 'backend in --backends'));
+  const experiments = list(v.experiments as string | undefined) ?? registry.defaultNames();
+  experiments.forEach((e) => registry.get(e));
+  const profile = (v.profile as string | undefined) ?? 'quick';
+  const profiles = registry.profilesOf(experiments);
+  if (!profiles.includes(profile)) {
+    throw new Error(`Unknown profile "${profile}" for ${experiments.join(', ')}: expected one of ${profiles.join(', ')}`);
+  }
+  const seedText = (v.seed as string | undefined) ?? '1';
+  const seed = Number(seedText);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1) throw new Error(`--seed ${seedText}: expected an integer from 0 to 2147483647`);
+  return {
+    backends: backends as BackendName[] | undefined,
+    experiments,
+    profile,
+    seed,
+    out: (v.out as string | undefined) ?? defaultOut,
+    resume: v.resume === true,
+    help: v.help === true,
+    extra: Object.fromEntries(Object.keys(extra).map((k) => [k, v[k]])),
+  };
+}

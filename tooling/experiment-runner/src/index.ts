@@ -1,0 +1,10 @@
+export { writeFileAtomic } from './atomicWrite';
+export type { BenchDefinition, WorkerJob } from './bench';
+export { parseBenchArgs, usage, type BenchOptions, type ExtraOption } from './cli';
+export type { Curve, Experiment, Reference, RunContext, RunOutput, RunRecord } from './experiment';
+export { ProgressBar, formatSeconds } from './progress';
+export { ExperimentRegistry } from './registry';
+export { markdownTable, terminalTable, writeReports } from './report';
+export { runBenchCli } from './runBenchCli';
+export { median } from './stats';
+export { runId } from './worker';

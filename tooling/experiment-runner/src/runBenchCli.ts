@@ -1,0 +1,153 @@
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { availableBackends, BackendUnavailableError, type BackendName, type BackendStatus } from '@gradkit/backends';
+import { removePendingWrites, writeFileAtomic } from './atomicWrite';
+import type { BenchDefinition, WorkerJob } from './bench';
+import { parseBenchArgs, usage, type BenchOptions } from './cli';
+import type { RunRecord } from './experiment';
+import { ProgressBar, formatSeconds } from './progress';
+import { writeReports } from './report';
+import { runId, runWorker, type WorkerMessage } from './worker';
+
+let current: ChildProcess | undefined;
+
+/**
+ * The whole command line of a bench: parses options, runs each (experiment, backend) pair in its own worker
+ * process (so peak memory is per run and one run cannot disturb the next), writes each finished run atomically
+ * to `<out>/runs/`, and rewrites the reports after every run. With `--resume`, finished runs are skipped.
+ * Exits 0 on success, 1 if a run failed, 2 on bad input, 130 on Ctrl-C.
+ */
+export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = process.argv.slice(2)): Promise<void> {
+  if (argv[0] === '--worker') {
+    process.once('message', (job: WorkerJob) => {
+      void runWorker(bench, job).then(() => process.exit(0));
+    });
+    return;
+  }
+  if (argv[0] === '--probe-backends') {
+    const report = await availableBackends();
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    process.exit(0);
+  }
+  const extra = bench.extraOptions ?? {};
+  let options: BenchOptions;
+  try {
+    options = parseBenchArgs(argv, bench.registry as never, extra, bench.defaultOut);
+    if (options.help) {
+      console.log(usage(bench.name, bench.registry as never, extra, bench.defaultOut));
+      return;
+    }
+    await bench.validate?.(options.extra);
+  } catch (error) {
+    console.error(`${bench.name}: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  const backends = await chooseBackends(bench.name, bench.entry, options.backends);
+  const out = resolve(options.out);
+  const command = [bench.name, ...argv].join(' ');
+  process.on('SIGINT', () => interrupt(out));
+  process.on('SIGTERM', () => interrupt(out));
+
+  const records: RunRecord[] = [];
+  let failures = 0;
+  for (const experiment of options.experiments) {
+    for (const backend of backends) {
+      const job: WorkerJob = { experiment, backend, profile: options.profile, seed: options.seed, extra: options.extra };
+      const file = join(out, 'runs', `${runId(job)}.json`);
+      if (options.resume && existsSync(file)) {
+        records.push(JSON.parse(readFileSync(file, 'utf8')) as RunRecord);
+        console.error(`[${backend}] ${experiment}: finished earlier (--resume), skipped`);
+        continue;
+      }
+      const record = await runInWorker(bench.entry, job);
+      if (record == null) {
+        failures += 1;
+        continue;
+      }
+      writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
+      records.push(record);
+      await writeReports(out, records, command);
+    }
+  }
+  if (records.length > 0) {
+    const table = await writeReports(out, records, command);
+    console.log(`\n${table}\n\nReports: ${join(out, 'report.md')}, report.json, curves-*.svg/png`);
+  }
+  if (failures > 0) {
+    console.error(`${failures} run(s) failed`);
+    process.exit(1);
+  }
+}
+
+/**
+ * Probes the backends in a child process: a WebGPU probe loads Dawn, whose native warnings would otherwise land
+ * in this process's terminal output, and whose instance would stay alive here for nothing.
+ */
+function probeBackends(entry: string): BackendStatus[] {
+  const r = spawnSync(process.execPath, [entry, '--probe-backends'], { encoding: 'utf8', timeout: 120_000 });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !line.startsWith('[')) throw new Error(`probing the backends failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  return JSON.parse(line) as BackendStatus[];
+}
+
+async function chooseBackends(name: string, entry: string, requested: BackendName[] | undefined): Promise<BackendName[]> {
+  const report = probeBackends(entry);
+  if (requested == null) {
+    // Default: every available backend, except WebGPU on a software rasterizer (minutes per run, and it measures
+    // Mesa, not a GPU); ask for it with --backends webgpu.
+    const software = report.filter((s) => s.available && /software/.test(s.device ?? ''));
+    for (const s of software) console.error(`${name}: skipping ${s.name} (${s.device}) by default; add it with --backends`);
+    return report.filter((s) => s.available && !software.includes(s)).map((s) => s.name);
+  }
+  for (const b of requested) {
+    const status = report.find((s) => s.name === b);
+    if (status != null && !status.available) {
+      console.error(`${name}: ${new BackendUnavailableError(status).message}`);
+      process.exit(2);
+    }
+  }
+  return requested;
+}
+
+function runInWorker(entry: string, job: WorkerJob): Promise<RunRecord | undefined> {
+  const bar = new ProgressBar(`[${job.backend}] ${job.experiment}`);
+  return new Promise((resolvePromise) => {
+    const child = fork(entry, ['--worker'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
+    current = child;
+    let record: RunRecord | undefined;
+    let error: string | undefined;
+    const relay = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) {
+        // Dawn reports limits it lowered on every device creation; it is not news.
+        if (line.trim() !== '' && !/artificially reduced/.test(line)) bar.log(`  ${line}`);
+      }
+    };
+    child.stdout?.on('data', relay);
+    child.stderr?.on('data', relay);
+    child.on('message', (m: WorkerMessage) => {
+      if (m.type === 'progress') bar.update(m.done, m.total);
+      else if (m.type === 'log') bar.log(`  ${m.message}`);
+      else if (m.type === 'result') record = m.record;
+      else error = m.message;
+    });
+    child.on('exit', (code, signal) => {
+      current = undefined;
+      if (record != null) {
+        const acc = `${record.primary.metric} ${record.primary.value.toFixed(4)}`;
+        bar.done(`done: ${acc}, ${formatSeconds(record.wallSeconds)}`);
+      } else {
+        bar.done(`FAILED: ${error ?? `worker exited with ${signal ?? `code ${code}`}`}`);
+      }
+      resolvePromise(record);
+    });
+    child.send(job);
+  });
+}
+
+function interrupt(out: string): void {
+  current?.kill('SIGKILL');
+  removePendingWrites();
+  console.error(`\ninterrupted: finished runs are in ${join(out, 'runs')}; run again with --resume to skip them`);
+  process.exit(130);
+}

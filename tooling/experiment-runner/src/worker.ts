@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { releaseBackends, useBackend } from '@gradkit/backends';
+import type { BenchDefinition, WorkerJob } from './bench';
+import type { RunContext, RunRecord } from './experiment';
+import { median } from './stats';
+
+export type WorkerMessage =
+  | { type: 'progress'; done: number; total: number }
+  | { type: 'log'; message: string }
+  | { type: 'result'; record: RunRecord }
+  | { type: 'error'; message: string };
+
+function send(message: WorkerMessage): Promise<void> {
+  return new Promise((resolve) => (process.send ? process.send(message, () => resolve()) : resolve()));
+}
+
+export function runId(job: Pick<WorkerJob, 'experiment' | 'backend' | 'profile' | 'seed'>): string {
+  return `${job.experiment}--${job.backend}--${job.profile}--seed${job.seed}`;
+}
+
+/** Runs one experiment on one backend in this (child) process and reports to the parent over IPC. */
+export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJob): Promise<void> {
+  try {
+    const experiment = bench.registry.get(job.experiment);
+    const config = experiment.profiles[job.profile];
+    if (config === undefined) throw new Error(`experiment "${job.experiment}" has no profile "${job.profile}"`);
+    const status = await useBackend(job.backend);
+    const data = await bench.loadData(job.extra);
+    let peakTensors = tf.memory().numTensors;
+    let lastProgress = 0;
+    const ctx: RunContext = {
+      backend: status,
+      seed: job.seed,
+      profile: job.profile,
+      progress(done, total) {
+        const now = Date.now();
+        if (now - lastProgress >= 250 || done >= total) {
+          lastProgress = now;
+          void send({ type: 'progress', done, total });
+        }
+      },
+      sampleMemory() {
+        peakTensors = Math.max(peakTensors, tf.memory().numTensors);
+      },
+      log(message) {
+        void send({ type: 'log', message });
+      },
+    };
+    const start = performance.now();
+    const output = await experiment.run(ctx, config, data);
+    const wallSeconds = (performance.now() - start) / 1000;
+    ctx.sampleMemory();
+    const ms = median(output.stepTimesMs);
+    const record: RunRecord = {
+      id: runId(job),
+      experiment: experiment.name,
+      title: experiment.title,
+      backend: status.name,
+      device: status.device ?? status.name,
+      profile: job.profile,
+      seed: job.seed,
+      config,
+      primary: output.primary,
+      reference: experiment.reference,
+      metrics: output.metrics ?? {},
+      curves: output.curves ?? [],
+      msPerStepMedian: ms,
+      examplesPerSecond: ms != null && ms > 0 ? (output.examplesPerStep * 1000) / ms : null,
+      timedSteps: output.stepTimesMs.length,
+      wallSeconds,
+      peakTensors,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      notes: output.notes ?? [],
+      finishedAt: new Date().toISOString(),
+    };
+    await send({ type: 'result', record });
+  } catch (error) {
+    await send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  } finally {
+    releaseBackends();
+  }
+}
