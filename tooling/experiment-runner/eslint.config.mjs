@@ -1,1 +1,1 @@
-export { default } from '@gradkit/eslint-config';
+export { app as default } from '@gradkit/eslint-config';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { Curve, RunContext } from '@gradkit/experiment-runner';
 
 export interface TrainLoop {

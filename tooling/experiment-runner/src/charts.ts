@@ -24,7 +24,7 @@ export async function renderCurves(experiment: string, runs: RunRecord[]): Promi
       encoding: {
         x: { field: 'step', type: 'quantitative', title: 'training step' },
         y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: metrics.length === 1 ? metrics[0] : 'value' },
-        color: { field: 'series', type: 'nominal', title: null },
+        color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 400 } },
       },
     },
     resolve: { scale: { y: 'independent' } },

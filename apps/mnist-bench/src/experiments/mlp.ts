@@ -26,7 +26,7 @@ export const mlpExperiment: Experiment<Dataset, MlpConfig> = {
   title: 'MLP baseline 784-100-100-10 (ReLU, Adam)',
   inDefaultSet: true,
   profiles: {
-    quick: { hidden: [100, 100], activation: 'relu', optimizer: 'adam', learningRate: 2e-3, decayPerEpoch: 0.5, batchSize: 50, steps: 3300, evalEvery: 550 },
+    quick: { hidden: [100, 100], activation: 'relu', optimizer: 'adam', learningRate: 3e-3, decayPerEpoch: 0.5, batchSize: 100, steps: 2200, evalEvery: 275 },
     paper: { hidden: [100, 100], activation: 'relu', optimizer: 'adam', learningRate: 1e-3, decayPerEpoch: 0.8, batchSize: 100, steps: 11000, evalEvery: 550 },
     smoke: { hidden: [16], activation: 'relu', optimizer: 'adam', learningRate: 5e-3, decayPerEpoch: 1, batchSize: 20, steps: 30, evalEvery: 10 },
   },

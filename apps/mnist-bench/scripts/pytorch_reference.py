@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Times the mnist-bench `throughput` step in PyTorch, for the tfjs/PyTorch ratio in the README.
+
+The same step as apps/mnist-bench/src/experiments/throughput.ts: MLP 784-100-100-10 (ReLU), softmax
+cross-entropy, Adam (lr 1e-3), one fixed batch of 100 real MNIST training images, on the CPU with one thread.
+Each step ends by reading the loss (loss.item()), as the tfjs step awaits loss.data().
+Prints one JSON line. Run it through pytorch-reference.sh, which points torch at OpenBLAS.
+"""
+import json
+import statistics
+import struct
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def read_idx(path):
+    data = Path(path).read_bytes()
+    ndims = data[3]
+    shape = struct.unpack(">" + "I" * ndims, data[4:4 + 4 * ndims])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndims).reshape(shape)
+
+
+def main():
+    data_dir, warmup, timed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    torch.set_num_threads(1)
+    torch.manual_seed(1)
+    images = read_idx(f"{data_dir}/train-images-idx3-ubyte")[:100].reshape(100, 784).astype(np.float32) / 255
+    labels = read_idx(f"{data_dir}/train-labels-idx1-ubyte")[:100].astype(np.int64)
+    x, y = torch.from_numpy(images), torch.from_numpy(labels)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    times = []
+    for i in range(warmup + timed):
+        start = time.perf_counter()
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        loss.item()
+        if i >= warmup:
+            times.append((time.perf_counter() - start) * 1000)
+    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    matmul = []
+    for _ in range(7):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        matmul.append(time.perf_counter() - start)
+    gflops = 2 * 1024 ** 3 / statistics.median(matmul) / 1e9
+    maps = Path("/proc/self/maps").read_text() if Path("/proc/self/maps").exists() else ""
+    libs = [line.split()[-1] for line in maps.splitlines()]
+    blas = next((lib for lib in libs if "libblas" in lib or "libopenblas" in lib), "unknown BLAS")
+    print(json.dumps({
+        "framework": f"pytorch {torch.__version__}",
+        "threads": torch.get_num_threads(),
+        "blas": blas,
+        "msPerStepMedian": statistics.median(times),
+        "timedSteps": timed,
+        "matmul1024Gflops": gflops,
+    }))
+
+
+if __name__ == "__main__":
+    main()
