@@ -46,7 +46,7 @@ describeBackends('BatchNorm layer', () => {
       layers: [tfl.layers.dense({ units: 4, useBias: false, inputShape: [3] }), new BatchNorm({ statistics: 'cumulative', scale: false, epsilon: 1e-2 })],
     });
     const x = tf.tensor2d(normalValues(6 * 3, 3), [6, 3]);
-    tf.dispose(tf.tidy(() => model.apply(x, { training: true })));
+    tf.dispose(tf.tidy(() => model.apply(x, { training: true }) as tf.Tensor));
     let artifacts: tf.io.ModelArtifacts | undefined;
     await model.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
     const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
@@ -91,7 +91,7 @@ describeBackends('BatchNorm layer', () => {
     const model = bnModel(layer, [3]);
     const batches = [normalValues(5 * 3, 6, 2, 3), normalValues(7 * 3, 7, -1, 1)];
     // training with a fast EMA leaves statistics far from the data's
-    for (const b of batches) tf.dispose(tf.tidy(() => model.apply(tf.tensor2d(b, [b.length / 3, 3]), { training: true })));
+    for (const b of batches) tf.dispose(tf.tidy(() => model.apply(tf.tensor2d(b, [b.length / 3, 3]), { training: true }) as tf.Tensor));
     const tensors = batches.map((b) => tf.tensor2d(b, [b.length / 3, 3]));
     expect(await estimatePopulationStatistics(model, tensors)).toBe(2);
     const all = referenceMoments(batches.flat(), 3);
