@@ -4,7 +4,7 @@ import type { Curve, RunContext } from '@gradkit/experiment-runner';
 export interface TrainLoop {
   steps: number;
   /** One training step; returns the loss (owned by the loop, which reads and disposes it). */
-  step: (index: number) => tf.Scalar;
+  step: (index: number) => tf.Scalar | Promise<tf.Scalar>;
   /** Metrics recorded at step 0, every `evalEvery` steps, and after the last step. */
   evaluate: () => Promise<Record<string, number>>;
   evalEvery: number;
@@ -31,7 +31,7 @@ export async function runTraining(ctx: RunContext, loop: TrainLoop): Promise<{ s
   let final: Record<string, number> = {};
   for (let i = 0; i < loop.steps; i++) {
     const start = performance.now();
-    const loss = loop.step(i);
+    const loss = await loop.step(i);
     const value = (await loss.data())[0] as number;
     const elapsed = performance.now() - start;
     loss.dispose();

@@ -1,0 +1,152 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { batchNorm, createPopulationStatistics, disposePopulationStatistics, type PopulationStatistics } from '@gradkit/batchnorm';
+import { median, type Experiment } from '@gradkit/experiment-runner';
+import { accuracy, BatchStream, createRng, normals } from '../batches';
+import type { Dataset } from '../mnist';
+import { runTraining } from '../training';
+
+export interface BatchNormConfig {
+  hidden: number[];
+  batchSize: number;
+  learningRate: number;
+  steps: number;
+  evalEvery: number;
+  /** Test images fed one at a time at the end (the post: the first 100). */
+  singleExamples: number;
+  decay: number;
+}
+
+/** One hidden layer: its weights, and for the BN net γ, β and population statistics instead of a bias. */
+interface Layer {
+  w: tf.Variable;
+  b?: tf.Variable;
+  gamma?: tf.Variable;
+  beta?: tf.Variable;
+  stats?: PopulationStatistics;
+}
+
+type Mode = { training: true; update: 'ema' | 'none' } | { training: false };
+
+/**
+ * Post 1's experiment: 784-100-100-10, sigmoid, weights N(0, 1) unscaled and shared by both nets, no pre-BN
+ * bias, summed cross-entropy, plain SGD 0.01, batch 60 — with and without batch norm (the post's July-2016
+ * wrapper: EMA population statistics with decay 0.999). Then single test images one at a time, with batch
+ * statistics (the post: every prediction is the same class, 0.02 on the first 100) and with population
+ * statistics (the post: 0.99 on the first 100).
+ */
+export const batchnormExperiment: Experiment<Dataset, BatchNormConfig> = {
+  name: 'batchnorm',
+  title: 'Batch norm vs none, 784-100-100-10 sigmoid, N(0,1) weights, SGD 0.01, batch 60 (post 1)',
+  inDefaultSet: false,
+  reference: { value: 0.97, source: 'post 1, figure: BN net ≈0.97 test accuracy at 40,000 steps', profile: 'paper' },
+  profiles: {
+    quick: { hidden: [100, 100], batchSize: 60, learningRate: 0.01, steps: 4000, evalEvery: 200, singleExamples: 100, decay: 0.999 },
+    paper: { hidden: [100, 100], batchSize: 60, learningRate: 0.01, steps: 40000, evalEvery: 50, singleExamples: 100, decay: 0.999 },
+    smoke: { hidden: [16], batchSize: 20, learningRate: 0.01, steps: 20, evalEvery: 10, singleExamples: 10, decay: 0.9 },
+  },
+  async run(ctx, config, data) {
+    const rng = createRng(ctx.seed);
+    const sizes = [data.features, ...config.hidden, data.classes];
+    // The same N(0, 1) initial weights for both nets (the post draws them once).
+    const initial = sizes.slice(1).map((out, i) => normals(rng, (sizes[i] as number) * out));
+    const net = (withBn: boolean): Layer[] =>
+      sizes.slice(1).map((out, i) => {
+        const fanIn = sizes[i] as number;
+        const hidden = i < sizes.length - 2;
+        const variable = (make: () => tf.Tensor) => tf.tidy(() => tf.variable(make()));
+        const w = variable(() => tf.tensor2d(initial[i] as Float32Array, [fanIn, out]));
+        return withBn && hidden
+          ? { w, gamma: variable(() => tf.ones([out])), beta: variable(() => tf.zeros([out])), stats: createPopulationStatistics(out, `bn${i}`) }
+          : { w, b: variable(() => tf.zeros([out])) };
+      });
+    const plain = net(false);
+    const bn = net(true);
+    const forward = (layers: Layer[], x: tf.Tensor2D, mode: Mode): tf.Tensor2D => {
+      let h: tf.Tensor2D = x;
+      layers.forEach((l, i) => {
+        const z = tf.matMul(h, l.w as tf.Tensor2D);
+        if (i === layers.length - 1) h = tf.add(z, l.b as tf.Tensor) as tf.Tensor2D;
+        else if (l.stats) h = tf.sigmoid(batchNorm(z, { gamma: l.gamma, beta: l.beta }, l.stats, { ...mode, decay: config.decay })) as tf.Tensor2D;
+        else h = tf.sigmoid(tf.add(z, l.b as tf.Tensor)) as tf.Tensor2D;
+      });
+      return h;
+    };
+    const variables = (layers: Layer[]) => layers.flatMap((l) => [l.w, l.b, l.gamma, l.beta].filter((v): v is tf.Variable => v != null));
+    const sgdPlain = tf.train.sgd(config.learningRate);
+    const sgdBn = tf.train.sgd(config.learningRate);
+    const summedXent = (y: tf.Tensor2D, logits: tf.Tensor2D) => tf.losses.softmaxCrossEntropy(y, logits, undefined, undefined, tf.Reduction.SUM) as tf.Scalar;
+    const batches = new BatchStream(data.train, data.features, config.batchSize, rng);
+    const plainTimes: number[] = [];
+    const bnTimes: number[] = [];
+    const population: Mode = { training: false };
+
+    const result = await runTraining(ctx, {
+      steps: config.steps,
+      evalEvery: config.evalEvery,
+      warmup: 0,
+      // The timed step is the BN net's; the plain net's step is timed separately (median in the metrics).
+      step: async () => {
+        const { x, y } = batches.next(data.classes);
+        const t0 = performance.now();
+        const l0 = sgdPlain.minimize(() => summedXent(y, forward(plain, x, population)), true, variables(plain)) as tf.Scalar;
+        await l0.data();
+        plainTimes.push(performance.now() - t0);
+        l0.dispose();
+        const t1 = performance.now();
+        const loss = sgdBn.minimize(() => summedXent(y, forward(bn, x, { training: true, update: 'ema' })), true, variables(bn)) as tf.Scalar;
+        await loss.data();
+        bnTimes.push(performance.now() - t1);
+        tf.dispose([x, y]);
+        return loss;
+      },
+      evaluate: async () => ({
+        'test accuracy, without BN': await accuracy((x) => forward(plain, x, population), data.test, data.features),
+        'test accuracy, with BN (population statistics)': await accuracy((x) => forward(bn, x, population), data.test, data.features),
+      }),
+    });
+
+    // Single test images, one at a time.
+    const single = async (mode: Mode) => {
+      const predictions: number[] = [];
+      for (let i = 0; i < config.singleExamples; i++) {
+        const c = tf.tidy(() => tf.argMax(forward(bn, tf.tensor2d(data.test.images.subarray(i * data.features, (i + 1) * data.features), [1, data.features]), mode), 1));
+        predictions.push((await c.data())[0] as number);
+        c.dispose();
+      }
+      const correct = predictions.filter((p, i) => p === data.test.labels[i]).length / predictions.length;
+      return { correct, distinct: new Set(predictions).size, mostCommon: mode0(predictions) };
+    };
+    const batchStatsSingle = await single({ training: true, update: 'none' });
+    const populationSingle = await single(population);
+    // The post's Exp A evaluates the BN net with the batch statistics of the whole test set as one batch.
+    const wholeTestBatchStats = await accuracy((x) => forward(bn, x, { training: true, update: 'none' }), data.test, data.features, data.test.count);
+    const final = result.final;
+    const n = config.singleExamples;
+    tf.dispose([...variables(plain), ...variables(bn)]);
+    bn.forEach((l) => l.stats && disposePopulationStatistics(l.stats));
+    sgdPlain.dispose();
+    sgdBn.dispose();
+    return {
+      primary: { metric: 'BN test accuracy (population statistics)', value: final['test accuracy, with BN (population statistics)'] as number },
+      metrics: {
+        'test accuracy without BN (post ≈0.95 at 40k steps)': final['test accuracy, without BN'] as number,
+        [`first ${n} test images one at a time, batch statistics (post 0.02)`]: batchStatsSingle.correct,
+        [`distinct classes predicted for them (post 1: always 8)`]: batchStatsSingle.distinct,
+        [`first ${n} test images one at a time, population statistics (post 0.99)`]: populationSingle.correct,
+        'whole test set, population statistics (post: ≥0.97 asked)': final['test accuracy, with BN (population statistics)'] as number,
+        'whole test set as one batch, batch statistics (post wrapper at 10k steps 0.9721)': wholeTestBatchStats,
+        'ms/step without BN': median(plainTimes.slice(Math.min(20, plainTimes.length >> 1))) ?? NaN,
+      },
+      curves: result.curves,
+      stepTimesMs: bnTimes.slice(Math.min(20, bnTimes.length >> 1)),
+      examplesPerStep: config.batchSize,
+      notes: [`With batch statistics every single image is classified as ${batchStatsSingle.mostCommon}.`],
+    };
+  },
+};
+
+function mode0(values: number[]): number {
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? NaN;
+}
