@@ -8,4 +8,4 @@ export { describeBackends, type BackendContext, type DescribeBackendsOptions } f
 export { checkGradients, checkPseudoGradient, finiteDifferences, type CheckInput, type GradientCheckSpec, type PseudoGradientSpec } from './gradientCheck';
 export { disposeFailedGradientTape, expectNoLeaks, variableOf } from './leakCheck';
 export { mulberry32, normalValues, randomInput, sizeOf, uniformValues } from './random';
-export { expectTensorClose, expectValuesClose, flatten, FLOAT32_TOLERANCE, valuesOf, type Expected, type Tolerance } from './tensorMatchers';
+export { expectTensorClose, expectValuesClose, flatten, FLOAT32_TOLERANCE, takeValues, valuesOf, type Expected, type Tolerance } from './tensorMatchers';

@@ -77,3 +77,12 @@ export function expectValuesClose(got: readonly number[], want: readonly number[
     );
   }
 }
+
+/** Reads a tensor's values and disposes it (for results a test only inspects). */
+export async function takeValues(t: tf.Tensor): Promise<number[]> {
+  try {
+    return await valuesOf(t);
+  } finally {
+    t.dispose();
+  }
+}
