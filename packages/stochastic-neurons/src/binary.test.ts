@@ -57,7 +57,7 @@ describeBackends('binaryNeuron', () => {
     const first = tf.tidy(loss);
     const start = (await first.data())[0] as number;
     await expectNoLeaks(async () => {
-      for (let i = 0; i < 200; i++) tf.dispose(sgd.minimize(loss, true));
+      for (let i = 0; i < 200; i++) tf.dispose(sgd.minimize(loss, true) as tf.Scalar);
     }, '200 steps');
     const avg = tf.tidy(() => tf.mean(tf.stack(Array.from({ length: 20 }, loss))));
     expect((await avg.data())[0]).toBeLessThan(start);
