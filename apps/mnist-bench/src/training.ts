@@ -5,7 +5,7 @@ export interface TrainLoop {
   steps: number;
   /** One training step; returns the loss (owned by the loop, which reads and disposes it). */
   step: (index: number) => tf.Scalar | Promise<tf.Scalar>;
-  /** Metrics recorded at step 0, every `evalEvery` steps, and after the last step. */
+  /** Metrics recorded at step 0, every `evalEvery` steps, and after the last step; "metric | series" keys share a panel. */
   evaluate: () => Promise<Record<string, number>>;
   evalEvery: number;
   /** Steps excluded from the timing (warm-up: shader compilation, first allocations). */
@@ -45,6 +45,10 @@ export async function runTraining(ctx: RunContext, loop: TrainLoop): Promise<{ s
       record(i + 1, final);
     }
   }
-  const curves: Curve[] = [...points.entries()].map(([metric, pts]) => ({ series: metric, metric, points: pts }));
+  // A key "metric | series" draws several series of one metric in one panel.
+  const curves: Curve[] = [...points.entries()].map(([key, pts]) => {
+    const [metric, series] = key.split(' | ') as [string, string | undefined];
+    return { series: series ?? metric, metric, points: pts };
+  });
   return { stepTimesMs, curves, final, losses };
 }

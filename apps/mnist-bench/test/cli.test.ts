@@ -58,7 +58,7 @@ describe('mnist-bench command line', () => {
 
   test.each([
     [['--backends', 'tpu'], 'mnist-bench: Unknown backend in --backends "tpu": expected one of cpu, wasm, webgpu, tensorflow, tensorflow-gpu'],
-    [['--experiments', 'mlp,resnet'], 'mnist-bench: Unknown experiment "resnet": expected one of mlp, throughput, batchnorm, batchnorm-speed'],
+    [['--experiments', 'mlp,resnet'], 'mnist-bench: Unknown experiment "resnet": expected one of mlp, throughput, batchnorm, batchnorm-speed, bsn-baselines, bsn-st, bsn-reinforce, bsn-depth, bsn-low-lr, ternary-one-hot'],
     [['--profile', 'huge'], 'mnist-bench: Unknown profile "huge" for mlp, throughput: expected one of quick, paper, smoke'],
     [['--seed=-4'], 'mnist-bench: --seed -4: expected an integer from 0 to 2147483647'],
     [['--seed', '-4'], 'mnist-bench: --seed: its value starts with "-"; write --seed=VALUE'],

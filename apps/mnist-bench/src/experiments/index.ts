@@ -3,6 +3,14 @@ import type { Dataset } from '../mnist';
 import { batchnormExperiment } from './batchnorm';
 import { batchnormSpeedExperiment } from './batchnormSpeed';
 import { mlpExperiment } from './mlp';
+import {
+  bsnBaselinesExperiment,
+  bsnDepthExperiment,
+  bsnLowLearningRateExperiment,
+  bsnReinforceExperiment,
+  bsnStraightThroughExperiment,
+  ternaryOneHotExperiment,
+} from './stochasticNeurons';
 import { throughputExperiment } from './throughput';
 
 /** Every mnist-bench experiment. Adding one is a new file here and one `register` line. */
@@ -10,4 +18,10 @@ export const registry = new ExperimentRegistry<Dataset>()
   .register(mlpExperiment)
   .register(throughputExperiment)
   .register(batchnormExperiment)
-  .register(batchnormSpeedExperiment);
+  .register(batchnormSpeedExperiment)
+  .register(bsnBaselinesExperiment)
+  .register(bsnStraightThroughExperiment)
+  .register(bsnReinforceExperiment)
+  .register(bsnDepthExperiment)
+  .register(bsnLowLearningRateExperiment)
+  .register(ternaryOneHotExperiment);

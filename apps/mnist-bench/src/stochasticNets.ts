@@ -1,0 +1,149 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Curve, RunContext } from '@gradkit/experiment-runner';
+import {
+  binaryNeuron,
+  createReinforceBaseline,
+  disposeReinforceBaseline,
+  naryNeuron,
+  oneHotNeuron,
+  reinforceBinaryNeuron,
+  SeedStream,
+  SlopeAnnealing,
+  ternaryActivation,
+  type AnnealingScope,
+  type ReinforceBaseline,
+  type StraightThroughEstimator,
+} from '@gradkit/stochastic-neurons';
+import { accuracy, BatchStream, createRng, glorotUniform } from './batches';
+import type { Dataset, Split } from './mnist';
+
+/** The hidden units of one R2RT post 5/6 network. */
+export type Neuron =
+  | { kind: 'sigmoid' | 'tanh' }
+  | { kind: 'binary-st'; estimator: StraightThroughEstimator; annealing?: { rate: number; scope: AnnealingScope } }
+  | { kind: 'binary-reinforce'; varianceAdjusted: boolean }
+  | { kind: 'ternary' }
+  | { kind: 'one-hot'; categories: number; annealing?: { rate: number; scope: AnnealingScope } };
+
+export interface NetSpec {
+  neuron: Neuron;
+  /** Hidden layer widths (for one-hot: neurons × categories units). */
+  hidden: number[];
+  learningRate: number;
+  epochs: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  stochasticTrain: boolean;
+  stochasticEval: boolean;
+  /** `'validation'`: train on the 55k, evaluate on the 5k validation images (posts 5, 6); `'test'`: post 5's Exp 7. */
+  protocol: 'validation' | 'exp7';
+}
+
+interface Dense {
+  w: tf.Variable;
+  b: tf.Variable;
+}
+
+/**
+ * Trains one network of R2RT posts 5 and 6: 784 → hidden layer(s) of the given neurons → softmax 10; Glorot-
+ * uniform weights *and* biases (the posts' `get_variable` default); per-example loss −mean over classes of y·log ŷ
+ * (cross-entropy / 10) summed over the batch by plain SGD. Returns the final evaluation accuracy and one point
+ * per epoch.
+ */
+export async function trainStochasticNet(ctx: RunContext, spec: NetSpec, data: Dataset, progress: (step: number) => void): Promise<{ accuracy: number; curve: Curve['points']; msPerStep: number[] }> {
+  const rng = createRng(ctx.seed);
+  const stream = new SeedStream(ctx.seed * 7919 + 1);
+  const sizes = [data.features, ...spec.hidden, data.classes];
+  const layers: Dense[] = sizes.slice(1).map((out, i) => {
+    const fanIn = sizes[i] as number;
+    return tf.tidy(() => ({
+      w: tf.variable(tf.tensor2d(glorotUniform(rng, fanIn, out), [fanIn, out])),
+      // TF's get_variable default (Glorot-uniform) for a bias of shape [out] takes fan_in = fan_out = out:
+      // U(−√(3/out), √(3/out))
+      b: tf.variable(tf.tensor1d(Float32Array.from({ length: out }, () => (2 * rng() - 1) * Math.sqrt(3 / out)))),
+    }));
+  });
+  const annealing = 'annealing' in spec.neuron && spec.neuron.annealing ? new SlopeAnnealing(spec.neuron.annealing) : null;
+  const baselines: Array<ReinforceBaseline | null> = spec.hidden.map((h) =>
+    spec.neuron.kind === 'binary-reinforce' && spec.neuron.varianceAdjusted ? createReinforceBaseline(h) : null,
+  );
+  const trainSplit: Split = spec.protocol === 'exp7' ? data.validation : data.train;
+  const evalSplit: Split = spec.protocol === 'exp7' ? data.test : data.validation;
+  const optimizer = tf.train.sgd(spec.learningRate);
+  const batches = new BatchStream(trainSplit, data.features, spec.batchSize, rng);
+
+  /** Forward pass; for REINFORCE also the neurons, whose surrogates need the per-example loss. */
+  const forward = (x: tf.Tensor, training: boolean) => {
+    const slope = annealing?.slopeFor(training) ?? 1;
+    const stochastic = training ? spec.stochasticTrain : spec.stochasticEval;
+    const reinforce: Array<ReturnType<typeof reinforceBinaryNeuron>> = [];
+    let h: tf.Tensor = x;
+    layers.forEach((layer, i) => {
+      const a = tf.add(tf.matMul(h, layer.w), layer.b);
+      if (i === layers.length - 1) {
+        h = a;
+        return;
+      }
+      const n = spec.neuron;
+      switch (n.kind) {
+        case 'sigmoid':
+          h = tf.sigmoid(a);
+          break;
+        case 'tanh':
+          h = tf.tanh(a);
+          break;
+        case 'binary-st':
+          h = binaryNeuron(a, { estimator: n.estimator, slope, stochastic, randomness: stream });
+          break;
+        case 'binary-reinforce': {
+          // At evaluation with stochastic = False the post's REINFORCE layer swaps to a deterministic step.
+          if (!training && !stochastic) {
+            h = binaryNeuron(a, { estimator: 'pass-through', stochastic: false });
+            break;
+          }
+          const neuron = reinforceBinaryNeuron(a, { stochastic: true, randomness: stream, baseline: baselines[i] ?? null });
+          reinforce.push(neuron);
+          h = neuron.output;
+          break;
+        }
+        case 'ternary':
+          h = naryNeuron(a, { activation: ternaryActivation, stochastic, randomness: stream });
+          break;
+        case 'one-hot':
+          h = oneHotNeuron(a, { categories: n.categories, temperature: 1 / slope, stochastic, randomness: stream });
+          break;
+      }
+    });
+    return { logits: h, reinforce };
+  };
+
+  const variables = layers.flatMap((l) => [l.w, l.b]);
+  const curve: Curve['points'] = [];
+  const times: number[] = [];
+  let step = 0;
+  for (let epoch = 0; epoch < spec.epochs; epoch++) {
+    for (let s = 0; s < spec.stepsPerEpoch; s++) {
+      const { x, y } = batches.next(data.classes);
+      const start = performance.now();
+      const loss = optimizer.minimize(() => {
+        const { logits, reinforce } = forward(x, true);
+        // per-example loss: −mean over the 10 classes of y·log softmax = cross-entropy / 10
+        const perExample = tf.div(tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1)), data.classes);
+        let total: tf.Tensor = tf.sum(perExample);
+        for (const n of reinforce) total = tf.add(total, n.surrogate(perExample));
+        return total as tf.Scalar;
+      }, true, variables) as tf.Scalar;
+      await loss.data();
+      times.push(performance.now() - start);
+      tf.dispose([loss, x, y]);
+      ctx.sampleMemory();
+      progress(++step);
+    }
+    annealing?.step();
+    curve.push({ step, value: await accuracy((x) => forward(x, false).logits as tf.Tensor2D, evalSplit, data.features) });
+  }
+  optimizer.dispose();
+  tf.dispose(variables);
+  baselines.forEach((b) => b && disposeReinforceBaseline(b));
+  return { accuracy: curve.at(-1)?.value ?? NaN, curve, msPerStep: times.slice(Math.min(50, times.length >> 1)) };
+}
