@@ -45,6 +45,17 @@ describeBackends('mnist-bench end to end', (backend) => {
 });
 
 describe('mnist-bench command line', () => {
+  test('every experiment runs end to end in the smoke profile (cpu)', () => {
+    const out = join(root, 'all');
+    const all = ['batchnorm', 'batchnorm-speed', 'bsn-baselines', 'bsn-st', 'bsn-reinforce', 'bsn-depth', 'bsn-low-lr', 'ternary-one-hot'];
+    const r = cli(['--data', data, '--profile', 'smoke', '--backends', 'cpu', '--experiments', all.join(','), '--out', out]);
+    expect(r.stderr).not.toMatch(/FAILED/);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
+    expect(report.runs.map((run) => run.experiment)).toEqual(all);
+    for (const run of report.runs) expect(Number.isFinite(run.primary.value)).toBe(true);
+  });
+
   test('--resume skips finished runs and leaves their files alone', () => {
     const out = join(root, 'resume');
     expect(cli(['--data', data, '--profile', 'smoke', '--backends', 'cpu', '--experiments', 'throughput', '--out', out]).status).toBe(0);
