@@ -7,6 +7,7 @@
 import './register-gradients';
 
 export { customGradient, type CustomGradientResult, type Upstream } from './customGradient';
+export { dense, type DenseActivation } from './dense';
 export {
   DISCRETE_KERNELS,
   getDiscreteGradientPolicy,
@@ -16,6 +17,7 @@ export {
   type DiscreteKernel,
 } from './discreteGradientGuard';
 export { injectGradient, vjp } from './injectGradient';
+export { batchMatMulGradConfig, matMulTransposed, setTransposeStrategy, transposeStrategy, type TransposeStrategy } from './matMulTransposed';
 export { registerGradients } from './register-gradients';
 export { scaleGradient } from './scaleGradient';
 export { stopGradient } from './stopGradient';

@@ -1,14 +1,16 @@
 /**
  * Registers tfjs-core's gradients and chained ops (`x.sum()`), which tfjs-core's Node build leaves out, plus
- * gradkit's discrete-gradient guard. Imported for its side effect by `@gradkit/core` and `@gradkit/backends`, so
+ * gradkit's discrete-gradient guard and its backend-aware matrix-product gradient (`matMulTransposed`). Imported for its side effect by `@gradkit/core` and `@gradkit/backends`, so
  * a user of either can never end up without gradients; importing it again is harmless.
  *
- * Only missing gradients are registered: a gradient the user (or the `@tensorflow/tfjs` union package)
- * registered first is left alone, and tfjs never prints "Overriding the gradient".
+ * Only missing gradients are registered — a gradient the user (or the `@tensorflow/tfjs` union package)
+ * registered first is left alone — except tfjs's zero gradients of the discrete ops and its BatchMatMul gradient,
+ * which are replaced by numerically identical ones; tfjs never prints "Overriding the gradient".
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gradConfigs } from '../generated/tfjs-gradients.js';
 import { discreteGradientConfigs, isDiscreteGradientConfig } from './discreteGradientGuard';
+import { batchMatMulGradConfig } from './matMulTransposed';
 
 /** Registers every missing gradient; returns the kernel names it registered. */
 export function registerGradients(): string[] {
@@ -26,6 +28,13 @@ export function registerGradients(): string[] {
       if (tf.getGradient(config.kernelName) != null) tf.unregisterGradient(config.kernelName);
       tf.registerGradient(config);
     }
+  }
+  // The matrix-product gradient computes its transposed products the fastest way the backend has
+  // (setTransposeStrategy); same formulas and numbers as tfjs's. Unregistering first keeps tfjs from printing
+  // "Overriding the gradient".
+  if (tf.getGradient('BatchMatMul') !== batchMatMulGradConfig) {
+    if (tf.getGradient('BatchMatMul') != null) tf.unregisterGradient('BatchMatMul');
+    tf.registerGradient(batchMatMulGradConfig);
   }
   return registered;
 }
