@@ -1,0 +1,161 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describeBackends, expect, expectNoLeaks, expectValuesClose, test, uniformValues, valuesOf } from '@gradkit/test-harness';
+import { createSynthesizer, DecoupledTrainer, denseModule, type Module, type Synthesizer, type TrainingMethod } from './index';
+
+const crossEntropy = (logits: tf.Tensor, labels: tf.Tensor) => tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1));
+
+/** A small stack: 6 → 5 → 4 → head 3, identical weights for every call with the same seed. */
+function stack(batchNorm = false): { modules: Module[]; head: Module } {
+  return {
+    modules: [denseModule({ name: 'm0', inputDim: 6, units: 5, batchNorm, seed: 1 }), denseModule({ name: 'm1', inputDim: 5, units: 4, batchNorm, seed: 2 })],
+    head: denseModule({ name: 'head', inputDim: 4, units: 3, activation: 'linear', seed: 3 }),
+  };
+}
+
+function batch(): { x: tf.Tensor2D; y: tf.Tensor2D } {
+  return tf.tidy(() => ({
+    x: tf.tensor2d(uniformValues(8 * 6, 4, -1, 1), [8, 6]),
+    y: tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32'), 3) as tf.Tensor2D,
+  }));
+}
+
+async function weights(ms: Module[]): Promise<number[][]> {
+  return Promise.all(ms.flatMap((m) => m.variables).map((v) => valuesOf(v)));
+}
+
+/** A synthesizer that predicts the true ∂L/∂h of module `index` (through the modules above it and the head). */
+function oracle(index: number, s: { modules: Module[]; head: Module }, labels: tf.Tensor): Synthesizer {
+  return {
+    kind: 'gradient',
+    conditioned: false,
+    trainable: [],
+    variables: [],
+    predict: (h) =>
+      tf.tidy(() =>
+        tf.grad((v: tf.Tensor) => tf.sum(crossEntropy(s.head.forward(s.modules.slice(index + 1).reduce((a, m) => m.forward(a, true), v), true), labels)))(h),
+      ),
+    dispose: () => undefined,
+  };
+}
+
+describeBackends('DecoupledTrainer', () => {
+  test('zero-initialised synthesizers: at step 0 the hidden modules do not move (the head does)', async () => {
+    const s = stack(true);
+    const synths = [createSynthesizer({ dim: 5, hidden: [16, 16] }), createSynthesizer({ dim: 4, hidden: [16, 16] })];
+    const trainer = new DecoupledTrainer({ ...s, loss: crossEntropy, method: 'synthetic-gradient', synthesizers: synths, optimizer: () => tf.train.sgd(0.5) });
+    const before = await weights(s.modules);
+    const headBefore = await weights([s.head]);
+    const { x, y } = batch();
+    await trainer.step(x, y);
+    expect(await weights(s.modules)).toEqual(before);
+    expect(await weights([s.head])).not.toEqual(headBefore);
+    tf.dispose([x, y]);
+    [...s.modules, s.head, ...synths].forEach((m) => m.dispose());
+    trainer.dispose();
+  });
+
+  test('a synthesizer that outputs the true gradient makes a decoupled step equal a backprop step', async () => {
+    const { x, y } = batch();
+    const results: number[][][] = [];
+    for (const method of ['backprop', 'synthetic-gradient'] as TrainingMethod[]) {
+      const s = stack();
+      const synthesizers = method === 'backprop' ? undefined : [oracle(0, s, y), oracle(1, s, y)];
+      const trainer = new DecoupledTrainer({ ...s, loss: crossEntropy, method, synthesizers, optimizer: () => tf.train.sgd(0.3) });
+      await trainer.step(x, y);
+      results.push(await weights([...s.modules, s.head]));
+      [...s.modules, s.head].forEach((m) => m.dispose());
+      trainer.dispose();
+    }
+    (results[1] as number[][]).forEach((w, i) => expectValuesClose(w, (results[0] as number[][])[i] as number[], { rtol: 1e-4, atol: 1e-6, what: `variable ${i}` }));
+    tf.dispose([x, y]);
+  });
+
+  test('bootstrapped target of the lower synthesizer = ∂h₁/∂h₀ᵀ·ĝ₁, computed by hand', async () => {
+    const s = stack();
+    const { x, y } = batch();
+    const g1 = tf.tensor2d(uniformValues(8 * 4, 5, -1, 1), [8, 4]);
+    const fixed = (dim: number, value: tf.Tensor | null): Synthesizer => ({
+      kind: 'gradient', conditioned: false, trainable: [], variables: [], dispose: () => undefined,
+      predict: (h) => (value ? tf.clone(value) : tf.zeros(h.shape)),
+    });
+    // the target is computed with module 1 as it was during the step: read its weights first
+    const [w1, b1] = [await valuesOf(s.modules[1]?.variables[0] as tf.Tensor), await valuesOf(s.modules[1]?.variables[1] as tf.Tensor)];
+    const kept: tf.Tensor[] = [];
+    const trainer = new DecoupledTrainer({
+      ...s, loss: crossEntropy, method: 'synthetic-gradient', optimizer: () => tf.train.sgd(0.1), synthesizers: [fixed(5, null), fixed(4, g1)],
+      onSynthesizerTarget: (index, h, target) => {
+        if (index === 0) kept.push(tf.keep(tf.clone(h)), tf.keep(tf.clone(target)));
+      },
+    });
+    await trainer.step(x, y);
+    const targets = [{ h: await valuesOf(kept[0] as tf.Tensor), target: await valuesOf(kept[1] as tf.Tensor) }];
+    tf.dispose(kept);
+    {
+      const { h, target } = targets[0] as { h: number[]; target: number[] };
+      const g = await valuesOf(g1);
+      // h₁ = relu(h₀·W₁ + b₁): ∂h₁/∂h₀ᵀ·ĝ = (ĝ ⊙ 1[z > 0])·W₁ᵀ
+      const want: number[] = [];
+      for (let r = 0; r < 8; r++) {
+        for (let i = 0; i < 5; i++) {
+          let sum = 0;
+          for (let j = 0; j < 4; j++) {
+            let z = b1[j] as number;
+            for (let k = 0; k < 5; k++) z += (h[r * 5 + k] as number) * (w1[k * 4 + j] as number);
+            sum += z > 0 ? (g[r * 4 + j] as number) * (w1[i * 4 + j] as number) : 0;
+          }
+          want.push(sum);
+        }
+      }
+      expectValuesClose(target, want, { rtol: 1e-4, atol: 1e-6 });
+    }
+    tf.dispose([x, y, g1]);
+    [...s.modules, s.head].forEach((m) => m.dispose());
+    trainer.dispose();
+  });
+
+  test('λ = 1 is backprop', async () => {
+    const { x, y } = batch();
+    const results: number[][][] = [];
+    for (const lambda of [undefined, 1]) {
+      const s = stack(true);
+      const synthesizers = lambda == null ? undefined : [createSynthesizer({ dim: 5, hidden: [8] }), createSynthesizer({ dim: 4, hidden: [8] })];
+      const trainer = new DecoupledTrainer({ ...s, loss: crossEntropy, method: lambda == null ? 'backprop' : 'synthetic-gradient', lambda, synthesizers, optimizer: () => tf.train.sgd(0.3) });
+      await trainer.step(x, y);
+      results.push(await weights([...s.modules, s.head]));
+      [...s.modules, s.head, ...(synthesizers ?? [])].forEach((m) => m.dispose());
+      trainer.dispose();
+    }
+    (results[1] as number[][]).forEach((w, i) => expectValuesClose(w, (results[0] as number[][])[i] as number[], { rtol: 1e-5, atol: 1e-6, what: `variable ${i}` }));
+    tf.dispose([x, y]);
+  });
+
+  test.each(['synthetic-gradient', 'synthetic-loss', 'backprop', 'no-backprop'] as TrainingMethod[])('%s: 30 steps with Adam leak nothing and report waits per module', async (method) => {
+    const s = stack(true);
+    const kind = method === 'synthetic-loss' ? 'loss' : 'gradient';
+    const synthesizers = method.startsWith('synthetic') ? [createSynthesizer({ dim: 5, hidden: [8, 8], kind, labelClasses: 3 }), createSynthesizer({ dim: 4, hidden: [8, 8], kind })] : undefined;
+    const trainer = new DecoupledTrainer({ ...s, loss: crossEntropy, method, synthesizers, optimizer: () => tf.train.adam(1e-3), timing: true, warmupSteps: 2 });
+    const { x, y } = batch();
+    // the optimizer's slots appear on the first steps: warm up before counting
+    for (let i = 0; i < 3; i++) await trainer.step(x, y);
+    const last = await expectNoLeaks(async () => {
+      let r;
+      for (let i = 0; i < 30; i++) r = await trainer.step(x, y);
+      return r;
+    }, `${method}: 30 steps`);
+    expect(last?.waits).toHaveLength(method === 'no-backprop' ? 2 : 2);
+    expect(Number.isFinite(last?.loss)).toBe(true);
+    tf.dispose([x, y]);
+    [...s.modules, s.head, ...(synthesizers ?? [])].forEach((m) => m.dispose());
+    trainer.dispose();
+  });
+
+  test('bad configurations are one-line errors', () => {
+    const s = stack();
+    const sgd = () => tf.train.sgd(0.1);
+    expect(() => new DecoupledTrainer({ ...s, loss: crossEntropy, method: 'synthetic-gradient', optimizer: sgd })).toThrow(
+      'DecoupledTrainer: 0 synthesizer(s) for 2 module(s); expected one per module for synthetic-gradient',
+    );
+    expect(() => new DecoupledTrainer({ ...s, loss: crossEntropy, method: 'backprop', optimizer: sgd, lambda: 2 })).toThrow('DecoupledTrainer: lambda = 2, expected a number in [0, 1]');
+    [...s.modules, s.head].forEach((m) => m.dispose());
+  });
+});
