@@ -3,6 +3,7 @@ import type { Dataset } from '../mnist';
 import { batchnormExperiment } from './batchnorm';
 import { batchnormSpeedExperiment } from './batchnormSpeed';
 import { mlpExperiment } from './mlp';
+import { dniExperiments } from './syntheticGradients';
 import {
   bsnBaselinesExperiment,
   bsnDepthExperiment,
@@ -25,3 +26,4 @@ export const registry = new ExperimentRegistry<Dataset>()
   .register(bsnDepthExperiment)
   .register(bsnLowLearningRateExperiment)
   .register(ternaryOneHotExperiment);
+for (const e of dniExperiments) registry.register(e);

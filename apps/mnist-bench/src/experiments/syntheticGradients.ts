@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Experiment } from '@gradkit/experiment-runner';
+import { createSynthesizer, DecoupledTrainer, denseModule, type Module, type Synthesizer, type TrainingMethod } from '@gradkit/synthetic-grad';
+import { accuracy, BatchStream, createRng, toTensors } from '../batches';
+import type { Dataset } from '../mnist';
+
+export interface SyntheticGradientConfig {
+  iterations: number;
+  batchSize: number;
+  learningRate: number;
+  hidden: number;
+  synthesizerHidden: number[];
+  /** Evaluate (train accuracy of the epoch, test accuracy) every this many iterations (the post: every epoch, 234). */
+  evalEvery: number;
+}
+
+interface Variant {
+  name: string;
+  method: TrainingMethod;
+  conditioned: boolean;
+  post: number;
+}
+
+/**
+ * R2RT post 8 (Jaderberg et al. 2016, MNIST): 784 → [Dense 256 → BN → ReLU] ×2 → Dense 10, per-example softmax
+ * cross-entropy summed over the batch, one Adam (lr 3e-5) for everything, batch 256 over the 60k training images,
+ * reshuffled every epoch. Batch norm's γ/β train only in the backprop run (the post's quiet asymmetry, kept on
+ * purpose: `trainable: 'dense'` for the decoupled runs). Per evaluation: the mean training-batch accuracy since the
+ * last one and the test accuracy (BN in inference mode).
+ */
+function syntheticExperiment(variant: Variant): Experiment<Dataset, SyntheticGradientConfig> {
+  return {
+    name: `dni-${variant.name}`,
+    title: `Post 8, ${variant.method}${variant.conditioned ? ' conditioned on labels (cDNI)' : ''}`,
+    inDefaultSet: false,
+    reference: { value: variant.post, source: `post 8, final-epoch test accuracy after 25,000 iterations`, profile: 'paper' },
+    profiles: {
+      paper: { iterations: 25_000, batchSize: 256, learningRate: 3e-5, hidden: 256, synthesizerHidden: [1024, 1024], evalEvery: 234 },
+      long: { iterations: 2_340, batchSize: 256, learningRate: 3e-5, hidden: 256, synthesizerHidden: [1024, 1024], evalEvery: 234 },
+      quick: { iterations: 468, batchSize: 256, learningRate: 3e-5, hidden: 256, synthesizerHidden: [1024, 1024], evalEvery: 117 },
+      smoke: { iterations: 6, batchSize: 32, learningRate: 3e-5, hidden: 16, synthesizerHidden: [32, 32], evalEvery: 3 },
+    },
+    async run(ctx, config, data) {
+      const rng = createRng(ctx.seed);
+      const decoupled = variant.method !== 'backprop';
+      const trainable = decoupled ? 'dense' : 'all';
+      const modules: Module[] = [
+        denseModule({ name: 'h1', inputDim: data.features, units: config.hidden, batchNorm: true, trainable, seed: ctx.seed * 10 + 1 }),
+        denseModule({ name: 'h2', inputDim: config.hidden, units: config.hidden, batchNorm: true, trainable, seed: ctx.seed * 10 + 2 }),
+      ];
+      const head = denseModule({ name: 'logits', inputDim: config.hidden, units: data.classes, activation: 'linear', seed: ctx.seed * 10 + 3 });
+      const kind = variant.method === 'synthetic-loss' ? 'loss' : 'gradient';
+      const synthesizers: Synthesizer[] | undefined = variant.method.startsWith('synthetic')
+        ? [0, 1].map((i) => createSynthesizer({ dim: config.hidden, kind, hidden: config.synthesizerHidden, labelClasses: variant.conditioned ? data.classes : 0, seed: ctx.seed * 100 + i }))
+        : undefined;
+      const trainer = new DecoupledTrainer({
+        modules,
+        head,
+        method: variant.method,
+        synthesizers,
+        loss: (logits, labels) => tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1)),
+        optimizer: () => tf.train.adam(config.learningRate),
+        timing: true,
+      });
+      const batches = new BatchStream(data.trainFull, data.features, config.batchSize, rng);
+      const stepTimes: number[] = [];
+      const waits: number[][] = [[], []];
+      const points = { train: [] as Array<{ step: number; value: number }>, test: [] as Array<{ step: number; value: number }> };
+      let correct = 0;
+      let seen = 0;
+      for (let it = 1; it <= config.iterations; it++) {
+        const { images, labels } = batches.nextArrays();
+        const { x, y } = toTensors(images, labels, data.features, data.classes);
+        const start = performance.now();
+        const r = await trainer.step(x, y);
+        stepTimes.push(performance.now() - start);
+        r.waits.forEach((w, i) => waits[i]?.push(w));
+        // training accuracy of this batch with the weights as they were (the post's TR: mean batch accuracy)
+        const predicted = tf.tidy(() => tf.argMax(trainer.predict(x, true), 1));
+        const p = await predicted.data();
+        predicted.dispose();
+        p.forEach((c, i) => (correct += c === labels[i] ? 1 : 0));
+        seen += labels.length;
+        tf.dispose([x, y]);
+        ctx.sampleMemory();
+        ctx.progress(it, config.iterations);
+        if (it % config.evalEvery === 0 || it === config.iterations) {
+          points.train.push({ step: it, value: correct / seen });
+          points.test.push({ step: it, value: await accuracy((t) => trainer.predict(t, false), data.test, data.features) });
+          correct = 0;
+          seen = 0;
+        }
+      }
+      const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1] ?? NaN;
+      trainer.dispose();
+      [...modules, head, ...(synthesizers ?? [])].forEach((m) => m.dispose());
+      const test = points.test.at(-1)?.value ?? NaN;
+      return {
+        primary: { metric: 'test accuracy', value: test },
+        metrics: {
+          'train accuracy (last evaluation period)': points.train.at(-1)?.value ?? NaN,
+          'module 1 wait before its update, median ms': median(waits[0] as number[]),
+          'module 2 wait before its update, median ms': median(waits[1] as number[]),
+          iterations: config.iterations,
+        },
+        curves: [
+          { series: 'train (mean batch accuracy)', metric: 'accuracy', points: points.train },
+          { series: 'test', metric: 'accuracy', points: points.test },
+        ],
+        stepTimesMs: stepTimes.slice(Math.min(20, stepTimes.length >> 1)),
+        examplesPerStep: config.batchSize,
+        notes: [`Module waits: the time between a module's forward pass and its update (${variant.method}).`],
+      };
+    },
+  };
+}
+
+export const dniExperiments = [
+  { name: 'backprop', method: 'backprop', conditioned: false, post: 0.9801 },
+  { name: 'no-backprop', method: 'no-backprop', conditioned: false, post: 0.889 },
+  { name: 'synthetic-loss', method: 'synthetic-loss', conditioned: false, post: 0.8429 },
+  { name: 'synthetic-gradient', method: 'synthetic-gradient', conditioned: false, post: 0.9777 },
+  { name: 'cdni', method: 'synthetic-gradient', conditioned: true, post: 0.9801 },
+].map((v) => syntheticExperiment(v as Variant));
