@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * A recurrent cell: one pure step (input, state) → (output, state), with its input transform split off so that
+ * the transform of every time step is one matrix product before the loop (Equinox's `_rnn.py` shape, tfjs-layers
+ * without the per-step input product).
+ *
+ * - `project(x)`: the input transforms for all rows at once, [rows, inputSize] → a list of parts [rows, kᵢ]
+ *   (e.g. one per gate, so that no step has to slice);
+ * - `step(parts_t, state)`: one time step given this step's rows of every part; `state` holds one [batch, size]
+ *   tensor per `stateSizes` entry.
+ *
+ * Write a cell of your own by implementing this interface (see the mixture-of-transforms GRU).
+ */
+export interface Cell {
+  readonly name: string;
+  readonly inputSize: number;
+  readonly units: number;
+  /** The sizes of the state tensors: [units] for a GRU, [units, units] (c, h) for an LSTM. */
+  readonly stateSizes: number[];
+  /** The variables the cell trains (and owns: dispose() frees them). */
+  readonly variables: tf.Variable[];
+  project(x: tf.Tensor2D): tf.Tensor2D[];
+  step(parts: tf.Tensor2D[], state: tf.Tensor2D[]): { output: tf.Tensor2D; state: tf.Tensor2D[] };
+  dispose(): void;
+}
+
+/** The zero state of a cell for a batch (the caller owns it). */
+export function zeroState(cell: Pick<Cell, 'stateSizes'>, batch: number): tf.Tensor2D[] {
+  return cell.stateSizes.map((size) => tf.zeros([batch, size]) as tf.Tensor2D);
+}
+
+/** Seeded Glorot-uniform initial values. */
+export function glorot(shape: [number, number], seed: number): tf.Tensor2D {
+  const limit = Math.sqrt(6 / (shape[0] + shape[1]));
+  return tf.randomUniform(shape, -limit, limit, 'float32', seed) as tf.Tensor2D;
+}
+
+let nextId = 0;
+
+/** A trainable variable with a unique name from an initializer (no initializer tensor left behind). */
+export function weight(name: string, init: () => tf.Tensor): tf.Variable {
+  return tf.tidy(() => tf.variable(init(), true, `${name}_${nextId++}`));
+}
+
+export function assertPositiveInteger(value: number, what: string, where: string): void {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${where}: ${what} = ${value}, expected a positive integer`);
+}
+
+/** x·W + b, split into parts of the given widths (one product for every gate and every time step). */
+export function projectParts(x: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor | null, widths: number[]): tf.Tensor2D[] {
+  return tf.tidy(() => {
+    const y = bias ? tf.add(tf.matMul(x, kernel as tf.Tensor2D), bias) : tf.matMul(x, kernel as tf.Tensor2D);
+    return widths.length === 1 ? [y as tf.Tensor2D] : (tf.split(y, widths, 1) as tf.Tensor2D[]);
+  });
+}

@@ -1,0 +1,37 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { assertPositiveInteger, glorot, projectParts, weight, type Cell } from '../cell';
+
+export interface CellOptions {
+  inputSize: number;
+  units: number;
+  /** Seed of the Glorot-uniform weights (default 1). */
+  seed?: number;
+  name?: string;
+}
+
+/**
+ * The basic RNN cell of R2RT post 2: s_t = tanh(W·[x_t; s_{t−1}] + b), written as tanh(x_t·W_x + b + s_{t−1}·W_s).
+ * Output = state. W Glorot-uniform, b = 0.
+ */
+export function basicRnnCell(options: CellOptions): Cell {
+  const { inputSize, units, seed = 1, name = 'basic_rnn' } = options;
+  assertPositiveInteger(inputSize, 'inputSize', 'basicRnnCell');
+  assertPositiveInteger(units, 'units', 'basicRnnCell');
+  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, units], seed));
+  const recurrent = weight(`${name}/recurrent_kernel`, () => glorot([units, units], seed + 1));
+  const bias = weight(`${name}/bias`, () => tf.zeros([units]));
+  const variables = [kernel, recurrent, bias];
+  return {
+    name,
+    inputSize,
+    units,
+    stateSizes: [units],
+    variables,
+    project: (x) => projectParts(x, kernel, bias, [units]),
+    step([xs], [s]) {
+      const next = tf.tanh(tf.add(xs as tf.Tensor2D, tf.matMul(s as tf.Tensor2D, recurrent as tf.Tensor2D))) as tf.Tensor2D;
+      return { output: next, state: [next] };
+    },
+    dispose: () => tf.dispose(variables),
+  };
+}

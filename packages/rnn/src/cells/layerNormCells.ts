@@ -1,0 +1,75 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { assertPositiveInteger, glorot, projectParts, weight, type Cell } from '../cell';
+import type { CellOptions } from './basicRnn';
+import { layerNorm, layerNormParams } from './layerNorm';
+import type { LstmOptions } from './lstm';
+
+/**
+ * The layer-normalized LSTM of R2RT post 3: the joint linear map has no bias (LN's shift plays that role); each
+ * gate pre-activation is normalized separately; the stored cell state is not normalized:
+ *   [i, j, f, o] = LN_g(x·W_g + h·U_g) for g ∈ {i, j, f, o}
+ *   c′ = c ⊙ σ(f + forgetBias) + σ(i) ⊙ tanh(j),  h′ = tanh(LN_c(c′)) ⊙ σ(o)
+ */
+export function layerNormLstmCell(options: LstmOptions): Cell {
+  const { inputSize, units, seed = 1, name = 'ln_lstm', forgetBias = 1 } = options;
+  assertPositiveInteger(inputSize, 'inputSize', 'layerNormLstmCell');
+  assertPositiveInteger(units, 'units', 'layerNormLstmCell');
+  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 4 * units], seed));
+  const recurrent = [0, 1, 2, 3].map((g) => weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g)));
+  const norms = ['i', 'j', 'f', 'o', 'c'].map((g) => layerNormParams(`${name}/ln_${g}`, units));
+  const variables = [kernel, ...recurrent, ...norms.flatMap((n) => [n.alpha, n.beta])];
+  return {
+    name,
+    inputSize,
+    units,
+    stateSizes: [units, units],
+    variables,
+    project: (x) => projectParts(x, kernel, null, [units, units, units, units]),
+    step(parts, [c, h]) {
+      const [i, j, f, o] = parts.map((p, g) => layerNorm(tf.add(p, tf.matMul(h as tf.Tensor2D, recurrent[g] as tf.Tensor2D)), norms[g] as never)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      const cNext = tf.add(tf.mul(c as tf.Tensor, tf.sigmoid(tf.add(f, forgetBias))), tf.mul(tf.sigmoid(i), tf.tanh(j))) as tf.Tensor2D;
+      const hNext = tf.mul(tf.tanh(layerNorm(cNext, norms[4] as never)), tf.sigmoid(o)) as tf.Tensor2D;
+      return { output: hNext, state: [cNext, hNext] };
+    },
+    dispose: () => tf.dispose(variables),
+  };
+}
+
+/**
+ * A layer-normalized GRU (the post suggests one; this is ours): the gate pre-activations and the candidate's
+ * recurrent term are normalized separately, no biases in the linear maps:
+ *   z = σ(LN_z(x·W_z + h·U_z)),  r = σ(LN_r(x·W_r + h·U_r)),
+ *   c = tanh(LN_x(x·W_h) + r ⊙ LN_h(h·U_h)),  h′ = z ⊙ h + (1 − z) ⊙ c
+ */
+export function layerNormGruCell(options: CellOptions): Cell {
+  const { inputSize, units, seed = 1, name = 'ln_gru' } = options;
+  assertPositiveInteger(inputSize, 'inputSize', 'layerNormGruCell');
+  assertPositiveInteger(units, 'units', 'layerNormGruCell');
+  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 3 * units], seed));
+  const recurrent = [0, 1, 2].map((g) => weight(`${name}/recurrent_${'zrh'[g]}`, () => glorot([units, units], seed + 1 + g)));
+  const norms = ['z', 'r', 'x', 'h'].map((g) => layerNormParams(`${name}/ln_${g}`, units));
+  const variables = [kernel, ...recurrent, ...norms.flatMap((n) => [n.alpha, n.beta])];
+  const mm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+  return {
+    name,
+    inputSize,
+    units,
+    stateSizes: [units],
+    variables,
+    project: (x) =>
+      tf.tidy(() => {
+        const [xz, xr, xh] = projectParts(x, kernel, null, [units, units, units]) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        // LN_x normalizes each row of x·W_h: done for every time step at once
+        return [xz, xr, layerNorm(xh, norms[2] as never) as tf.Tensor2D];
+      }),
+    step([xz, xr, xhNormed], [h]) {
+      const hs = h as tf.Tensor2D;
+      const z = tf.sigmoid(layerNorm(tf.add(xz as tf.Tensor, mm(hs, recurrent[0] as tf.Tensor)), norms[0] as never));
+      const r = tf.sigmoid(layerNorm(tf.add(xr as tf.Tensor, mm(hs, recurrent[1] as tf.Tensor)), norms[1] as never));
+      const c = tf.tanh(tf.add(xhNormed as tf.Tensor, tf.mul(r, layerNorm(mm(hs, recurrent[2] as tf.Tensor), norms[3] as never))));
+      const next = tf.add(c, tf.mul(z, tf.sub(hs, c))) as tf.Tensor2D;
+      return { output: next, state: [next] };
+    },
+    dispose: () => tf.dispose(variables),
+  };
+}

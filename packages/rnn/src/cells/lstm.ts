@@ -1,0 +1,38 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { assertPositiveInteger, glorot, projectParts, weight, type Cell } from '../cell';
+import type { CellOptions } from './basicRnn';
+
+export interface LstmOptions extends CellOptions {
+  /** Added to the forget gate's pre-activation (TF's BasicLSTMCell and R2RT post 3: 1.0). Default 1. */
+  forgetBias?: number;
+}
+
+/**
+ * Long short-term memory (TF's BasicLSTMCell, as R2RT post 3 uses it), state (c, h):
+ *   [i, j, f, o] = x·W + h·U + b
+ *   c′ = c ⊙ σ(f + forgetBias) + σ(i) ⊙ tanh(j),  h′ = tanh(c′) ⊙ σ(o)
+ */
+export function lstmCell(options: LstmOptions): Cell {
+  const { inputSize, units, seed = 1, name = 'lstm', forgetBias = 1 } = options;
+  assertPositiveInteger(inputSize, 'inputSize', 'lstmCell');
+  assertPositiveInteger(units, 'units', 'lstmCell');
+  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 4 * units], seed));
+  const recurrent = [0, 1, 2, 3].map((g) => weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g)));
+  const bias = weight(`${name}/bias`, () => tf.zeros([4 * units]));
+  const variables = [kernel, ...recurrent, bias];
+  return {
+    name,
+    inputSize,
+    units,
+    stateSizes: [units, units],
+    variables,
+    project: (x) => tf.tidy(() => projectParts(x, kernel, tf.add(bias, tf.concat([tf.zeros([2 * units]), tf.fill([units], forgetBias), tf.zeros([units])])), [units, units, units, units])),
+    step(parts, [c, h]) {
+      const [i, j, f, o] = parts.map((p, g) => tf.add(p, tf.matMul(h as tf.Tensor2D, recurrent[g] as tf.Tensor2D))) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      const cNext = tf.add(tf.mul(c as tf.Tensor, tf.sigmoid(f)), tf.mul(tf.sigmoid(i), tf.tanh(j))) as tf.Tensor2D;
+      const hNext = tf.mul(tf.tanh(cNext), tf.sigmoid(o)) as tf.Tensor2D;
+      return { output: hNext, state: [cNext, hNext] };
+    },
+    dispose: () => tf.dispose(variables),
+  };
+}
