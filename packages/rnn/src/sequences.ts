@@ -31,7 +31,7 @@ export function lastRelevant(outputs: tf.Tensor3D, lengths: tf.Tensor1D | number
   const [, time] = outputs.shape as [number, number, number];
   return tf.tidy(() => {
     const lens = Array.isArray(lengths) ? tf.tensor1d(lengths, 'int32') : tf.cast(lengths, 'int32');
-    const pick = tf.oneHot(tf.sub(lens, 1), time); // [batch, T]; length 0 → all zeros
+    const pick = tf.oneHot(tf.sub(lens, tf.scalar(1, 'int32')), time); // [batch, T]; length 0 → all zeros
     return tf.sum(tf.mul(outputs, tf.expandDims(pick, 2)), 1) as tf.Tensor2D;
   });
 }
