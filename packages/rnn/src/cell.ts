@@ -38,8 +38,12 @@ export function glorot(shape: [number, number], seed: number): tf.Tensor2D {
 
 let nextId = 0;
 
+/** Makes a cell's weight from its name and initializer (a tf.layers layer passes one that calls addWeight). */
+export type WeightFactory = (name: string, init: () => tf.Tensor) => tf.Variable;
+
 /** A trainable variable with a unique name from an initializer (no initializer tensor left behind). */
-export function weight(name: string, init: () => tf.Tensor): tf.Variable {
+export function weight(name: string, init: () => tf.Tensor, make?: WeightFactory): tf.Variable {
+  if (make) return make(name, init);
   return tf.tidy(() => tf.variable(init(), true, `${name}_${nextId++}`));
 }
 

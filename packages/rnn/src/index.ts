@@ -10,6 +10,7 @@ export { lstmCell, type LstmOptions } from './cells/lstm';
 export { mixtureGruCell, type MixtureGruOptions } from './cells/mixtureGru';
 export { BucketIterator, PaddedIterator, paddingOf, type BatchingOptions } from './bucketing';
 export { embedding } from './embedding';
+export { RecurrentLayer, type CellKind, type RecurrentLayerArgs } from './RecurrentLayer';
 export { detachState, rnn, type RnnOptions, type RnnResult } from './rnn';
 export { generate, sampleFromLogits } from './sampler';
 export { lastRelevant, lengthsFromPadded, maskedSequenceLoss, sequenceMask } from './sequences';

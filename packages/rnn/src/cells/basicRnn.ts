@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertPositiveInteger, glorot, projectParts, weight, type Cell } from '../cell';
+import { assertPositiveInteger, glorot, projectParts, weight, type Cell, type WeightFactory } from '../cell';
 
 export interface CellOptions {
   inputSize: number;
@@ -7,6 +7,8 @@ export interface CellOptions {
   /** Seed of the Glorot-uniform weights (default 1). */
   seed?: number;
   name?: string;
+  /** Where the weights come from (default: tf.variable); the RNN layer passes tf.layers' addWeight. */
+  makeWeight?: WeightFactory;
 }
 
 /**
@@ -14,12 +16,12 @@ export interface CellOptions {
  * Output = state. W Glorot-uniform, b = 0.
  */
 export function basicRnnCell(options: CellOptions): Cell {
-  const { inputSize, units, seed = 1, name = 'basic_rnn' } = options;
+  const { inputSize, units, seed = 1, name = 'basic_rnn', makeWeight } = options;
   assertPositiveInteger(inputSize, 'inputSize', 'basicRnnCell');
   assertPositiveInteger(units, 'units', 'basicRnnCell');
-  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, units], seed));
-  const recurrent = weight(`${name}/recurrent_kernel`, () => glorot([units, units], seed + 1));
-  const bias = weight(`${name}/bias`, () => tf.zeros([units]));
+  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, units], seed), makeWeight);
+  const recurrent = weight(`${name}/recurrent_kernel`, () => glorot([units, units], seed + 1), makeWeight);
+  const bias = weight(`${name}/bias`, () => tf.zeros([units]), makeWeight);
   const variables = [kernel, recurrent, bias];
   return {
     name,

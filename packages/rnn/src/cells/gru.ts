@@ -33,7 +33,7 @@ export interface GruOptions extends CellOptions {
  * With `weights` from a Keras GRU (`reset_after=True`, its default) it computes Keras's numbers.
  */
 export function gruCell(options: GruOptions): Cell {
-  const { inputSize, units, seed = 1, name = 'gru', resetAfter = true, gateBias = 0, weights } = options;
+  const { inputSize, units, seed = 1, name = 'gru', resetAfter = true, gateBias = 0, weights, makeWeight } = options;
   assertPositiveInteger(inputSize, 'inputSize', 'gruCell');
   assertPositiveInteger(units, 'units', 'gruCell');
   if (weights != null) {
@@ -44,21 +44,21 @@ export function gruCell(options: GruOptions): Cell {
     }
   }
   const slice = (t: tf.Tensor, gate: number) => tf.slice(t, [0, gate * units], [-1, units]);
-  const kernel = weight(`${name}/kernel`, () => (weights ? weights.kernel.clone() : glorot([inputSize, 3 * units], seed)));
-  const uz = weight(`${name}/recurrent_z`, () => (weights ? slice(weights.recurrentKernel, 0) : glorot([units, units], seed + 1)));
-  const ur = weight(`${name}/recurrent_r`, () => (weights ? slice(weights.recurrentKernel, 1) : glorot([units, units], seed + 2)));
-  const uh = weight(`${name}/recurrent_h`, () => (weights ? slice(weights.recurrentKernel, 2) : glorot([units, units], seed + 3)));
+  const kernel = weight(`${name}/kernel`, () => (weights ? weights.kernel.clone() : glorot([inputSize, 3 * units], seed)), makeWeight);
+  const uz = weight(`${name}/recurrent_z`, () => (weights ? slice(weights.recurrentKernel, 0) : glorot([units, units], seed + 1)), makeWeight);
+  const ur = weight(`${name}/recurrent_r`, () => (weights ? slice(weights.recurrentKernel, 1) : glorot([units, units], seed + 2)), makeWeight);
+  const uh = weight(`${name}/recurrent_h`, () => (weights ? slice(weights.recurrentKernel, 2) : glorot([units, units], seed + 3)), makeWeight);
   const inputBias = weight(`${name}/bias`, () => {
     if (weights) return resetAfter ? tf.reshape(tf.slice(weights.bias, [0, 0], [1, -1]), [-1]) : weights.bias.clone();
     return tf.concat([tf.fill([2 * units], gateBias), tf.zeros([units])]);
-  });
+  }, makeWeight);
   // resetAfter: the recurrent bias b′ — its z and r parts add to the input transform (once per sequence), its h
   // part stays inside r ⊙ (h·U_h + b′_h).
   const recurrentBiasZR = resetAfter
-    ? weight(`${name}/recurrent_bias_zr`, () => (weights ? tf.reshape(tf.slice(weights.bias, [1, 0], [1, 2 * units]), [-1]) : tf.zeros([2 * units])))
+    ? weight(`${name}/recurrent_bias_zr`, () => (weights ? tf.reshape(tf.slice(weights.bias, [1, 0], [1, 2 * units]), [-1]) : tf.zeros([2 * units])), makeWeight)
     : null;
   const recurrentBiasH = resetAfter
-    ? weight(`${name}/recurrent_bias_h`, () => (weights ? tf.reshape(tf.slice(weights.bias, [1, 2 * units], [1, units]), [-1]) : tf.zeros([units])))
+    ? weight(`${name}/recurrent_bias_h`, () => (weights ? tf.reshape(tf.slice(weights.bias, [1, 2 * units], [1, units]), [-1]) : tf.zeros([units])), makeWeight)
     : null;
   const variables = [kernel, uz, ur, uh, inputBias, ...(recurrentBiasZR && recurrentBiasH ? [recurrentBiasZR, recurrentBiasH] : [])];
   const mm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);

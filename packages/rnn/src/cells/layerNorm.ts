@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { weight } from '../cell';
+import { weight, type WeightFactory } from '../cell';
 
 /** Gain α (starts at 1) and shift β (starts at 0) of one layer normalization. */
 export interface LayerNormParams {
@@ -7,8 +7,8 @@ export interface LayerNormParams {
   beta: tf.Variable;
 }
 
-export function layerNormParams(name: string, size: number): LayerNormParams {
-  return { alpha: weight(`${name}/alpha`, () => tf.ones([size])), beta: weight(`${name}/beta`, () => tf.zeros([size])) };
+export function layerNormParams(name: string, size: number, makeWeight?: WeightFactory): LayerNormParams {
+  return { alpha: weight(`${name}/alpha`, () => tf.ones([size]), makeWeight), beta: weight(`${name}/beta`, () => tf.zeros([size]), makeWeight) };
 }
 
 /**

@@ -11,12 +11,12 @@ import type { LstmOptions } from './lstm';
  *   c′ = c ⊙ σ(f + forgetBias) + σ(i) ⊙ tanh(j),  h′ = tanh(LN_c(c′)) ⊙ σ(o)
  */
 export function layerNormLstmCell(options: LstmOptions): Cell {
-  const { inputSize, units, seed = 1, name = 'ln_lstm', forgetBias = 1 } = options;
+  const { inputSize, units, seed = 1, name = 'ln_lstm', forgetBias = 1, makeWeight } = options;
   assertPositiveInteger(inputSize, 'inputSize', 'layerNormLstmCell');
   assertPositiveInteger(units, 'units', 'layerNormLstmCell');
-  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 4 * units], seed));
-  const recurrent = [0, 1, 2, 3].map((g) => weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g)));
-  const norms = ['i', 'j', 'f', 'o', 'c'].map((g) => layerNormParams(`${name}/ln_${g}`, units));
+  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 4 * units], seed), makeWeight);
+  const recurrent = [0, 1, 2, 3].map((g) => weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight));
+  const norms = ['i', 'j', 'f', 'o', 'c'].map((g) => layerNormParams(`${name}/ln_${g}`, units, makeWeight));
   const variables = [kernel, ...recurrent, ...norms.flatMap((n) => [n.alpha, n.beta])];
   return {
     name,
@@ -42,12 +42,12 @@ export function layerNormLstmCell(options: LstmOptions): Cell {
  *   c = tanh(LN_x(x·W_h) + r ⊙ LN_h(h·U_h)),  h′ = z ⊙ h + (1 − z) ⊙ c
  */
 export function layerNormGruCell(options: CellOptions): Cell {
-  const { inputSize, units, seed = 1, name = 'ln_gru' } = options;
+  const { inputSize, units, seed = 1, name = 'ln_gru', makeWeight } = options;
   assertPositiveInteger(inputSize, 'inputSize', 'layerNormGruCell');
   assertPositiveInteger(units, 'units', 'layerNormGruCell');
-  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 3 * units], seed));
-  const recurrent = [0, 1, 2].map((g) => weight(`${name}/recurrent_${'zrh'[g]}`, () => glorot([units, units], seed + 1 + g)));
-  const norms = ['z', 'r', 'x', 'h'].map((g) => layerNormParams(`${name}/ln_${g}`, units));
+  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 3 * units], seed), makeWeight);
+  const recurrent = [0, 1, 2].map((g) => weight(`${name}/recurrent_${'zrh'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight));
+  const norms = ['z', 'r', 'x', 'h'].map((g) => layerNormParams(`${name}/ln_${g}`, units, makeWeight));
   const variables = [kernel, ...recurrent, ...norms.flatMap((n) => [n.alpha, n.beta])];
   const mm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
   return {

@@ -13,12 +13,12 @@ export interface LstmOptions extends CellOptions {
  *   c′ = c ⊙ σ(f + forgetBias) + σ(i) ⊙ tanh(j),  h′ = tanh(c′) ⊙ σ(o)
  */
 export function lstmCell(options: LstmOptions): Cell {
-  const { inputSize, units, seed = 1, name = 'lstm', forgetBias = 1 } = options;
+  const { inputSize, units, seed = 1, name = 'lstm', forgetBias = 1, makeWeight } = options;
   assertPositiveInteger(inputSize, 'inputSize', 'lstmCell');
   assertPositiveInteger(units, 'units', 'lstmCell');
-  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 4 * units], seed));
-  const recurrent = [0, 1, 2, 3].map((g) => weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g)));
-  const bias = weight(`${name}/bias`, () => tf.zeros([4 * units]));
+  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 4 * units], seed), makeWeight);
+  const recurrent = [0, 1, 2, 3].map((g) => weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight));
+  const bias = weight(`${name}/bias`, () => tf.zeros([4 * units]), makeWeight);
   const variables = [kernel, ...recurrent, bias];
   return {
     name,

@@ -16,17 +16,17 @@ export interface MixtureGruOptions extends CellOptions {
  * h products.
  */
 export function mixtureGruCell(options: MixtureGruOptions): Cell {
-  const { inputSize, units, seed = 1, name = 'mixture_gru', transforms: n = 5 } = options;
+  const { inputSize, units, seed = 1, name = 'mixture_gru', transforms: n = 5, makeWeight } = options;
   assertPositiveInteger(inputSize, 'inputSize', 'mixtureGruCell');
   assertPositiveInteger(units, 'units', 'mixtureGruCell');
   assertPositiveInteger(n, 'transforms', 'mixtureGruCell');
   const width = 2 * units + n * units + n;
-  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, width], seed));
-  const bias = weight(`${name}/bias`, () => tf.concat([tf.ones([2 * units]), tf.zeros([n * units + n])]));
-  const ug = [0, 1].map((g) => weight(`${name}/recurrent_${'ur'[g]}`, () => glorot([units, units], seed + 1 + g)));
-  const uAvg = weight(`${name}/recurrent_avg`, () => glorot([units, n], seed + 3));
-  const u = weight(`${name}/recurrent_c`, () => glorot([units, units], seed + 4));
-  const bc = weight(`${name}/bias_c`, () => tf.zeros([units]));
+  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, width], seed), makeWeight);
+  const bias = weight(`${name}/bias`, () => tf.concat([tf.ones([2 * units]), tf.zeros([n * units + n])]), makeWeight);
+  const ug = [0, 1].map((g) => weight(`${name}/recurrent_${'ur'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight));
+  const uAvg = weight(`${name}/recurrent_avg`, () => glorot([units, n], seed + 3), makeWeight);
+  const u = weight(`${name}/recurrent_c`, () => glorot([units, units], seed + 4), makeWeight);
+  const bc = weight(`${name}/bias_c`, () => tf.zeros([units]), makeWeight);
   const variables = [kernel, bias, ...ug, uAvg, u, bc];
   const mm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
   return {
