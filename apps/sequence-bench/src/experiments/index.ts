@@ -1,0 +1,5 @@
+import { ExperimentRegistry } from '@gradkit/experiment-runner';
+import { rnnToyExperiment } from './rnnToy';
+
+/** Every sequence-bench experiment. Adding one is a new file here and one `register` line. */
+export const registry = new ExperimentRegistry<null>().register(rnnToyExperiment);
