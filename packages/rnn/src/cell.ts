@@ -22,6 +22,11 @@ export interface Cell {
   readonly variables: tf.Variable[];
   project(x: tf.Tensor2D): tf.Tensor2D[];
   step(parts: tf.Tensor2D[], state: tf.Tensor2D[]): { output: tf.Tensor2D; state: tf.Tensor2D[] };
+  /**
+   * Optional fast path for a whole sequence: `joined` is the projection of every step, time-major [T, batch, Σk]
+   * (the parts side by side), `masks` [T, batch, 1] or null. Must compute exactly what stepping would.
+   */
+  sequence?(joined: tf.Tensor3D, initial: tf.Tensor2D[], masks: tf.Tensor | null): { outputs: tf.Tensor3D; final: tf.Tensor2D[] };
   dispose(): void;
 }
 

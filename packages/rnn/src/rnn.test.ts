@@ -52,8 +52,8 @@ describeBackends('rnn', () => {
     cell.dispose();
   });
 
-  test('sequenceLengths: final state = each example run alone to its length; outputs past it are exactly 0, with zero gradient', async () => {
-    const cell = lstmCell({ inputSize: F, units: U, seed: 3 });
+  test.each(['lstm', 'gru'])('sequenceLengths (%s): final state = each example run alone to its length; outputs past it are exactly 0, with zero gradient', async (kind) => {
+    const cell = kind === 'lstm' ? lstmCell({ inputSize: F, units: U, seed: 3 }) : gruCell({ inputSize: F, units: U, seed: 3 });
     const lengths = [5, 2, 0];
     const xv = uniformValues(B * T * F, 4, -1, 1);
     const x = tf.tensor3d(xv, [B, T, F]);
@@ -67,7 +67,7 @@ describeBackends('rnn', () => {
       const len = lengths[b] as number;
       const xb = len === 0 ? null : tf.slice(x, [b, 0, 0], [1, len, F]);
       const alone = xb == null ? null : rnn(cell, xb);
-      for (let s = 0; s < 2; s++) {
+      for (let s = 0; s < cell.stateSizes.length; s++) {
         const got = (await valuesOf(finalState[s] as tf.Tensor)).slice(b * U, (b + 1) * U);
         const want = alone ? await valuesOf(alone.finalState[s] as tf.Tensor) : new Array<number>(U).fill(0);
         expectValuesClose(got, want, { rtol: 1e-5, atol: 1e-6, what: `example ${b}, state ${s}` });
@@ -77,7 +77,7 @@ describeBackends('rnn', () => {
     // inputs past an example's length get no gradient
     const g = tf.grad((v: tf.Tensor) => tf.tidy(() => {
       const r = rnn(cell, v, { sequenceLengths: lengths });
-      return tf.add(tf.sum(r.outputs), tf.sum(r.finalState[1] as tf.Tensor));
+      return tf.add(tf.sum(r.outputs), tf.sum(r.finalState.at(-1) as tf.Tensor));
     }))(x);
     const gv = await valuesOf(g);
     for (let b = 0; b < B; b++) for (let t = lengths[b] as number; t < T; t++) expect(gv.slice((b * T + t) * F, (b * T + t + 1) * F)).toEqual([0, 0]);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { stopGradient } from '@gradkit/core';
 import { zeroState, type Cell } from './cell';
+import { stackSteps, timeSteps } from './timeSteps';
 
 export interface RnnOptions {
   /** One [batch, size] tensor per entry of `cell.stateSizes`; zeros by default. */
@@ -51,19 +52,29 @@ export function rnn(cell: Cell, inputs: tf.Tensor, options: RnnOptions = {}): Rn
     }
   }
   return tf.tidy(() => {
-    // Every step's input transform at once, then one unstack per part: step t gets row t of each part.
-    const parts = cell.project(tf.reshape(inputs, [batch * time, features]) as tf.Tensor2D);
-    const perStep = parts.map((p) => tf.unstack(tf.reshape(p, [batch, time, p.shape[1] as number]), 1) as tf.Tensor2D[]);
-    let masks: tf.Tensor[] | null = null;
-    if (lengths != null) {
-      const lens = Array.isArray(lengths) ? tf.tensor1d(lengths, 'int32') : tf.cast(lengths, 'int32');
-      // m[b, t] = t < length[b], as T tensors of [batch, 1]
-      masks = tf.unstack(tf.expandDims(tf.less(tf.range(0, time, 1, 'int32'), tf.expandDims(lens, 1)), 2), 1);
-    }
+    // Every step's input transform at once, time-major; the parts are joined so that each step extracts one
+    // [batch, Σk] block (timeSteps) and splits that small block into its parts.
+    const timeMajor = tf.reshape(tf.transpose(inputs, [1, 0, 2]), [time * batch, features]) as tf.Tensor2D;
+    const parts = cell.project(timeMajor);
+    const widths = parts.map((p) => p.shape[1] as number);
+    const joined = parts.length === 1 ? (parts[0] as tf.Tensor2D) : tf.concat(parts, 1);
+    const joinedSteps = tf.reshape(joined, [time, batch, joined.shape[1] as number]) as tf.Tensor3D;
+    // m[t, b] = t < length[b], [T, batch, 1]
+    const maskSteps =
+      lengths == null
+        ? null
+        : tf.expandDims(tf.less(tf.expandDims(tf.range(0, time, 1, 'int32'), 1), tf.expandDims(Array.isArray(lengths) ? tf.tensor1d(lengths, 'int32') : tf.cast(lengths, 'int32'), 0)), 2);
     let state = state0 ?? zeroState(cell, batch);
+    if (cell.sequence != null) {
+      const { outputs, final } = cell.sequence(joinedSteps, state, maskSteps);
+      return { outputs: tf.transpose(outputs, [1, 0, 2]) as tf.Tensor3D, finalState: final };
+    }
+    const steps = timeSteps(joinedSteps) as tf.Tensor2D[];
+    const stepParts = (t: number): tf.Tensor2D[] => (widths.length === 1 ? [steps[t] as tf.Tensor2D] : (tf.split(steps[t] as tf.Tensor2D, widths, 1) as tf.Tensor2D[]));
+    const masks = maskSteps == null ? null : timeSteps(maskSteps);
     const outputs: tf.Tensor2D[] = [];
     for (let t = 0; t < time; t++) {
-      const { output, state: next } = cell.step(perStep.map((p) => p[t] as tf.Tensor2D), state);
+      const { output, state: next } = cell.step(stepParts(t), state);
       if (masks == null) {
         outputs.push(output);
         state = next;
@@ -73,7 +84,7 @@ export function rnn(cell: Cell, inputs: tf.Tensor, options: RnnOptions = {}): Rn
         state = next.map((s, i) => tf.where(tf.broadcastTo(m, s.shape), s, state[i] as tf.Tensor2D) as tf.Tensor2D);
       }
     }
-    return { outputs: tf.stack(outputs, 1) as tf.Tensor3D, finalState: state };
+    return { outputs: tf.transpose(stackSteps(outputs), [1, 0, 2]) as tf.Tensor3D, finalState: state };
   });
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertPositiveInteger, glorot, projectParts, weight, type Cell } from '../cell';
 import type { CellOptions } from './basicRnn';
+import { gruSequence } from './gruSequence';
 
 /** GRU weights in Keras's layout (gate order z, r, h), which cuDNN and PyTorch's formulas share. */
 export interface KerasGruWeights {
@@ -83,6 +84,15 @@ export function gruCell(options: GruOptions): Cell {
       const next = tf.add(c, tf.mul(z, tf.sub(hs, c))) as tf.Tensor2D;
       return { output: next, state: [next] };
     },
+    // Reset-after GRUs run whole sequences through one hand-differentiated node (gruSequence.ts).
+    ...(recurrentBiasH
+      ? {
+          sequence: (joined: tf.Tensor3D, [h0]: tf.Tensor2D[], masks: tf.Tensor | null) => {
+            const { outputs, final } = gruSequence(joined, h0 as tf.Tensor2D, [uz, ur, uh], recurrentBiasH, masks);
+            return { outputs, final: [final] };
+          },
+        }
+      : {}),
     dispose: () => tf.dispose(variables),
   };
 }
