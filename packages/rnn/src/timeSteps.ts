@@ -10,7 +10,6 @@ import { customGradient } from '@gradkit/core';
  * gathers (measured on the 2-core Zen 3 that runs CI).
  */
 export function timeSteps(x: tf.Tensor): tf.Tensor[] {
-  const time = x.shape[0] as number;
   const op = customGradient((input: tf.Tensor) => ({
     value: timeStepsPlain(input),
     gradient: (dys: tf.Tensor[]) => tf.stack(dys, 0),
