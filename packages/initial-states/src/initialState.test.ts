@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { basicRnnCell, gruCell, layerNormGruCell, layerNormLstmCell, lstmCell, mixtureGruCell, rnn, stackedRnn, type Cell } from '@gradkit/rnn';
+import { checkGradients, describeBackends, expect, expectValuesClose, normalValues, randomInput, takeValues, test, valuesOf } from '@gradkit/test-harness';
+import { createInitialState, InitialStateLayer } from './index';
+
+const [B, T, F, U] = [3, 4, 2, 5];
+
+describeBackends('initial states', () => {
+  test("'zero' is the zero state, in the nested structure of the spec", async () => {
+    const init = createInitialState({ spec: [[U, U], U], method: 'zero' });
+    const s = init.state(B, { training: true }) as unknown as [[tf.Tensor, tf.Tensor], tf.Tensor];
+    for (const t of [s[0][0], s[0][1], s[1]]) {
+      expect(t.shape).toEqual([B, U]);
+      expect((await takeValues(t)).every((v) => v === 0)).toBe(true);
+    }
+    expect(init.variables).toHaveLength(0);
+  });
+
+  test("'variable' receives exactly the gradient that flows into the first step's state (finite differences of a float64 RNN)", async () => {
+    const cell = basicRnnCell({ inputSize: F, units: U, seed: 2 });
+    const [W, Us, b] = await Promise.all(cell.variables.map((v) => valuesOf(v)));
+    const x = tf.tensor3d(normalValues(B * T * F, 3), [B, T, F]);
+    const xv = await valuesOf(x);
+    // the learned vector v, tiled over the batch, starts the recurrence
+    await checkGradients({
+      f: (v) => rnn(cell, x, { initialState: [tf.tile(v, [B, 1]) as tf.Tensor2D] }).outputs,
+      reference: (v: number[]) => {
+        const out: number[] = [];
+        for (let bi = 0; bi < B; bi++) {
+          let s = v.slice();
+          for (let t = 0; t < T; t++) {
+            const xt = xv.slice((bi * T + t) * F, (bi * T + t + 1) * F);
+            s = Array.from({ length: U }, (_, j) => Math.tanh(xt.reduce((acc, xi, k) => acc + xi * (W as number[])[k * U + j]!, 0) + s.reduce((acc, si, k) => acc + si * (Us as number[])[k * U + j]!, 0) + (b as number[])[j]!));
+            out.push(...s);
+          }
+        }
+        return out;
+      },
+      inputs: [randomInput([1, U], 4)],
+      forwardTolerance: { rtol: 1e-4, atol: 1e-5 },
+    });
+    // and the provider's variable gets Σ_batch ∂L/∂s0, bit for bit
+    const init = createInitialState({ spec: U, method: 'variable', seed: 5 });
+    const loss = (s0: tf.Tensor2D) => tf.sum(tf.square(rnn(cell, x, { initialState: [s0] }).outputs)) as tf.Scalar;
+    const { value, grads } = tf.variableGrads(() => loss((init.flatState(B, { training: true }))[0] as tf.Tensor2D), init.variables);
+    const s0 = init.flatState(B, { training: false })[0] as tf.Tensor2D;
+    const direct = tf.grad((s: tf.Tensor) => loss(s as tf.Tensor2D))(s0);
+    expectValuesClose(await valuesOf(grads[init.variables[0]!.name] as tf.Tensor), await takeValues(tf.sum(direct, 0)), { rtol: 1e-5, atol: 1e-7 });
+    tf.dispose([x, value, grads as never, s0, direct]);
+    init.dispose();
+    cell.dispose();
+  });
+
+  test('noise has the requested standard deviation in training and is absent at evaluation', async () => {
+    const init = createInitialState({ spec: [64, 64], method: 'noisy-variable', stddev: 0.3, seed: 6 });
+    const vec = await valuesOf(init.variables[0] as tf.Tensor);
+    const [train, other] = init.flatState(2000, { training: true });
+    other?.dispose();
+    const t = await takeValues(train as tf.Tensor);
+    const dev = t.map((v, i) => v - (vec[i % 64] as number));
+    const sd = Math.sqrt(dev.reduce((s, v) => s + v * v, 0) / dev.length);
+    expect(Math.abs(sd - 0.3)).toBeLessThan(0.01);
+    const [evalState, evalOther] = init.flatState(3, { training: false });
+    evalOther?.dispose();
+    expect(await takeValues(evalState as tf.Tensor)).toEqual([...vec, ...vec, ...vec]);
+    init.dispose();
+  });
+
+  test('a learn mask keeps unlearned components at zero; the regularizer is l2·Σ‖v‖²', async () => {
+    const init = createInitialState({ spec: [U, U], method: 'variable', learn: [false, true], l2: 0.5, seed: 7 });
+    expect(init.variables).toHaveLength(1);
+    const [c, h] = init.flatState(2, { training: true });
+    expect((await takeValues(c as tf.Tensor)).every((v) => v === 0)).toBe(true);
+    const hv = await takeValues(h as tf.Tensor);
+    const v = await valuesOf(init.variables[0] as tf.Tensor);
+    expect(hv).toEqual([...v, ...v]);
+    expectValuesClose(await takeValues(init.regularization() as tf.Tensor), [0.5 * v.reduce((s, x) => s + x * x, 0)]);
+    expect(() => createInitialState({ spec: [U, U], method: 'variable', learn: [true] })).toThrow('learn has 1 entries where the state has 2');
+    init.dispose();
+  });
+
+  test('nested structures of every built-in cell, and a stack of two LSTMs', async () => {
+    const cells: Cell[] = [
+      basicRnnCell({ inputSize: F, units: U }), gruCell({ inputSize: F, units: U }), lstmCell({ inputSize: F, units: U }),
+      layerNormLstmCell({ inputSize: F, units: U }), layerNormGruCell({ inputSize: F, units: U }), mixtureGruCell({ inputSize: F, units: U, transforms: 2 }),
+    ];
+    const x = tf.tensor3d(normalValues(B * T * F, 8), [B, T, F]);
+    for (const cell of cells) {
+      const init = createInitialState({ spec: cell.stateSizes, method: 'noisy-variable', seed: 9 });
+      const out = tf.tidy(() => rnn(cell, x, { initialState: init.flatState(B, { training: true }) }).outputs);
+      expect(out.shape).toEqual([B, T, U]);
+      out.dispose();
+      init.dispose();
+    }
+    const stack = [lstmCell({ inputSize: F, units: U }), lstmCell({ inputSize: U, units: U })];
+    const init = createInitialState({ spec: stack.map((c) => c.stateSizes), method: 'variable', seed: 10 });
+    const out = tf.tidy(() => stackedRnn(stack, x, { initialStates: init.state(B, { training: true }) as tf.Tensor2D[][] }).outputs);
+    expect(out.shape).toEqual([B, T, U]);
+    tf.dispose([x, out]);
+    init.dispose();
+    [...cells, ...stack].forEach((c) => c.dispose());
+  });
+
+  test('InitialStateLayer feeds a tfjs-layers GRU, trains, and saves and loads', async () => {
+    const input = tfl.input({ shape: [T, F] });
+    const h0 = new InitialStateLayer({ units: U, method: 'noisy-variable', seed: 3 }).apply(input) as tfl.SymbolicTensor;
+    const gru = tfl.layers.gru({ units: U }).apply(input, { initialState: [h0] }) as tfl.SymbolicTensor;
+    const out = tfl.layers.dense({ units: 1 }).apply(gru) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: out });
+    const optimizer = tf.train.adam(0.05);
+    model.compile({ optimizer, loss: 'meanSquaredError' });
+    const x = tf.tensor3d(normalValues(8 * T * F, 11), [8, T, F]);
+    const y = tf.ones([8, 1]);
+    const before = await valuesOf(model.layers.find((l) => l instanceof InitialStateLayer)?.getWeights()[0] as tf.Tensor);
+    await model.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0 });
+    const after = await valuesOf(model.layers.find((l) => l instanceof InitialStateLayer)?.getWeights()[0] as tf.Tensor);
+    expect(after).not.toEqual(before);
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    const [p, q] = [model, loaded].map((m) => tf.tidy(() => m.predict(x) as tf.Tensor));
+    expect(await takeValues(q as tf.Tensor)).toEqual(await takeValues(p as tf.Tensor));
+    tf.dispose([x, y]);
+    model.dispose();
+    loaded.dispose();
+    optimizer.dispose();
+  });
+});
