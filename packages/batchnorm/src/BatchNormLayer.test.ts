@@ -54,7 +54,8 @@ describeBackends('BatchNorm layer', () => {
     expect(layer).toBeInstanceOf(BatchNorm);
     expect(layer.getConfig()).toMatchObject({ statistics: 'cumulative', scale: false, center: true, epsilon: 1e-2, decay: 0.999 });
     const [a, b] = [model, loaded].map((m) => tf.tidy(() => m.predict(x) as tf.Tensor));
-    await expectTensorClose(b as tf.Tensor, a as tf.Tensor, { rtol: 0, atol: 0 });
+    // identical weights; webgpu may round a product differently by an ulp between two runs
+    await expectTensorClose(b as tf.Tensor, a as tf.Tensor, { rtol: 1e-6, atol: 1e-7 });
     tf.dispose([x, a as tf.Tensor, b as tf.Tensor]);
     model.dispose();
     loaded.dispose();

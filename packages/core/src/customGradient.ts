@@ -16,7 +16,10 @@ export interface CustomGradientResult<O extends tf.Tensor | tf.Tensor[]> {
   save?: tf.Tensor[];
   /**
    * The backward pass: given ∂L/∂value (a tensor, or a list with one tensor per output) and the saved tensors,
-   * return ∂L/∂input for each input in order. `null` means "no gradient" and is treated as zeros.
+   * return ∂L/∂input for each input in order. Read tensors only from `dy`, `saved` and the inputs: a tensor the
+   * closure captured may be freed before the backward runs (a gradient computation frees what its forward
+   * function created) — `save` it instead.
+   * `null` means "no gradient" and is treated as zeros.
    * A single-input function may return the tensor itself instead of a one-element list.
    */
   gradient: (dy: Upstream<O>, saved: tf.Tensor[]) => tf.Tensor | null | Array<tf.Tensor | null>;

@@ -30,6 +30,15 @@ describeBackends('scaleGradient', () => {
     s.dispose();
   });
 
+  test('a tensor scale created inside the loss function survives until the backward pass', async () => {
+    const w = variableOf([1, 2]);
+    const sgd = tf.train.sgd(1);
+    sgd.minimize(() => tf.sum(scaleGradient(w, tf.tensor1d([3, -1]))));
+    await expectTensorClose(w, [-2, 3]);
+    sgd.dispose();
+    w.dispose();
+  });
+
   test('inside an optimizer step: a scale of −1 reverses the update', async () => {
     const w = variableOf([1, 2]);
     const sgd = tf.train.sgd(0.1);

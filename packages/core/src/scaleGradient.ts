@@ -9,7 +9,7 @@ import { assertTensor, describeValue } from './internal/describe';
  * Forward: `y = x`. Backward: `∂L/∂x = scale · ∂L/∂y`.
  *
  * `scale` is a finite number or a tensor that broadcasts to `x`'s shape; a tensor scale is a constant (it gets
- * no gradient) and must stay alive until the gradient is computed. The caller owns the returned tensor.
+ * no gradient; the tape keeps it until the gradient is computed). The caller owns the returned tensor.
  *
  * @example
  * const features = scaleGradient(encoder(x), -1); // domain-adversarial training
@@ -33,6 +33,8 @@ export function scaleGradient<T extends tf.Tensor>(x: T, scale: number | tf.Tens
   }
   return customGradient((input: tf.Tensor) => ({
     value: input,
-    gradient: (dy: tf.Tensor) => tf.mul(dy, scale),
+    // a tensor scale is saved: it may have been created inside the function being differentiated
+    save: typeof scale === 'number' ? [] : [scale],
+    gradient: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, typeof scale === 'number' ? scale : (saved[0] as tf.Tensor)),
   }))(x) as T;
 }

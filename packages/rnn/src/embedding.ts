@@ -14,7 +14,9 @@ export function embedding(ids: tf.Tensor, table: tf.Tensor): tf.Tensor {
   const [vocabulary, dim] = table.shape as [number, number];
   const op = customGradient((t: tf.Tensor) => ({
     value: tf.reshape(tf.gather(t, tf.reshape(ids, [-1])), [...ids.shape, dim]),
-    gradient: (dy: tf.Tensor) => tf.scatterND(tf.reshape(ids, [-1, 1]), tf.reshape(dy, [-1, dim]), [vocabulary, dim]),
+    // ids are saved: a gradient computation frees what its forward function created before the backward runs
+    save: [ids],
+    gradient: (dy: tf.Tensor, [savedIds]: tf.Tensor[]) => tf.scatterND(tf.reshape(savedIds as tf.Tensor, [-1, 1]), tf.reshape(dy, [-1, dim]), [vocabulary, dim]),
   }));
   return op(table);
 }

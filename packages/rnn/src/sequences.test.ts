@@ -40,6 +40,16 @@ describeBackends('variable-length utilities and the embedding', () => {
     expectValuesClose(await takeValues(g), want);
     tf.dispose([table, ids, dy]);
   });
+
+  test('embedding inside an optimizer step, with the ids created inside the loss function', async () => {
+    // regression: the backward must not read ids the forward pass created (they are freed before it runs)
+    const table = tf.tidy(() => tf.variable(tf.zeros([5, 2])));
+    const sgd = tf.train.sgd(1);
+    sgd.minimize(() => tf.sum(embedding(tf.tensor1d([1, 1, 3], 'int32'), table)));
+    expect(await valuesOf(table)).toEqual([0, 0, -2, -2, 0, 0, -1, -1, 0, 0]);
+    table.dispose();
+    sgd.dispose();
+  });
 });
 
 describe('sampling and batching', () => {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { SequenceData } from '../data';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { median, type Experiment } from '@gradkit/experiment-runner';
 import { gruCell, stackedRnn } from '@gradkit/rnn';
@@ -17,7 +18,7 @@ export interface GruSpeedConfig {
  * against tfjs-layers' `gru` layers on the same backend, interleaved step by step; medians and their ratio.
  * PyTorch's nn.GRU on the same shapes: scripts/pytorch-gru.sh.
  */
-export const gruSpeedExperiment: Experiment<null, GruSpeedConfig> = {
+export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
   name: 'gru-speed',
   title: '2-layer GRU training step, batch 32 × 50 steps × 128 units: @gradkit/rnn vs tfjs-layers',
   inDefaultSet: false,

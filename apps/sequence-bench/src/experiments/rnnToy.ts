@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { SequenceData } from '../data';
 import type { Experiment, RunContext } from '@gradkit/experiment-runner';
 import { basicRnnCell, detachState, rnn } from '@gradkit/rnn';
 import { createRng } from '../random';
@@ -23,7 +24,7 @@ export interface RnnToyConfig {
  * per epoch. The loss (mean cross-entropy over batch and time) settles at the level of what the model can learn:
  * 0.6616 knowing nothing, 0.5192 with the t−3 dependency, 0.4545 with both.
  */
-export const rnnToyExperiment: Experiment<null, RnnToyConfig> = {
+export const rnnToyExperiment: Experiment<SequenceData, RnnToyConfig> = {
   name: 'rnn-toy',
   title: 'Basic RNN on the toy dependencies, truncated BPTT (post 2)',
   inDefaultSet: true,

@@ -1,0 +1,218 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { dense } from '@gradkit/core';
+import type { Curve, Experiment } from '@gradkit/experiment-runner';
+import { detachState, embedding, generate, gruCell, layerNormLstmCell, lstmCell, mixtureGruCell, stackedRnn, type Cell } from '@gradkit/rnn';
+import type { SequenceData } from '../data';
+import { createRng } from '../random';
+import { charVocabulary, encodeChars, ptbBatches, type CharVocabulary } from '../text';
+
+type CellKind = 'gru' | 'lstm' | 'ln-lstm' | 'mixture-gru';
+
+export interface CharLmConfig {
+  cell: CellKind;
+  layers: number;
+  units: number;
+  batch: number;
+  numSteps: number;
+  epochs: number;
+  learningRate: number;
+  /** Stop an epoch after this many windows (0 = the whole text). */
+  maxWindows: number;
+  /** The held-out tail of the text used for validation. */
+  validationFraction: number;
+  /** Characters of the text used (0 = all). */
+  textLimit: number;
+  sampleLength: number;
+}
+
+function makeCell(kind: CellKind, inputSize: number, units: number, seed: number): Cell {
+  const o = { inputSize, units, seed };
+  if (kind === 'gru') return gruCell({ ...o, gateBias: 1 });
+  if (kind === 'lstm') return lstmCell(o);
+  if (kind === 'ln-lstm') return layerNormLstmCell(o);
+  return mixtureGruCell(o);
+}
+
+/** Embedding (size = state size, as the post) → stacked cells → linear softmax over the characters. */
+class CharModel {
+  readonly table: tf.Variable;
+  readonly cells: Cell[];
+  readonly w: tf.Variable;
+  readonly b: tf.Variable;
+
+  constructor(readonly config: CharLmConfig, readonly vocab: CharVocabulary, seed: number) {
+    const v = vocab.chars.length;
+    const u = config.units;
+    this.table = tf.tidy(() => tf.variable(tf.randomUniform([v, u], -0.1, 0.1, 'float32', seed)));
+    this.cells = Array.from({ length: config.layers }, (_, l) => makeCell(config.cell, u, u, seed + 10 * (l + 1)));
+    const limit = Math.sqrt(6 / (u + v));
+    this.w = tf.tidy(() => tf.variable(tf.randomUniform([u, v], -limit, limit, 'float32', seed + 1)));
+    this.b = tf.tidy(() => tf.variable(tf.zeros([v])));
+  }
+
+  get variables(): tf.Variable[] {
+    return [this.table, ...this.cells.flatMap((c) => c.variables), this.w, this.b];
+  }
+
+  zeroStates(batch: number): tf.Tensor2D[][] {
+    return this.cells.map((c) => c.stateSizes.map((s) => tf.zeros([batch, s]) as tf.Tensor2D));
+  }
+
+  /** Mean cross-entropy (nats per character) of one window and the final states. */
+  loss(x: Int32Array, y: Int32Array, states: tf.Tensor2D[][]): { loss: tf.Scalar; states: tf.Tensor2D[][] } {
+    const { batch, numSteps } = this.config;
+    const ids = tf.tensor2d(x, [batch, numSteps], 'int32');
+    const { outputs, finalStates } = stackedRnn(this.cells, embedding(ids, this.table), { initialStates: states });
+    const logits = dense(tf.reshape(outputs, [batch * numSteps, this.config.units]), this.w, this.b);
+    const labels = tf.oneHot(tf.tensor1d(y, 'int32'), this.vocab.chars.length);
+    return { loss: tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar, states: finalStates };
+  }
+
+  /** One character through the stack (batch 1): the logits of the next one, and the new states. */
+  step(token: number, states: tf.Tensor2D[][]): { logits: tf.Tensor; states: tf.Tensor2D[][] } {
+    return tf.tidy(() => {
+      let h = tf.gather(this.table, tf.tensor1d([token], 'int32')) as tf.Tensor2D;
+      const next = this.cells.map((cell, l) => {
+        const r = cell.step(cell.project(h), states[l] as tf.Tensor2D[]);
+        h = r.output;
+        return r.state;
+      });
+      return { logits: tf.add(tf.matMul(h, this.w as tf.Tensor2D), this.b), states: next };
+    });
+  }
+
+  dispose(): void {
+    tf.dispose([this.table, this.w, this.b]);
+    this.cells.forEach((c) => c.dispose());
+  }
+}
+
+/**
+ * R2RT post 3's character language model: embedding → 3 stacked cells of 100 units → softmax, Adam 1e-4, batch 32,
+ * PTB batching with the state carried across the windows of an epoch (zero at each epoch's start). Reports the
+ * average training loss per epoch (the post's figure), the validation loss on the held-out tail of the text (the
+ * post had none), time per epoch, and a sample (top-5, temperature 1).
+ */
+export function charLmExperiment(name: string, cell: CellKind, numSteps: number, paperEpochs: number, post: number | null, postSource: string): Experiment<SequenceData, CharLmConfig> {
+  const base = { cell, layers: 3, units: 100, batch: 32, numSteps, learningRate: 1e-4, validationFraction: 0.1, textLimit: 0, sampleLength: 400 };
+  return {
+    name,
+    title: `Character LM, 3 × ${cell} of 100, num_steps ${numSteps} (post 3)`,
+    inDefaultSet: false,
+    ...(post != null ? { reference: { value: post, source: postSource, profile: 'paper' } } : {}),
+    profiles: {
+      paper: { ...base, epochs: paperEpochs, maxWindows: 0 },
+      long: { ...base, epochs: 1, maxWindows: 0 },
+      quick: { ...base, epochs: 1, maxWindows: 60 },
+      smoke: { ...base, units: 16, epochs: 1, maxWindows: 3, numSteps: Math.min(numSteps, 10), textLimit: 20_000, sampleLength: 20 },
+    },
+    async run(ctx, config, data) {
+      const full = data.text();
+      const text = config.textLimit > 0 ? full.slice(0, config.textLimit) : full;
+      const vocab = charVocabulary(text);
+      const ids = encodeChars(text, vocab);
+      const split = Math.floor(ids.length * (1 - config.validationFraction));
+      const train = ids.subarray(0, split);
+      const valid = ids.subarray(split);
+      const model = new CharModel(config, vocab, ctx.seed);
+      const adam = tf.train.adam(config.learningRate);
+      const windowsPerEpoch = Math.floor((Math.floor(train.length / config.batch) - 1) / config.numSteps);
+      const perEpoch = config.maxWindows > 0 ? Math.min(config.maxWindows, windowsPerEpoch) : windowsPerEpoch;
+      const total = perEpoch * config.epochs;
+      const trainCurve: Curve['points'] = [];
+      const validCurve: Curve['points'] = [];
+      const stepTimes: number[] = [];
+      const epochSeconds: number[] = [];
+      let done = 0;
+      for (let epoch = 0; epoch < config.epochs; epoch++) {
+        const start = performance.now();
+        let states = model.zeroStates(config.batch);
+        let sum = 0;
+        let n = 0;
+        for (const window of ptbBatches(train, config.batch, config.numSteps)) {
+          if (n >= perEpoch) break;
+          const t0 = performance.now();
+          let next: tf.Tensor2D[][] = [];
+          const loss = adam.minimize(() => {
+            const r = model.loss(window.x, window.y, states);
+            next = r.states.map((s) => detachState(s).map((t) => tf.keep(t)));
+            return r.loss;
+          }, true, model.variables) as tf.Scalar;
+          sum += (await loss.data())[0] as number;
+          stepTimes.push(performance.now() - t0);
+          tf.dispose([loss, ...states.flat()]);
+          states = next;
+          n += 1;
+          ctx.sampleMemory();
+          ctx.progress(++done, total);
+        }
+        tf.dispose(states.flat());
+        epochSeconds.push((performance.now() - start) / 1000);
+        trainCurve.push({ step: epoch + 1, value: sum / n });
+        validCurve.push({ step: epoch + 1, value: await validationLoss(model, valid) });
+        ctx.log(`epoch ${epoch + 1}: training loss ${(sum / n).toFixed(4)}, validation ${validCurve.at(-1)?.value.toFixed(4)}, ${epochSeconds.at(-1)?.toFixed(0)} s`);
+      }
+      const random = createRng(ctx.seed + 99);
+      const prompt = [...'The '].map((c) => vocab.index.get(c) ?? 0);
+      const { tokens, state } = await generate({
+        prompt,
+        length: config.sampleLength,
+        initialState: model.zeroStates(1),
+        topK: 5,
+        random,
+        step: async (token, s) => {
+          const r = model.step(token, s);
+          const logits = await r.logits.data();
+          tf.dispose([r.logits, ...s.flat()]);
+          return { logits, state: r.states };
+        },
+      });
+      tf.dispose(state.flat());
+      const sample = 'The ' + tokens.map((t) => vocab.chars[t]).join('');
+      adam.dispose();
+      model.dispose();
+      return {
+        primary: { metric: 'final-epoch training loss', value: trainCurve.at(-1)?.value ?? NaN },
+        metrics: {
+          'validation loss (held-out tail)': validCurve.at(-1)?.value ?? NaN,
+          'seconds per epoch': epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length,
+          'windows per epoch': perEpoch,
+          vocabulary: vocab.chars.length,
+        },
+        curves: [
+          { series: 'training (epoch average)', metric: 'loss, nats per character', points: trainCurve },
+          { series: 'validation', metric: 'loss, nats per character', points: validCurve },
+        ],
+        stepTimesMs: stepTimes.slice(Math.min(5, stepTimes.length >> 1)),
+        examplesPerStep: config.batch * config.numSteps,
+        notes: [`Sample (top 5): ${JSON.stringify(sample)}`],
+      };
+    },
+  };
+}
+
+async function validationLoss(model: CharModel, ids: Int32Array): Promise<number> {
+  let states = model.zeroStates(model.config.batch);
+  let sum = 0;
+  let n = 0;
+  for (const window of ptbBatches(ids, model.config.batch, model.config.numSteps)) {
+    const r = tf.tidy(() => {
+      const out = model.loss(window.x, window.y, states);
+      return { loss: out.loss, states: out.states.map((s) => s.map((t) => tf.keep(t))) };
+    });
+    sum += (await r.loss.data())[0] as number;
+    tf.dispose([r.loss, ...states.flat()]);
+    states = r.states;
+    n += 1;
+  }
+  tf.dispose(states.flat());
+  return n > 0 ? sum / n : NaN;
+}
+
+export const charLmExperiments = [
+  charLmExperiment('char-gru-80', 'gru', 80, 20, 1.7532, 'post 3: GRU, num_steps 80, final (20th) epoch average training loss on Tiny Shakespeare'),
+  charLmExperiment('char-lstm-80', 'lstm', 80, 20, 2.0281, 'post 3: LSTM, num_steps 80, 20th epoch'),
+  charLmExperiment('char-ln-lstm-80', 'ln-lstm', 80, 20, 1.7185, 'post 3: LN-LSTM, num_steps 80, 20th epoch'),
+  charLmExperiment('char-gru-30', 'gru', 30, 5, 2.0504, 'post 3: GRU, num_steps 30, 5th epoch'),
+  charLmExperiment('char-mixture-30', 'mixture-gru', 30, 5, 2.2017, 'post 3: GRU with a mixture of 5 input transforms, num_steps 30, 5th epoch'),
+];

@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { dense } from '@gradkit/core';
+import type { Experiment } from '@gradkit/experiment-runner';
+import { createInitialState, type InitialStateMethod } from '@gradkit/initial-states';
+import { embedding, lstmCell, stackedRnn } from '@gradkit/rnn';
+import type { SequenceData } from '../data';
+import { encodeWords, tokenize, wordVocabulary } from '../spam';
+import { ptbBatches } from '../text';
+
+export interface StatesConfig {
+  method: InitialStateMethod;
+  vocabulary: number;
+  layers: number;
+  units: number;
+  batch: number;
+  numSteps: number;
+  epochs: number;
+  learningRate: number;
+  maxWindows: number;
+  textLimit: number;
+}
+
+/**
+ * R2RT post 7's "truncated" language model, on Moby Dick words instead of PTB: vocabulary 10,000 (paragraph breaks
+ * as <eos>), batch 30, num_steps 50, 2 × LSTM 200, embedding 200, Adam 1e-3, the loss summed over time of the
+ * batch means; the state is reset at every training step to the provider's initial state (zero, variable, noisy,
+ * noisy variable), so the data behaves like many short sequences. Validation (the held-out tail, no noise) and
+ * training perplexity per epoch, and validation perplexity by position in the window at the best epoch.
+ */
+function statesExperiment(method: InitialStateMethod, post: number): Experiment<SequenceData, StatesConfig> {
+  const base = { method, vocabulary: 10_000, layers: 2, units: 200, batch: 30, numSteps: 50, learningRate: 1e-3, maxWindows: 0, textLimit: 0 };
+  return {
+    name: `states-${method}`,
+    title: `Word LM with the state reset every step, ${method} initial state (post 7)`,
+    inDefaultSet: false,
+    reference: { value: post, source: `post 7: best validation perplexity on truncated PTB, ${method}`, profile: 'paper' },
+    profiles: {
+      paper: { ...base, epochs: 20 },
+      long: { ...base, epochs: 3 },
+      quick: { ...base, epochs: 1, maxWindows: 30 },
+      smoke: { ...base, epochs: 2, maxWindows: 3, vocabulary: 300, units: 16, numSteps: 10, batch: 8, textLimit: 40_000 },
+    },
+    async run(ctx, config, data) {
+      const full = data.text();
+      const text = config.textLimit > 0 ? full.slice(0, config.textLimit) : full;
+      const tokens = text.split(/\n\s*\n/).flatMap((p) => [...tokenize(p), '<eos>']);
+      const split = Math.floor(tokens.length * 0.9);
+      const vocab = wordVocabulary([tokens.slice(0, split)], config.vocabulary);
+      const ids = Int32Array.from(encodeWords(tokens, vocab, tokens.length));
+      const train = ids.subarray(0, split);
+      const valid = ids.subarray(split);
+      const v = vocab.words.length;
+      const u = config.units;
+      const table = tf.tidy(() => tf.variable(tf.randomUniform([v, u], -0.1, 0.1, 'float32', ctx.seed)));
+      const cells = Array.from({ length: config.layers }, (_, l) => lstmCell({ inputSize: u, units: u, seed: ctx.seed + 10 * (l + 1) }));
+      const limit = Math.sqrt(6 / (u + v));
+      const w = tf.tidy(() => tf.variable(tf.randomUniform([u, v], -limit, limit, 'float32', ctx.seed + 1)));
+      const b = tf.tidy(() => tf.variable(tf.zeros([v])));
+      const init = createInitialState({ spec: cells.map((c) => c.stateSizes), method, stddev: 0.3, seed: ctx.seed + 2 });
+      const variables = [table, ...cells.flatMap((c) => c.variables), w, b, ...init.variables];
+      const adam = tf.train.adam(config.learningRate);
+      const { batch, numSteps } = config;
+
+      /** Per-position cross-entropy [numSteps] (mean over the batch) of one window from a fresh initial state. */
+      const perPosition = (x: Int32Array, y: Int32Array, training: boolean): tf.Tensor1D => {
+        const states = init.state(batch, { training }) as tf.Tensor2D[][];
+        const { outputs } = stackedRnn(cells, embedding(tf.tensor2d(x, [batch, numSteps], 'int32'), table), { initialStates: states });
+        const logits = dense(tf.reshape(outputs, [batch * numSteps, u]), w, b);
+        const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(y, 'int32'), v), logits, undefined, undefined, tf.Reduction.NONE);
+        return tf.mean(tf.reshape(ce, [batch, numSteps]), 0) as tf.Tensor1D;
+      };
+      const windowsPerEpoch = Math.floor((Math.floor(train.length / batch) - 1) / numSteps);
+      const perEpoch = config.maxWindows > 0 ? Math.min(config.maxWindows, windowsPerEpoch) : windowsPerEpoch;
+      const total = perEpoch * config.epochs;
+      const trainPpl: Array<{ step: number; value: number }> = [];
+      const validPpl: Array<{ step: number; value: number }> = [];
+      const positionsByEpoch: number[][] = [];
+      const stepTimes: number[] = [];
+      const epochSeconds: number[] = [];
+      let done = 0;
+      for (let epoch = 0; epoch < config.epochs; epoch++) {
+        const start = performance.now();
+        let sum = 0;
+        let n = 0;
+        for (const window of ptbBatches(train, batch, numSteps)) {
+          if (n >= perEpoch) break;
+          const t0 = performance.now();
+          // the post minimizes the per-step batch means summed over time
+          const loss = adam.minimize(() => tf.sum(perPosition(window.x, window.y, true)) as tf.Scalar, true, variables) as tf.Scalar;
+          sum += ((await loss.data())[0] as number) / numSteps;
+          stepTimes.push(performance.now() - t0);
+          loss.dispose();
+          n += 1;
+          ctx.sampleMemory();
+          ctx.progress(++done, total);
+        }
+        epochSeconds.push((performance.now() - start) / 1000);
+        trainPpl.push({ step: epoch + 1, value: Math.exp(sum / n) });
+        const positions = new Array<number>(numSteps).fill(0);
+        let windows = 0;
+        for (const window of ptbBatches(valid, batch, numSteps)) {
+          const p = tf.tidy(() => perPosition(window.x, window.y, false));
+          (await p.data()).forEach((value, i) => (positions[i] = (positions[i] as number) + value));
+          p.dispose();
+          windows += 1;
+        }
+        const mean = positions.map((s) => s / windows);
+        positionsByEpoch.push(mean);
+        validPpl.push({ step: epoch + 1, value: Math.exp(mean.reduce((a, c) => a + c, 0) / numSteps) });
+        ctx.log(`epoch ${epoch + 1}: training perplexity ${trainPpl.at(-1)?.value.toFixed(2)}, validation ${validPpl.at(-1)?.value.toFixed(2)}, ${epochSeconds.at(-1)?.toFixed(0)} s`);
+      }
+      const best = validPpl.reduce((a, c) => (c.value < a.value ? c : a));
+      const bestPositions = (positionsByEpoch[best.step - 1] as number[]).map((l, i) => ({ step: i, value: Math.exp(l) }));
+      adam.dispose();
+      init.dispose();
+      cells.forEach((c) => c.dispose());
+      tf.dispose([table, w, b]);
+      return {
+        primary: { metric: 'best validation perplexity', value: best.value },
+        metrics: {
+          'best epoch': best.step,
+          'training perplexity at the best epoch': trainPpl[best.step - 1]?.value ?? NaN,
+          'final validation perplexity': validPpl.at(-1)?.value ?? NaN,
+          'seconds per epoch': epochSeconds.reduce((a, c) => a + c, 0) / epochSeconds.length,
+          'windows per epoch': perEpoch,
+          'tokens (train + validation)': ids.length,
+        },
+        curves: [
+          { series: 'training', metric: 'perplexity by epoch', points: trainPpl },
+          { series: 'validation', metric: 'perplexity by epoch', points: validPpl },
+          { series: `validation, epoch ${best.step}`, metric: 'perplexity by position in the window (best epoch)', points: bestPositions },
+        ],
+        stepTimesMs: stepTimes.slice(Math.min(3, stepTimes.length >> 1)),
+        examplesPerStep: batch * numSteps,
+      };
+    },
+  };
+}
+
+export const statesExperiments = [
+  statesExperiment('zero', 162.42),
+  statesExperiment('variable', 147.41),
+  statesExperiment('noisy', 154.25),
+  statesExperiment('noisy-variable', 145.26),
+];
