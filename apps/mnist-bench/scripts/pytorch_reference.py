@@ -31,19 +31,31 @@ def main():
     images = read_idx(f"{data_dir}/train-images-idx3-ubyte")[:100].reshape(100, 784).astype(np.float32) / 255
     labels = read_idx(f"{data_dir}/train-labels-idx1-ubyte")[:100].astype(np.int64)
     x, y = torch.from_numpy(images), torch.from_numpy(labels)
-    model = torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10))
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    times = []
-    for i in range(warmup + timed):
-        start = time.perf_counter()
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        loss.item()
-        if i >= warmup:
-            times.append((time.perf_counter() - start) * 1000)
+    def mlp(batch_norm):
+        layers = []
+        for n_in, n_out in [(784, 100), (100, 100)]:
+            layers += [torch.nn.Linear(n_in, n_out, bias=not batch_norm)]
+            layers += [torch.nn.BatchNorm1d(n_out, eps=1e-3, momentum=0.001)] if batch_norm else []
+            layers += [torch.nn.ReLU()]
+        return torch.nn.Sequential(*layers, torch.nn.Linear(100, 10))
+
+    def time_steps(model):
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn = torch.nn.CrossEntropyLoss()
+        times = []
+        for i in range(warmup + timed):
+            start = time.perf_counter()
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+            loss.item()
+            if i >= warmup:
+                times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times)
+
+    times_mlp = time_steps(mlp(False))
+    times_bn = time_steps(mlp(True))
     a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
     matmul = []
     for _ in range(7):
@@ -58,7 +70,8 @@ def main():
         "framework": f"pytorch {torch.__version__}",
         "threads": torch.get_num_threads(),
         "blas": blas,
-        "msPerStepMedian": statistics.median(times),
+        "msPerStepMedian": times_mlp,
+        "msPerStepMedianBatchNorm": times_bn,
         "timedSteps": timed,
         "matmul1024Gflops": gflops,
     }))

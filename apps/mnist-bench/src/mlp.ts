@@ -1,13 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { dense } from '@gradkit/core';
 import { glorotUniform } from './batches';
 
-export type Activation = 'relu' | 'sigmoid' | 'tanh';
-
-const ACTIVATIONS: Record<Activation, (x: tf.Tensor) => tf.Tensor> = {
-  relu: (x) => tf.relu(x),
-  sigmoid: (x) => tf.sigmoid(x),
-  tanh: (x) => tf.tanh(x),
-};
+export type Activation = 'relu' | 'sigmoid';
 
 /**
  * A plain multilayer perceptron: `sizes = [784, 100, 100, 10]` gives two hidden layers; hidden layers use
@@ -32,12 +27,12 @@ export class Mlp {
     }
   }
 
+  /** Logits; each layer is one fused kernel forward with a lean backward (@gradkit/core's `dense`). */
   logits(x: tf.Tensor2D): tf.Tensor2D {
     let h: tf.Tensor2D = x;
     const last = this.weights.length - 1;
     this.weights.forEach((w, i) => {
-      const z = tf.add(tf.matMul(h, w as tf.Tensor2D), this.biases[i] as tf.Tensor1D) as tf.Tensor2D;
-      h = i === last ? z : (ACTIVATIONS[this.activation](z) as tf.Tensor2D);
+      h = dense(h, w, this.biases[i] as tf.Tensor1D, i === last ? 'linear' : this.activation);
     });
     return h;
   }

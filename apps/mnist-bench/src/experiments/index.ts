@@ -3,6 +3,7 @@ import type { Dataset } from '../mnist';
 import { batchnormExperiment } from './batchnorm';
 import { batchnormSpeedExperiment } from './batchnormSpeed';
 import { mlpExperiment } from './mlp';
+import { speedExperiment } from './speed';
 import { dniExperiments } from './syntheticGradients';
 import {
   bsnBaselinesExperiment,
@@ -18,6 +19,7 @@ import { throughputExperiment } from './throughput';
 export const registry = new ExperimentRegistry<Dataset>()
   .register(mlpExperiment)
   .register(throughputExperiment)
+  .register(speedExperiment)
   .register(batchnormExperiment)
   .register(batchnormSpeedExperiment)
   .register(bsnBaselinesExperiment)

@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { batchNorm, createPopulationStatistics, disposePopulationStatistics } from '@gradkit/batchnorm';
+import { dense } from '@gradkit/core';
+import { median, type Experiment } from '@gradkit/experiment-runner';
+import { BatchStream, createRng, glorotUniform } from '../batches';
+import type { Dataset } from '../mnist';
+
+export interface SpeedConfig {
+  batchSize: number;
+  warmup: number;
+  timed: number;
+}
+
+/** FLOPs of one training step of a dense net (forward 2·n·in·out per layer, backward twice that). */
+function stepFlops(batch: number, sizes: number[]): number {
+  let f = 0;
+  for (let i = 0; i + 1 < sizes.length; i++) f += 2 * batch * (sizes[i] as number) * (sizes[i + 1] as number);
+  return 3 * f;
+}
+
+/**
+ * A benchmark, not a test: one training step (forward, backward, Adam) of the MLP 784-100-100-10 and of the same
+ * MLP with batch norm, the way a tfjs user writes them (tf.sequential with tfjs-layers' dense and
+ * BatchNormalization: "stock") and with @gradkit's fused `dense` (one kernel forward, explicit-transpose backward
+ * on wasm) and `batchNorm` ("ours"), interleaved step by step on one batch of real images; plus the forward
+ * throughput of a 1024 matrix product. Reports medians, ratios and GFLOP/s.
+ */
+export const speedExperiment: Experiment<Dataset, SpeedConfig> = {
+  name: 'speed',
+  title: 'Training-step speed, stock tfjs vs @gradkit: MLP 784-100-100-10, the same with batch norm, matmul 1024',
+  inDefaultSet: false,
+  profiles: {
+    quick: { batchSize: 100, warmup: 10, timed: 60 },
+    paper: { batchSize: 100, warmup: 50, timed: 500 },
+    smoke: { batchSize: 20, warmup: 1, timed: 3 },
+  },
+  async run(ctx, config, data) {
+    const rng = createRng(ctx.seed);
+    const sizes = [data.features, 100, 100, data.classes];
+    const kernels = sizes.slice(1).map((out, i) => glorotUniform(rng, sizes[i] as number, out));
+    const { x, y } = new BatchStream(data.train, data.features, config.batchSize, rng).next(data.classes);
+    const xent = (logits: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+
+    const stock = (withBn: boolean) => {
+      const layers: tfl.layers.Layer[] = [];
+      sizes.slice(1).forEach((units, i) => {
+        const last = i === sizes.length - 2;
+        layers.push(tfl.layers.dense({ units, useBias: last || !withBn, ...(i === 0 ? { inputShape: [data.features] } : {}), ...(last || withBn ? {} : { activation: 'relu' }) }));
+        if (!last && withBn) layers.push(tfl.layers.batchNormalization({ momentum: 0.999, epsilon: 1e-3 }), tfl.layers.activation({ activation: 'relu' }));
+      });
+      const model = tfl.sequential({ layers });
+      return { loss: () => xent(model.apply(x, { training: true }) as tf.Tensor), vars: model.trainableWeights.map((w) => w.read() as tf.Variable), dispose: () => model.dispose() };
+    };
+    const ours = (withBn: boolean) => {
+      const ws = kernels.map((k, i) => tf.tidy(() => tf.variable(tf.tensor2d(k, [sizes[i] as number, sizes[i + 1] as number]))));
+      const bs = sizes.slice(1).map((u) => tf.tidy(() => tf.variable(tf.zeros([u]))));
+      const bn = withBn ? [0, 1].map((i) => ({ gamma: tf.tidy(() => tf.variable(tf.ones([100]))), beta: tf.tidy(() => tf.variable(tf.zeros([100]))), stats: createPopulationStatistics(100, `speed_${i}`) })) : [];
+      const loss = () => {
+        let h: tf.Tensor = x;
+        for (let i = 0; i < 2; i++) {
+          const p = bn[i];
+          h = p ? tf.relu(batchNorm(dense(h, ws[i] as tf.Tensor, null), p, p.stats, { training: true })) : dense(h, ws[i] as tf.Tensor, bs[i] as tf.Tensor, 'relu');
+        }
+        return xent(dense(h, ws[2] as tf.Tensor, bs[2] as tf.Tensor));
+      };
+      const vars = withBn ? [...ws, bs[2] as tf.Variable, ...bn.flatMap((p) => [p.gamma, p.beta])] : [...ws, ...bs];
+      return { loss, vars, dispose: () => (tf.dispose([...ws, ...bs, ...bn.flatMap((p) => [p.gamma, p.beta])]), bn.forEach((p) => disposePopulationStatistics(p.stats))) };
+    };
+    const contenders = [
+      { name: 'stock MLP', ...stock(false) },
+      { name: 'ours MLP', ...ours(false) },
+      { name: 'stock MLP+BN', ...stock(true) },
+      { name: 'ours MLP+BN', ...ours(true) },
+    ].map((c) => ({ ...c, optimizer: tf.train.adam(1e-3), times: [] as number[] }));
+    const total = config.warmup + config.timed;
+    for (let i = 0; i < total; i++) {
+      for (const c of contenders) {
+        const start = performance.now();
+        const loss = c.optimizer.minimize(c.loss, true, c.vars) as tf.Scalar;
+        await loss.data();
+        if (i >= config.warmup) c.times.push(performance.now() - start);
+        loss.dispose();
+      }
+      ctx.sampleMemory();
+      ctx.progress(i + 1, total);
+    }
+    const ms = Object.fromEntries(contenders.map((c) => [c.name, median(c.times) as number]));
+    contenders.forEach((c) => {
+      c.optimizer.dispose();
+      c.dispose();
+    });
+    tf.dispose([x, y]);
+    // forward throughput of a plain 1024 product
+    const a = tf.randomNormal([1024, 1024], 0, 1, 'float32', 1);
+    const b = tf.randomNormal([1024, 1024], 0, 1, 'float32', 2);
+    const matmulTimes: number[] = [];
+    for (let i = 0; i < Math.max(3, Math.min(10, config.timed / 5)); i++) {
+      const start = performance.now();
+      const c = tf.matMul(a, b);
+      await c.data();
+      matmulTimes.push(performance.now() - start);
+      c.dispose();
+    }
+    tf.dispose([a, b]);
+    const flops = stepFlops(config.batchSize, sizes);
+    const gflops = (n: number) => flops / (n * 1e6);
+    return {
+      primary: { metric: 'ms/step, ours MLP', value: ms['ours MLP'] as number },
+      metrics: {
+        'ms/step, stock MLP (tf.sequential, tfjs-layers dense)': ms['stock MLP'] as number,
+        'ms/step, ours MLP (@gradkit/core dense)': ms['ours MLP'] as number,
+        'ms/step, stock MLP+BN (tfjs-layers BatchNormalization)': ms['stock MLP+BN'] as number,
+        'ms/step, ours MLP+BN (@gradkit/batchnorm)': ms['ours MLP+BN'] as number,
+        'stock / ours, MLP': (ms['stock MLP'] as number) / (ms['ours MLP'] as number),
+        'stock / ours, MLP+BN': (ms['stock MLP+BN'] as number) / (ms['ours MLP+BN'] as number),
+        'GFLOP/s, ours MLP step': gflops(ms['ours MLP'] as number),
+        'matmul 1024 forward, GFLOP/s': (2 * 1024 ** 3) / ((median(matmulTimes) as number) * 1e6),
+      },
+      stepTimesMs: contenders[1]?.times ?? [],
+      examplesPerStep: config.batchSize,
+    };
+  },
+};
