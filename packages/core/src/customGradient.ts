@@ -2,6 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertTensor, describeValue, shapeText } from './internal/describe';
 import { engineInternals } from './internal/engine';
 
+/**
+ * One input's gradient: a tensor, `null` (no gradient: zeros), or a function computing it — called only if that
+ * input is on the path to what is being differentiated (so a layer's input gradient is skipped for the first
+ * layer, whose input is data).
+ */
+export type GradientEntry = tf.Tensor | null | (() => tf.Tensor);
+
 /** The upstream gradient a backward pass receives: one tensor per output, in the shape of `value`. */
 export type Upstream<O> = O extends tf.Tensor[] ? tf.Tensor[] : tf.Tensor;
 
@@ -19,10 +26,10 @@ export interface CustomGradientResult<O extends tf.Tensor | tf.Tensor[]> {
    * return ∂L/∂input for each input in order. Read tensors only from `dy`, `saved` and the inputs: a tensor the
    * closure captured may be freed before the backward runs (a gradient computation frees what its forward
    * function created) — `save` it instead.
-   * `null` means "no gradient" and is treated as zeros.
-   * A single-input function may return the tensor itself instead of a one-element list.
+   * `null` means "no gradient" and is treated as zeros; a function is called only when that input's gradient is
+   * needed. A single-input function may return the entry itself instead of a one-element list.
    */
-  gradient: (dy: Upstream<O>, saved: tf.Tensor[]) => tf.Tensor | null | Array<tf.Tensor | null>;
+  gradient: (dy: Upstream<O>, saved: tf.Tensor[]) => GradientEntry | GradientEntry[];
 }
 
 /**
@@ -88,20 +95,23 @@ export function customGradient<I extends tf.Tensor[], O extends tf.Tensor | tf.T
         throw new Error(`customGradient: gradient returned ${grads.length} gradient(s) for ${inputs.length} input(s)`);
       }
       const map: Record<string, () => tf.Tensor> = {};
-      grads.forEach((g, i) => {
+      grads.forEach((entry, i) => {
         const shape = (inputs[i] as tf.Tensor).shape;
-        if (g == null) {
+        if (entry == null) {
           map[i] = () => tf.zeros(shape, 'float32');
           return;
         }
-        assertTensor(g, `gradient ${i}`, 'customGradient');
-        if (!tf.util.arraysEqual(g.shape, shape)) {
-          throw new Error(`customGradient: gradient ${i} has shape ${shapeText(g.shape)}, expected ${shapeText(shape)} (the shape of input ${i})`);
-        }
-        // A gradient that is the upstream tensor itself (an identity backward), a saved tensor, or one returned
-        // for two inputs is copied, so that the engine owns each gradient exactly once.
-        const aliased = upstreamList.includes(g) || saved.includes(g) || grads.indexOf(g) !== i;
-        map[i] = () => (g.dtype !== 'float32' ? tf.cast(g, 'float32') : aliased ? tf.clone(g) : g);
+        map[i] = () => {
+          const g = typeof entry === 'function' ? entry() : entry;
+          assertTensor(g, `gradient ${i}`, 'customGradient');
+          if (!tf.util.arraysEqual(g.shape, shape)) {
+            throw new Error(`customGradient: gradient ${i} has shape ${shapeText(g.shape)}, expected ${shapeText(shape)} (the shape of input ${i})`);
+          }
+          // A gradient that is the upstream tensor itself (an identity backward), a saved tensor, or one returned
+          // for two inputs is copied, so that the engine owns each gradient exactly once.
+          const aliased = upstreamList.includes(g) || saved.includes(g) || grads.indexOf(g) !== i;
+          return g.dtype !== 'float32' ? tf.cast(g, 'float32') : aliased ? tf.clone(g) : g;
+        };
       });
       return map;
     };

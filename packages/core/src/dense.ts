@@ -38,8 +38,9 @@ export function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null = null, ac
         const yv = sy as tf.Tensor;
         const g =
           activation === 'relu' ? tf.mul(dy, tf.step(yv, 0)) : activation === 'sigmoid' ? tf.mul(dy, tf.mul(yv, tf.sub(1, yv))) : dy;
-        const grads = [matMulTransposed(g, sw as tf.Tensor, false, true), matMulTransposed(sx as tf.Tensor, g, true, false)];
-        if (bi) grads.push(tf.sum(g, 0));
+        // lazily: the input gradient of a first layer (whose input is data) is never computed
+        const grads: Array<() => tf.Tensor> = [() => matMulTransposed(g, sw as tf.Tensor, false, true), () => matMulTransposed(sx as tf.Tensor, g, true, false)];
+        if (bi) grads.push(() => tf.sum(g, 0));
         return grads;
       },
     };

@@ -6,7 +6,7 @@
  */
 import './register-gradients';
 
-export { customGradient, type CustomGradientResult, type Upstream } from './customGradient';
+export { customGradient, type CustomGradientResult, type GradientEntry, type Upstream } from './customGradient';
 export { dense, type DenseActivation } from './dense';
 export {
   DISCRETE_KERNELS,
