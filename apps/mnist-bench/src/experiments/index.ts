@@ -4,6 +4,7 @@ import { batchnormExperiment } from './batchnorm';
 import { batchnormSpeedExperiment } from './batchnormSpeed';
 import { mlpExperiment } from './mlp';
 import { speedExperiment } from './speed';
+import { dniWaitsExperiment } from './dniWaits';
 import { dniExperiments } from './syntheticGradients';
 import {
   bsnBaselinesExperiment,
@@ -29,3 +30,4 @@ export const registry = new ExperimentRegistry<Dataset>()
   .register(bsnLowLearningRateExperiment)
   .register(ternaryOneHotExperiment);
 for (const e of dniExperiments) registry.register(e);
+registry.register(dniWaitsExperiment);
