@@ -87,17 +87,18 @@ describe('sampling and batching', () => {
     expect(state).toBe(5);
   });
 
-  test('bucketing: each example at most once per epoch, less padding than plain batches, padding as reported', () => {
+  test('bucketing: every example exactly once per epoch (at most once with the post\'s rule), less padding, padding as reported', () => {
     const r = rng(11);
     const lengths = Array.from({ length: 1000 }, () => 1 + Math.floor(r() ** 3 * 100));
     const padded = new PaddedIterator(lengths, { batchSize: 32, seed: 1 });
     const bucketed = new BucketIterator(lengths, { batchSize: 32, seed: 1, buckets: 5 });
-    for (const it of [padded, bucketed]) {
+    const postRule = new BucketIterator(lengths, { batchSize: 32, seed: 1, buckets: 5, epochEnd: 'first-empty' });
+    for (const it of [padded, bucketed, postRule]) {
       const seen = new Set<number>();
       let padding = 0;
       let batches = 0;
       for (const batch of it.epoch(0)) {
-        expect(batch).toHaveLength(32);
+        if (it !== bucketed) expect(batch).toHaveLength(32);
         for (const i of batch) {
           expect(seen.has(i)).toBe(false);
           seen.add(i);
@@ -105,9 +106,14 @@ describe('sampling and batching', () => {
         padding += paddingOf(batch, lengths);
         batches += 1;
       }
-      expect(it.stats()).toEqual({ batches, averagePadding: padding / batches });
+      expect(it.stats()).toEqual({ batches, examples: seen.size, averagePadding: padding / batches, paddingPerExample: padding / seen.size });
+      if (it === bucketed) expect(seen.size).toBe(1000); // 5 buckets of 200: 6 full batches and one of 8 each
+      if (it === bucketed) expect(batches).toBe(35);
+      if (it === postRule) expect(seen.size).toBeLessThan(1000);
     }
-    expect(bucketed.stats().averagePadding * 3).toBeLessThan(padded.stats().averagePadding);
+    expect(bucketed.stats().paddingPerExample * 3).toBeLessThan(padded.stats().paddingPerExample);
+    expect(postRule.stats().averagePadding * 3).toBeLessThan(padded.stats().averagePadding);
+    expect(() => new BucketIterator(lengths, { batchSize: 32, epochEnd: 'never' as never })).toThrow(`BucketIterator: epochEnd = "never", expected 'all-used' or 'first-empty'`);
     expect(() => new BucketIterator(lengths, { batchSize: 0 })).toThrow('BucketIterator: batchSize = 0, expected an integer from 1 to 1000 (the number of examples)');
   });
 });

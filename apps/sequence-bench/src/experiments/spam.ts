@@ -166,7 +166,7 @@ function spamExperiment(name: string, iterator: SpamConfig['iterator'], task: Sp
           tn += c.count;
         }
         testCurve.push({ step: epoch + 1, value: tc / tn });
-        ctx.log(`epoch ${epoch + 1}: train ${trainCurve.at(-1)?.value.toFixed(4)}, test ${testCurve.at(-1)?.value.toFixed(4)}, ${epochSeconds.at(-1)?.toFixed(1)} s, padding ${fresh.stats().averagePadding.toFixed(1)}`);
+        ctx.log(`epoch ${epoch + 1}: train ${trainCurve.at(-1)?.value.toFixed(4)}, test ${testCurve.at(-1)?.value.toFixed(4)}, ${epochSeconds.at(-1)?.toFixed(1)} s, padding ${fresh.stats().averagePadding.toFixed(1)} per batch, ${fresh.stats().paddingPerExample.toFixed(1)} per example`);
       }
       adam.dispose();
       init.dispose();
@@ -178,6 +178,8 @@ function spamExperiment(name: string, iterator: SpamConfig['iterator'], task: Sp
         metrics: {
           'training accuracy (epoch mean, dropout on)': trainCurve.at(-1)?.value ?? NaN,
           'average padding tokens per batch': fresh.stats().averagePadding,
+          'padding tokens per example': fresh.stats().paddingPerExample,
+          'examples per epoch': fresh.stats().examples / config.epochs,
           'seconds per epoch': epochSeconds.reduce((a, c) => a + c, 0) / epochSeconds.length,
           'ms per training batch (median)': [...stepTimes].sort((a, c) => a - c)[stepTimes.length >> 1] ?? NaN,
           'batches per epoch': perEpochBatches,
