@@ -17,7 +17,7 @@ interface Report {
   runs: Array<{ experiment: string; primary: { value: number }; notes: string[] }>;
 }
 
-const ALL = ['rnn-toy', 'gru-speed', 'char-gru-80', 'char-lstm-80', 'char-ln-lstm-80', 'char-gru-30', 'char-mixture-30', 'spam-padded', 'spam-bucketed', 'spam-seq2seq', 'states-zero', 'states-variable', 'states-noisy', 'states-noisy-variable'];
+const ALL = ['rnn-toy', 'gru-speed', 'char-gru-80', 'char-lstm-80', 'char-ln-lstm-80', 'char-gru-30', 'char-mixture-30', 'char-lstm-30', 'char-lstm-200', 'spam-padded', 'spam-bucketed', 'spam-seq2seq', 'states-zero', 'states-variable', 'states-noisy', 'states-noisy-variable'];
 // one of each kind on every backend (every experiment runs on cpu below)
 const EACH_KIND = ['rnn-toy', 'char-gru-80', 'spam-seq2seq', 'states-noisy-variable'];
 
