@@ -7,7 +7,7 @@ import type { RunRecord } from './experiment';
  * Learning curves of one experiment across backends, drawn by Vega-Lite (SVG, rendered headless without a
  * canvas) and rasterized to PNG by resvg with the system fonts.
  */
-export async function renderCurves(experiment: string, runs: RunRecord[]): Promise<{ svg: string; png: Uint8Array }> {
+export async function renderCurves(experiment: string, runs: RunRecord[], xTitle = 'training step'): Promise<{ svg: string; png: Uint8Array }> {
   const values = runs.flatMap((r) =>
     r.curves.flatMap((c) => c.points.map((p) => ({ step: p.step, value: p.value, series: runs.length > 1 || r.curves.length === 1 ? `${c.series} [${r.backend}]` : c.series, metric: c.metric }))),
   );
@@ -22,7 +22,7 @@ export async function renderCurves(experiment: string, runs: RunRecord[]): Promi
       height: 260,
       mark: { type: 'line', point: values.length <= 400 },
       encoding: {
-        x: { field: 'step', type: 'quantitative', title: 'training step' },
+        x: { field: 'step', type: 'quantitative', title: xTitle },
         y: { field: 'value', type: 'quantitative', scale: { zero: false }, title: metrics.length === 1 ? metrics[0] : 'value' },
         color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 400 } },
       },

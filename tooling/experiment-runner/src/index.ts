@@ -6,5 +6,6 @@ export { ProgressBar, formatSeconds } from './progress';
 export { ExperimentRegistry } from './registry';
 export { markdownTable, terminalTable, writeReports } from './report';
 export { runBenchCli } from './runBenchCli';
+export { drawCurves } from './drawCurves';
 export { median } from './stats';
 export { runId } from './worker';
