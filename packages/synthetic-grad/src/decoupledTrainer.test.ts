@@ -54,6 +54,32 @@ describeBackends('DecoupledTrainer', () => {
     trainer.dispose();
   });
 
+  test('synthetic loss: with the post\'s zero output bias the synthesizer is stuck at ℓ̂ = 0 and no module ever moves; with the default bias it learns and the modules move after step 0', async () => {
+    const { x, y } = batch();
+    for (const initialLossBias of [0, undefined]) {
+      const s = stack(true);
+      const synths = [5, 4].map((dim, i) => createSynthesizer({ dim, hidden: [16, 16], kind: 'loss', seed: i + 1, ...(initialLossBias === undefined ? {} : { initialLossBias }) }));
+      const trainer = new DecoupledTrainer({ ...s, loss: crossEntropy, method: 'synthetic-loss', synthesizers: synths, optimizer: () => tf.train.sgd(0.1) });
+      const before = await weights(s.modules);
+      const synthBefore = await Promise.all(synths.flatMap((m) => m.trainable).map((v) => valuesOf(v)));
+      await trainer.step(x, y);
+      expect(await weights(s.modules)).toEqual(before); // the zero kernel: ∂ℓ̂/∂h = 0 at step 0 either way
+      for (let i = 0; i < 5; i++) await trainer.step(x, y);
+      const synthAfter = await Promise.all(synths.flatMap((m) => m.trainable).map((v) => valuesOf(v)));
+      if (initialLossBias === 0) {
+        expect(synthAfter).toEqual(synthBefore); // ∂(z²)/∂z = 2z = 0 at z = 0: a dead fixed point
+        expect(await weights(s.modules)).toEqual(before);
+      } else {
+        expect(synthAfter).not.toEqual(synthBefore);
+        expect(await weights(s.modules)).not.toEqual(before);
+      }
+      [...s.modules, s.head, ...synths].forEach((m) => m.dispose());
+      trainer.dispose();
+    }
+    tf.dispose([x, y]);
+    expect(() => createSynthesizer({ dim: 4, kind: 'loss', initialLossBias: Number.NaN })).toThrow('createSynthesizer: initialLossBias = NaN, expected a finite number');
+  });
+
   test('a synthesizer that outputs the true gradient makes a decoupled step equal a backprop step', async () => {
     const { x, y } = batch();
     const results: number[][][] = [];

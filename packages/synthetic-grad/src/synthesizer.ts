@@ -18,18 +18,27 @@ export interface SynthesizerOptions {
   labelClasses?: number;
   /** Seed of the Glorot-uniform initial weights (default 1). */
   seed?: number;
+  /**
+   * Synthetic loss only: the initial bias c of the output z, whose square is the predicted loss (default 1).
+   * With the post's c = 0, z = 0 and ∂(z²)/∂z = 2z = 0: the synthesizer never receives a gradient, never learns,
+   * and no module ever moves (synthetic loss becomes the no-backprop baseline). With c ≠ 0 the prediction starts
+   * at c² and its last layer learns, while the zero kernel still keeps ∂ℓ̂/∂h = 0 at step 0.
+   */
+  initialLossBias?: number;
 }
 
 /**
  * The default synthesizer of Jaderberg et al. (2016) as R2RT post 8 builds it:
  * [h (; one-hot labels)] → Dense 1024 → BN → ReLU → Dense 1024 → BN → ReLU → Dense(dim h) (or Dense 1 then a
- * square for a synthetic loss). The last kernel and bias start at zero, so predictions start at exactly 0: at step 0
- * no module moves. The caller disposes it.
+ * square for a synthetic loss). The last kernel starts at zero, so the module gradient J_iᵀ·ĝ (or ∂ℓ̂/∂h) starts at
+ * exactly 0: at step 0 no module moves. The last bias starts at zero too, except for a synthetic loss (see
+ * `initialLossBias`). The caller disposes it.
  */
 export function createSynthesizer(options: SynthesizerOptions): Synthesizer {
-  const { dim, kind = 'gradient', hidden = [1024, 1024], batchNorm: useBn = true, trainBatchNormParams = false, labelClasses = 0, seed = 1 } = options;
+  const { dim, kind = 'gradient', hidden = [1024, 1024], batchNorm: useBn = true, trainBatchNormParams = false, labelClasses = 0, seed = 1, initialLossBias = 1 } = options;
   if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`createSynthesizer: dim = ${dim}, expected a positive integer`);
   if (kind !== 'gradient' && kind !== 'loss') throw new TypeError(`createSynthesizer: kind = ${JSON.stringify(kind)}, expected 'gradient' or 'loss'`);
+  if (!Number.isFinite(initialLossBias)) throw new RangeError(`createSynthesizer: initialLossBias = ${initialLossBias}, expected a finite number`);
   if (!Number.isInteger(labelClasses) || labelClasses < 0) throw new RangeError(`createSynthesizer: labelClasses = ${labelClasses}, expected an integer ≥ 0`);
   const sizes = [dim + labelClasses, ...hidden, kind === 'gradient' ? dim : 1];
   let s = seed;
@@ -38,7 +47,7 @@ export function createSynthesizer(options: SynthesizerOptions): Synthesizer {
     const last = i === sizes.length - 2;
     const limit = Math.sqrt(6 / (fanIn + out));
     const w = makeVariable(() => (last ? tf.zeros([fanIn, out]) : tf.randomUniform([fanIn, out], -limit, limit, 'float32', s++)));
-    const b = makeVariable(() => tf.zeros([out]));
+    const b = makeVariable(() => (last && kind === 'loss' ? tf.fill([out], initialLossBias) : tf.zeros([out])));
     const bn = !last && useBn ? { gamma: makeVariable(() => tf.ones([out])), beta: makeVariable(() => tf.zeros([out])) } : null;
     return { w, b, bn, last };
   });
