@@ -17,6 +17,10 @@ function matMulRef(a: number[], [ar, ac]: number[], b: number[], [br, bc]: numbe
   return out;
 }
 
+async function takeValuesAll(ts: tf.Tensor[]): Promise<number[][]> {
+  return Promise.all(ts.map((t) => takeValues(t)));
+}
+
 const FLAGS: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
 
 describeBackends('matMulTransposed and the BatchMatMul gradient', (backend) => {
@@ -49,6 +53,25 @@ describeBackends('matMulTransposed and the BatchMatMul gradient', (backend) => {
       reference: (a, b) => [0, 1].flatMap((n) => matMulRef(a.slice(n * 6, n * 6 + 6), [2, 3], b.slice(n * 12, n * 12 + 12), [4, 3], false, true)),
       inputs: [randomInput([2, 2, 3], 5), randomInput([2, 4, 3], 6)],
     });
+  });
+
+  test('the explicit strategy and dense() give the stock tfjs gradients (matMul with transpose flags, add, activation)', async () => {
+    const x = tf.tensor2d(randomInput([6, 5], 11).values, [6, 5]);
+    const w = tf.tensor2d(randomInput([5, 3], 12).values, [5, 3]);
+    const b = tf.tensor1d(randomInput([3], 13).values);
+    const dy = tf.tensor2d(randomInput([6, 3], 14).values, [6, 3]);
+    const gradsOf = (f: (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor) => takeValuesAll(tf.tidy(() => tf.grads(f)([x, w, b], dy)));
+    // stock: tfjs's own BatchMatMul gradient (matMul with transpose flags), the path the 'flags' strategy keeps
+    setTransposeStrategy(backend.name, 'flags');
+    const stock = await gradsOf((xx, ww, bb) => tf.sigmoid(tf.add(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), bb)));
+    setTransposeStrategy(backend.name, 'explicit');
+    const explicit = await gradsOf((xx, ww, bb) => tf.sigmoid(tf.add(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), bb)));
+    const fused = await gradsOf((xx, ww, bb) => dense(xx, ww, bb, 'sigmoid'));
+    stock.forEach((g, i) => {
+      expectValuesClose(explicit[i] as number[], g, { what: `explicit strategy, gradient ${i}` });
+      expectValuesClose(fused[i] as number[], g, { what: `dense, gradient ${i}` });
+    });
+    tf.dispose([x, w, b, dy]);
   });
 
   test.each(['linear', 'relu', 'sigmoid'] as const)('dense(x, w, b, %s): one fused kernel forward, gradients match finite differences', async (activation) => {
