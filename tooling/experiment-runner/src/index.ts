@@ -8,4 +8,5 @@ export { markdownTable, terminalTable, writeReports } from './report';
 export { runBenchCli } from './runBenchCli';
 export { drawCurves } from './drawCurves';
 export { median } from './stats';
+export { timeTrainingSteps, type StepContender } from './timeTrainingSteps';
 export { runId } from './worker';

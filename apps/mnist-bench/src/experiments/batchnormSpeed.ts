@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BatchNorm, batchNorm, createPopulationStatistics, disposePopulationStatistics } from '@gradkit/batchnorm';
-import { median, type Experiment } from '@gradkit/experiment-runner';
+import { median, timeTrainingSteps, type Experiment } from '@gradkit/experiment-runner';
 import { BatchStream, createRng, glorotUniform } from '../batches';
 import type { Dataset } from '../mnist';
 
@@ -62,27 +62,17 @@ export const batchnormSpeedExperiment: Experiment<Dataset, BatchNormSpeedConfig>
     const ours = sequential(() => new BatchNorm());
     const theirs = sequential(() => tfl.layers.batchNormalization({ momentum: 0.999, epsilon: 1e-3 }));
 
-    const contenders = [
-      { name: '@gradkit/batchnorm batchNorm()', logits: functional, vars: functionalVars },
-      { name: '@gradkit/batchnorm BatchNorm layer', logits: () => ours.model.apply(x, { training: true }) as tf.Tensor, vars: ours.vars },
-      { name: 'tfjs-layers BatchNormalization', logits: () => theirs.model.apply(x, { training: true }) as tf.Tensor, vars: theirs.vars },
-    ].map((c) => ({ ...c, optimizer: tf.train.adam(1e-3), times: [] as number[] }));
-
-    const total = config.warmup + config.timed;
-    for (let i = 0; i < total; i++) {
-      for (const c of contenders) {
-        const start = performance.now();
-        const loss = c.optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, c.logits()) as tf.Scalar, true, c.vars) as tf.Scalar;
-        await loss.data();
-        if (i >= config.warmup) c.times.push(performance.now() - start);
-        loss.dispose();
-      }
-      ctx.sampleMemory();
-      ctx.progress(i + 1, total);
-    }
-    const medians = contenders.map((c) => median(c.times) as number);
-    const [fn, layer, tfjs] = medians as [number, number, number];
-    contenders.forEach((c) => c.optimizer.dispose());
+    const xent = (logits: () => tf.Tensor) => () => tf.losses.softmaxCrossEntropy(y, logits()) as tf.Scalar;
+    const times = await timeTrainingSteps(
+      ctx,
+      [
+        { name: '@gradkit/batchnorm batchNorm()', loss: xent(functional), vars: functionalVars },
+        { name: '@gradkit/batchnorm BatchNorm layer', loss: xent(() => ours.model.apply(x, { training: true }) as tf.Tensor), vars: ours.vars },
+        { name: 'tfjs-layers BatchNormalization', loss: xent(() => theirs.model.apply(x, { training: true }) as tf.Tensor), vars: theirs.vars },
+      ],
+      config,
+    );
+    const [fn, layer, tfjs] = times.map((t) => median(t) as number) as [number, number, number];
     tf.dispose([x, y, ...functionalVars]);
     stats.forEach(disposePopulationStatistics);
     ours.model.dispose();
@@ -95,7 +85,7 @@ export const batchnormSpeedExperiment: Experiment<Dataset, BatchNormSpeedConfig>
         'ms/step, tfjs-layers BatchNormalization': tfjs,
         'tfjs-layers ms / ours ms (layer)': tfjs / layer,
       },
-      stepTimesMs: contenders[0]?.times ?? [],
+      stepTimesMs: times[0] ?? [],
       examplesPerStep: config.batchSize,
     };
   },

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNorm, createPopulationStatistics, disposePopulationStatistics } from '@gradkit/batchnorm';
 import { dense } from '@gradkit/core';
-import { median, type Experiment } from '@gradkit/experiment-runner';
+import { median, timeTrainingSteps, type Experiment } from '@gradkit/experiment-runner';
 import { BatchStream, createRng, glorotUniform } from '../batches';
 import type { Dataset } from '../mnist';
 
@@ -72,24 +72,10 @@ export const speedExperiment: Experiment<Dataset, SpeedConfig> = {
       { name: 'ours MLP', ...ours(false) },
       { name: 'stock MLP+BN', ...stock(true) },
       { name: 'ours MLP+BN', ...ours(true) },
-    ].map((c) => ({ ...c, optimizer: tf.train.adam(1e-3), times: [] as number[] }));
-    const total = config.warmup + config.timed;
-    for (let i = 0; i < total; i++) {
-      for (const c of contenders) {
-        const start = performance.now();
-        const loss = c.optimizer.minimize(c.loss, true, c.vars) as tf.Scalar;
-        await loss.data();
-        if (i >= config.warmup) c.times.push(performance.now() - start);
-        loss.dispose();
-      }
-      ctx.sampleMemory();
-      ctx.progress(i + 1, total);
-    }
-    const ms = Object.fromEntries(contenders.map((c) => [c.name, median(c.times) as number]));
-    contenders.forEach((c) => {
-      c.optimizer.dispose();
-      c.dispose();
-    });
+    ];
+    const times = await timeTrainingSteps(ctx, contenders, config);
+    const ms = Object.fromEntries(contenders.map((c, k) => [c.name, median(times[k] as number[]) as number]));
+    contenders.forEach((c) => c.dispose());
     tf.dispose([x, y]);
     // forward throughput of a plain 1024 product
     const a = tf.randomNormal([1024, 1024], 0, 1, 'float32', 1);
@@ -117,7 +103,7 @@ export const speedExperiment: Experiment<Dataset, SpeedConfig> = {
         'GFLOP/s, ours MLP step': gflops(ms['ours MLP'] as number),
         'matmul 1024 forward, GFLOP/s': (2 * 1024 ** 3) / ((median(matmulTimes) as number) * 1e6),
       },
-      stepTimesMs: contenders[1]?.times ?? [],
+      stepTimesMs: times[1] ?? [],
       examplesPerStep: config.batchSize,
     };
   },

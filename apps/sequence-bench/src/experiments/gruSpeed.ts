@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SequenceData } from '../data';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { median, type Experiment } from '@gradkit/experiment-runner';
+import { median, timeTrainingSteps, type Experiment } from '@gradkit/experiment-runner';
 import { gruCell, stackedRnn } from '@gradkit/rnn';
 
 export interface GruSpeedConfig {
@@ -36,31 +36,15 @@ export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
       layers: [tfl.layers.gru({ units, returnSequences: true, inputShape: [steps, units] }), tfl.layers.gru({ units, returnSequences: true })],
     });
     const theirs = { vars: model.trainableWeights.map((w) => w.read() as tf.Variable), loss: () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar };
-    const contenders = [
-      { name: '@gradkit/rnn', ...ours, optimizer: tf.train.adam(1e-3), times: [] as number[] },
-      { name: 'tfjs-layers', ...theirs, optimizer: tf.train.adam(1e-3), times: [] as number[] },
-    ];
-    const total = config.warmup + config.timed;
-    for (let i = 0; i < total; i++) {
-      for (const c of contenders) {
-        const start = performance.now();
-        const loss = c.optimizer.minimize(c.loss, true, c.vars) as tf.Scalar;
-        await loss.data();
-        if (i >= config.warmup) c.times.push(performance.now() - start);
-        loss.dispose();
-      }
-      ctx.sampleMemory();
-      ctx.progress(i + 1, total);
-    }
-    const [a, b] = contenders.map((c) => median(c.times) as number) as [number, number];
-    contenders.forEach((c) => c.optimizer.dispose());
+    const times = await timeTrainingSteps(ctx, [{ name: '@gradkit/rnn', ...ours }, { name: 'tfjs-layers', ...theirs }], config);
+    const [a, b] = times.map((t) => median(t) as number) as [number, number];
     cells.forEach((c) => c.dispose());
     model.dispose();
     x.dispose();
     return {
       primary: { metric: 'tfjs-layers ms / @gradkit/rnn ms', value: b / a },
       metrics: { 'ms/step, @gradkit/rnn': a, 'ms/step, tfjs-layers gru': b },
-      stepTimesMs: contenders[0]?.times ?? [],
+      stepTimesMs: times[0] ?? [],
       examplesPerStep: batch,
     };
   },
