@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomicWrite';
+import { drawCurves } from './drawCurves';
 import type { RunRecord } from './experiment';
 
 interface Row {
@@ -88,9 +89,7 @@ export async function writeReports(out: string, records: RunRecord[], command: s
   for (const experiment of new Set(records.map((r) => r.experiment))) {
     const runs = records.filter((r) => r.experiment === experiment && r.curves.length > 0);
     if (runs.length === 0) continue;
-    // Loaded on first use: the charting stack is only needed when there is something to draw.
-    const { renderCurves } = await import('./charts');
-    const { svg, png } = await renderCurves(experiment, runs);
+    const { svg, png } = await drawCurves(experiment, runs);
     writeFileAtomic(join(out, `curves-${experiment}.svg`), svg);
     writeFileAtomic(join(out, `curves-${experiment}.png`), png);
   }
