@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@gradkit/test-harness';
 import { encodeWords, NUMBER, stripHeaders, tokenize, wordVocabulary } from './spam';
-import { charVocabulary, encodeChars, mobyDick, normalizeText, ptbBatches } from './text';
+import { charVocabulary, encodeChars, mobyDick, normalizeText, ptbBatches, ptbWindowCount } from './text';
 import { optimalCrossEntropies, ptbWindows, toySequence } from './toyData';
 import { createRng } from './random';
 
@@ -28,6 +28,11 @@ describe('text, tokens and batching', () => {
     // that does not fill a window, and each row's last token is only ever a target)
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.length).toBe(4 * 4 * 5);
+    for (const n of [103, 104, 106, 24]) {
+      expect(ptbWindowCount(n, batch, steps)).toBe([...ptbBatches(Int32Array.from({ length: n }, (_, i) => i), batch, steps)].length);
+    }
+    expect(ptbWindowCount(103, batch, steps, 2)).toBe(2);
+    expect(ptbWindowCount(103, batch, steps, 9)).toBe(4);
   });
 
   test('tokenizer: lowercase words, numbers as <#>, symbols on their own; vocabulary with PAD 0 and UNK 1', () => {

@@ -59,6 +59,12 @@ export function encodeChars(text: string, vocab: CharVocabulary): Int32Array {
   return out;
 }
 
+/** Windows {@link ptbBatches} yields for `tokens` ids: ⌊(⌊tokens/batch⌋ − 1)/numSteps⌋, at most `limit` when it is > 0. */
+export function ptbWindowCount(tokens: number, batch: number, numSteps: number, limit = 0): number {
+  const count = Math.floor((Math.floor(tokens / batch) - 1) / numSteps);
+  return limit > 0 ? Math.min(limit, count) : count;
+}
+
 /**
  * PTB-reader batching (R2RT posts 2, 3): the token stream is cut into `batch` contiguous rows of length
  * ⌊N/batch⌋; windows of `numSteps` columns; targets are the inputs shifted by one. Each window yields x and y as

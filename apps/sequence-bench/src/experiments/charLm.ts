@@ -4,7 +4,7 @@ import type { Curve, Experiment } from '@gradkit/experiment-runner';
 import { detachState, embedding, generate, gruCell, layerNormLstmCell, lstmCell, mixtureGruCell, stackedRnn, type Cell } from '@gradkit/rnn';
 import type { SequenceData } from '../data';
 import { createRng } from '../random';
-import { charVocabulary, encodeChars, ptbBatches, type CharVocabulary } from '../text';
+import { charVocabulary, encodeChars, ptbBatches, ptbWindowCount, type CharVocabulary } from '../text';
 
 type CellKind = 'gru' | 'lstm' | 'ln-lstm' | 'mixture-gru';
 
@@ -116,8 +116,7 @@ export function charLmExperiment(name: string, cell: CellKind, numSteps: number,
       const valid = ids.subarray(split);
       const model = new CharModel(config, vocab, ctx.seed);
       const adam = tf.train.adam(config.learningRate);
-      const windowsPerEpoch = Math.floor((Math.floor(train.length / config.batch) - 1) / config.numSteps);
-      const perEpoch = config.maxWindows > 0 ? Math.min(config.maxWindows, windowsPerEpoch) : windowsPerEpoch;
+      const perEpoch = ptbWindowCount(train.length, config.batch, config.numSteps, config.maxWindows);
       const total = perEpoch * config.epochs;
       const trainCurve: Curve['points'] = [];
       const validCurve: Curve['points'] = [];

@@ -5,7 +5,7 @@ import { createInitialState, type InitialStateMethod } from '@gradkit/initial-st
 import { embedding, lstmCell, stackedRnn } from '@gradkit/rnn';
 import type { SequenceData } from '../data';
 import { encodeWords, tokenize, wordVocabulary } from '../spam';
-import { ptbBatches } from '../text';
+import { ptbBatches, ptbWindowCount } from '../text';
 
 export interface StatesConfig {
   method: InitialStateMethod;
@@ -69,8 +69,7 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
         const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(y, 'int32'), v), logits, undefined, undefined, tf.Reduction.NONE);
         return tf.mean(tf.reshape(ce, [batch, numSteps]), 0) as tf.Tensor1D;
       };
-      const windowsPerEpoch = Math.floor((Math.floor(train.length / batch) - 1) / numSteps);
-      const perEpoch = config.maxWindows > 0 ? Math.min(config.maxWindows, windowsPerEpoch) : windowsPerEpoch;
+      const perEpoch = ptbWindowCount(train.length, batch, numSteps, config.maxWindows);
       const total = perEpoch * config.epochs;
       const trainPpl: Array<{ step: number; value: number }> = [];
       const validPpl: Array<{ step: number; value: number }> = [];
