@@ -37,6 +37,13 @@ export interface NetSpec {
   stochasticEval: boolean;
   /** `'validation'`: train on the 55k, evaluate on the 5k validation images (posts 5, 6); `'test'`: post 5's Exp 7. */
   protocol: 'validation' | 'exp7';
+  /**
+   * How the per-example loss is computed. `'log-softmax'` (default): −mean_k y_k·logSoftmax(z)_k, finite for any
+   * logits. `'log-of-softmax'`: the posts' code, −mean_k y_k·log(softmax(z)_k) — once an example's logits spread by
+   * more than ≈87 (TensorFlow flushes denormals to zero) or ≈103 (wasm keeps them), a class probability is exactly 0
+   * in float32, 0·log 0 is NaN, and the network's weights become NaN.
+   */
+  loss?: 'log-softmax' | 'log-of-softmax';
 }
 
 interface Dense {
@@ -50,7 +57,12 @@ interface Dense {
  * (cross-entropy / 10) summed over the batch by plain SGD. Returns the final evaluation accuracy and one point
  * per epoch.
  */
-export async function trainStochasticNet(ctx: RunContext, spec: NetSpec, data: Dataset, progress: (step: number) => void): Promise<{ accuracy: number; curve: Curve['points']; msPerStep: number[] }> {
+export async function trainStochasticNet(
+  ctx: RunContext,
+  spec: NetSpec,
+  data: Dataset,
+  progress: (step: number) => void,
+): Promise<{ accuracy: number; curve: Curve['points']; msPerStep: number[]; firstNonFiniteStep: number | null; maxLogitSpread: number; maxLogitSpreadStep: number }> {
   const rng = createRng(ctx.seed);
   const stream = new SeedStream(ctx.seed * 7919 + 1);
   const sizes = [data.features, ...spec.hidden, data.classes];
@@ -121,23 +133,36 @@ export async function trainStochasticNet(ctx: RunContext, spec: NetSpec, data: D
   const curve: Curve['points'] = [];
   const times: number[] = [];
   let step = 0;
+  let firstNonFiniteStep: number | null = null;
+  let maxLogitSpread = 0;
+  let maxLogitSpreadStep = 0;
   for (let epoch = 0; epoch < spec.epochs; epoch++) {
     for (let s = 0; s < spec.stepsPerEpoch; s++) {
       const { x, y } = batches.next(data.classes);
       const start = performance.now();
+      let spread: tf.Scalar | null = null;
       const loss = optimizer.minimize(() => {
         const { logits, reinforce } = forward(x, true);
+        // the largest spread of one example's logits (max − min over classes): past ≈87 the posts' formula is NaN
+        spread = tf.keep(tf.max(tf.sub(tf.max(logits, 1), tf.min(logits, 1)))) as tf.Scalar;
+        const logProbabilities = spec.loss === 'log-of-softmax' ? tf.log(tf.softmax(logits)) : tf.logSoftmax(logits);
         // per-example loss: −mean over the 10 classes of y·log softmax = cross-entropy / 10
-        const perExample = tf.div(tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1)), data.classes);
+        const perExample = tf.div(tf.neg(tf.sum(tf.mul(y, logProbabilities), 1)), data.classes);
         let total: tf.Tensor = tf.sum(perExample);
         for (const n of reinforce) total = tf.add(total, n.surrogate(perExample));
         return total as tf.Scalar;
       }, true, variables) as tf.Scalar;
-      await loss.data();
+      const [lossValue, spreadValue] = await Promise.all([loss.data(), (spread as unknown as tf.Scalar).data()]);
       times.push(performance.now() - start);
-      tf.dispose([loss, x, y]);
+      step++;
+      if (firstNonFiniteStep == null && !Number.isFinite(lossValue[0] as number)) firstNonFiniteStep = step;
+      if ((spreadValue[0] as number) > maxLogitSpread) {
+        maxLogitSpread = spreadValue[0] as number;
+        maxLogitSpreadStep = step;
+      }
+      tf.dispose([loss, x, y, spread as unknown as tf.Scalar]);
       ctx.sampleMemory();
-      progress(++step);
+      progress(step);
     }
     annealing?.step();
     curve.push({ step, value: await accuracy((x) => forward(x, false).logits as tf.Tensor2D, evalSplit, data.features) });
@@ -145,5 +170,5 @@ export async function trainStochasticNet(ctx: RunContext, spec: NetSpec, data: D
   optimizer.dispose();
   tf.dispose(variables);
   baselines.forEach((b) => b && disposeReinforceBaseline(b));
-  return { accuracy: curve.at(-1)?.value ?? NaN, curve, msPerStep: times.slice(Math.min(50, times.length >> 1)) };
+  return { accuracy: curve.at(-1)?.value ?? NaN, curve, msPerStep: times.slice(Math.min(50, times.length >> 1)), firstNonFiniteStep, maxLogitSpread, maxLogitSpreadStep };
 }

@@ -47,7 +47,7 @@ describeBackends('mnist-bench end to end', (backend) => {
 describe('mnist-bench command line', () => {
   test('every experiment runs end to end in the smoke profile (cpu)', () => {
     const out = join(root, 'all');
-    const all = ['speed', 'batchnorm', 'batchnorm-speed', 'bsn-baselines', 'bsn-st', 'bsn-reinforce', 'bsn-depth', 'bsn-low-lr', 'ternary-one-hot', 'dni-backprop', 'dni-no-backprop', 'dni-synthetic-loss', 'dni-synthetic-loss-live', 'dni-synthetic-gradient', 'dni-cdni', 'dni-waits'];
+    const all = ['speed', 'batchnorm', 'batchnorm-speed', 'bsn-baselines', 'bsn-st', 'bsn-reinforce', 'bsn-depth', 'bsn-low-lr', 'ternary-one-hot', 'bsn-post-loss', 'bsn-pass-through', 'dni-backprop', 'dni-no-backprop', 'dni-synthetic-loss', 'dni-synthetic-loss-live', 'dni-synthetic-gradient', 'dni-cdni', 'dni-waits'];
     const r = cli(['--data', data, '--profile', 'smoke', '--backends', 'cpu', '--experiments', all.join(','), '--out', out]);
     expect(r.stderr).not.toMatch(/FAILED/);
     expect(r.status).toBe(0);
@@ -69,7 +69,7 @@ describe('mnist-bench command line', () => {
 
   test.each([
     [['--backends', 'tpu'], 'mnist-bench: Unknown backend in --backends "tpu": expected one of cpu, wasm, webgpu, tensorflow, tensorflow-gpu'],
-    [['--experiments', 'mlp,resnet'], 'mnist-bench: Unknown experiment "resnet": expected one of mlp, throughput, speed, batchnorm, batchnorm-speed, bsn-baselines, bsn-st, bsn-reinforce, bsn-depth, bsn-low-lr, ternary-one-hot, dni-backprop, dni-no-backprop, dni-synthetic-loss, dni-synthetic-loss-live, dni-synthetic-gradient, dni-cdni, dni-waits'],
+    [['--experiments', 'mlp,resnet'], 'mnist-bench: Unknown experiment "resnet": expected one of mlp, throughput, speed, batchnorm, batchnorm-speed, bsn-baselines, bsn-st, bsn-reinforce, bsn-depth, bsn-low-lr, ternary-one-hot, bsn-post-loss, bsn-pass-through, dni-backprop, dni-no-backprop, dni-synthetic-loss, dni-synthetic-loss-live, dni-synthetic-gradient, dni-cdni, dni-waits'],
     [['--profile', 'huge'], 'mnist-bench: Unknown profile "huge" for mlp, throughput: expected one of quick, paper, smoke'],
     [['--seed=-4'], 'mnist-bench: --seed -4: expected an integer from 0 to 2147483647'],
     [['--seed', '-4'], 'mnist-bench: --seed: its value starts with "-"; write --seed=VALUE'],

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { batchMatMulGradConfig } from '@gradkit/core';
 import { describe, describeBackends, expect, expectTensorClose, test } from '@gradkit/test-harness';
 import { availableBackends, BACKEND_NAMES, BackendUnavailableError, useBackend } from './index';
 
@@ -15,6 +16,15 @@ describeBackends('useBackend', (backend) => {
     const g = tf.grad((x: tf.Tensor) => tf.sum(tf.matMul(x as tf.Tensor2D, b)))(a);
     await expectTensorClose(g, [[11, 15], [11, 15]]);
     tf.dispose([a, b, c, g]);
+  });
+
+  test("puts @gradkit/core's BatchMatMul gradient back after something registered tfjs's over it (tfjs-layers does)", async () => {
+    const stock: tf.GradConfig = { kernelName: 'BatchMatMul', inputsToSave: ['a', 'b'], gradFunc: () => ({}) };
+    tf.unregisterGradient('BatchMatMul');
+    tf.registerGradient(stock);
+    expect(tf.getGradient('BatchMatMul')).toBe(stock);
+    await useBackend(backend.name);
+    expect(tf.getGradient('BatchMatMul')).toBe(batchMatMulGradConfig);
   });
 });
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { registerGradients } from '@gradkit/core';
 import { assertBackendName, BackendUnavailableError, type BackendStatus } from './backendNames';
 import { providers } from './internal/providers';
 
@@ -22,6 +23,10 @@ export async function useBackend(name: string): Promise<BackendStatus> {
     throw new BackendUnavailableError({ ...status, available: false, reason: `tfjs could not initialize backend "${provider.tfName}"` });
   }
   await tf.ready();
+  // Anything imported after @gradkit/core that registers tfjs's stock gradients (tfjs-layers imports
+  // tfjs-core's register_all_gradients) replaces gradkit's BatchMatMul gradient and discrete-gradient guard:
+  // put them back, so that the backend runs with the gradients this library documents.
+  registerGradients();
   if (name === 'cpu') {
     // tfjs-backend-cpu prints "install our node backend" on first use; availableBackends() already says why
     // tfjs-node is or is not available, so the notice is dropped.

@@ -21,6 +21,14 @@ export interface Cell {
   /** The variables the cell trains (and owns: dispose() frees them). */
   readonly variables: tf.Variable[];
   project(x: tf.Tensor2D): tf.Tensor2D[];
+  /**
+   * Optional, with `partWidths`: the parts of `project(x)` side by side in one [rows, Σk] tensor, computed without
+   * splitting (exactly concat(project(x), 1)). rnn() uses it when present: on wasm a split of the [T·batch, Σk]
+   * projection copies the whole buffer once per part, and it runs again (as a concat and a split) backward.
+   */
+  projectJoined?(x: tf.Tensor2D): tf.Tensor2D;
+  /** The widths kᵢ of the parts `project` returns; required with `projectJoined`. */
+  readonly partWidths?: number[];
   step(parts: tf.Tensor2D[], state: tf.Tensor2D[]): { output: tf.Tensor2D; state: tf.Tensor2D[] };
   /**
    * Optional fast path for a whole sequence: `joined` is the projection of every step, time-major [T, batch, Σk]
@@ -54,6 +62,11 @@ export function weight(name: string, init: () => tf.Tensor, make?: WeightFactory
 
 export function assertPositiveInteger(value: number, what: string, where: string): void {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${where}: ${what} = ${value}, expected a positive integer`);
+}
+
+/** x·W + b in one piece (the joined form of projectParts). */
+export function projectJoined(x: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor | null): tf.Tensor2D {
+  return tf.tidy(() => (bias ? tf.add(tf.matMul(x, kernel as tf.Tensor2D), bias) : tf.matMul(x, kernel as tf.Tensor2D)) as tf.Tensor2D);
 }
 
 /** x·W + b, split into parts of the given widths (one product for every gate and every time step). */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGradients, describeBackends, randomInput, test, valuesOf } from '@gradkit/test-harness';
+import { checkGradients, describeBackends, expect, randomInput, test, valuesOf } from '@gradkit/test-harness';
 import { basicRnnCell, gruCell, layerNormGruCell, layerNormLstmCell, lstmCell, mixtureGruCell, type Cell } from './index';
 import { add, cols, layerNormRef, matmul, mul, sig } from './reference.test-util';
 
@@ -123,5 +123,27 @@ describeBackends('cells: one step against the float64 formula, gradients by fini
       const next = u.map((uv, i) => uv * (hs[i] as number) + (1 - uv) * (c[i] as number));
       return { output: next, state: [next] };
     });
+  });
+});
+
+describeBackends('cells: projectJoined is project without the split', () => {
+  test.each([
+    ['GRU (resetAfter true)', () => gruCell({ inputSize: I, units: U, seed: 4, gateBias: 0.5 })],
+    ['GRU (resetAfter false)', () => gruCell({ inputSize: I, units: U, seed: 4, resetAfter: false, gateBias: 1 })],
+    ['LSTM', () => lstmCell({ inputSize: I, units: U, seed: 4 })],
+    ['layer-normalized LSTM', () => layerNormLstmCell({ inputSize: I, units: U, seed: 4 })],
+  ])('%s: projectJoined(x) = concat(project(x), 1) and partWidths = the parts\' widths', async (_, make) => {
+    const cell = make();
+    // give the biases nonzero values so that a bias left out of either form shows
+    tf.tidy(() => cell.variables.forEach((v, i) => v.rank === 1 && v.assign(tf.randomUniform(v.shape, -1, 1, 'float32', 20 + i))));
+    const x = tf.randomUniform([N, I], -1, 1, 'float32', 9) as tf.Tensor2D;
+    const parts = cell.project(x);
+    const split = tf.concat(parts, 1);
+    const joined = (cell.projectJoined as (x: tf.Tensor2D) => tf.Tensor2D)(x);
+    expect(cell.partWidths).toEqual(parts.map((p) => p.shape[1]));
+    expect(joined.shape).toEqual(split.shape);
+    expect(await valuesOf(joined)).toEqual(await valuesOf(split));
+    tf.dispose([x, ...parts, split, joined]);
+    cell.dispose();
   });
 });

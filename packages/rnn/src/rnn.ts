@@ -55,9 +55,16 @@ export function rnn(cell: Cell, inputs: tf.Tensor, options: RnnOptions = {}): Rn
     // Every step's input transform at once, time-major; the parts are joined so that each step extracts one
     // [batch, Σk] block (timeSteps) and splits that small block into its parts.
     const timeMajor = tf.reshape(tf.transpose(inputs, [1, 0, 2]), [time * batch, features]) as tf.Tensor2D;
-    const parts = cell.project(timeMajor);
-    const widths = parts.map((p) => p.shape[1] as number);
-    const joined = parts.length === 1 ? (parts[0] as tf.Tensor2D) : tf.concat(parts, 1);
+    let joined: tf.Tensor2D;
+    let widths: number[];
+    if (cell.projectJoined != null && cell.partWidths != null) {
+      joined = cell.projectJoined(timeMajor);
+      widths = cell.partWidths;
+    } else {
+      const parts = cell.project(timeMajor);
+      widths = parts.map((p) => p.shape[1] as number);
+      joined = parts.length === 1 ? (parts[0] as tf.Tensor2D) : tf.concat(parts, 1);
+    }
     const joinedSteps = tf.reshape(joined, [time, batch, joined.shape[1] as number]) as tf.Tensor3D;
     // m[t, b] = t < length[b], [T, batch, 1]
     const maskSteps =

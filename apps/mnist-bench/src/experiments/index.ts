@@ -10,6 +10,8 @@ import {
   bsnBaselinesExperiment,
   bsnDepthExperiment,
   bsnLowLearningRateExperiment,
+  bsnPassThroughExperiment,
+  bsnPostLossExperiment,
   bsnReinforceExperiment,
   bsnStraightThroughExperiment,
   ternaryOneHotExperiment,
@@ -28,6 +30,8 @@ export const registry = new ExperimentRegistry<Dataset>()
   .register(bsnReinforceExperiment)
   .register(bsnDepthExperiment)
   .register(bsnLowLearningRateExperiment)
-  .register(ternaryOneHotExperiment);
+  .register(ternaryOneHotExperiment)
+  .register(bsnPostLossExperiment)
+  .register(bsnPassThroughExperiment);
 for (const e of dniExperiments) registry.register(e);
 registry.register(dniWaitsExperiment);

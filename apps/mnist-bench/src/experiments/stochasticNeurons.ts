@@ -87,6 +87,24 @@ const BSN_BASELINES: Row[] = [
   { label: 'Exp 7: binary stochastic 1×200, annealed ST, deterministic eval, same data, lr 0.3', post: 0.941, spec: { hidden: [200], neuron: annealedAsPosted, learningRate: 0.3, stochasticTrain: true, stochasticEval: false, protocol: 'exp7' } },
 ];
 
+/**
+ * The pass-through and REINFORCE rows again, with the posts' loss formula −mean y·log(softmax(z)) instead of the
+ * stable log-softmax: the post's 0.0958 rows are the share of zeros among the 5k validation images, which is what a
+ * network whose weights went NaN predicts (argmax of NaNs is class 0).
+ */
+const postLoss = { ...post5, loss: 'log-of-softmax' as const };
+const BSN_POST_LOSS: Row[] = [
+  { label: "Exp 2: ST pass-through, lr 0.1, posts' log(softmax) loss", post: 0.8334, spec: { ...postLoss, neuron: st('pass-through'), learningRate: 0.1 } },
+  { label: "Exp 2: ST pass-through, lr 0.3, posts' log(softmax) loss", post: 0.8828, spec: { ...postLoss, neuron: st('pass-through'), learningRate: 0.3 } },
+  { label: "Exp 2: ST pass-through, lr 1.0, posts' log(softmax) loss (post: diverged)", post: 0.0958, spec: { ...postLoss, neuron: st('pass-through'), learningRate: 1.0 } },
+  { label: "Exp 2: ST sigmoid-adjusted, lr 1.0, posts' log(softmax) loss", post: 0.9572, spec: { ...postLoss, neuron: st('sigmoid-adjusted'), learningRate: 1.0 } },
+  { label: "Exp 1: REINFORCE variance-adjusted, lr 0.3, 3 epochs, posts' log(softmax) loss", post: 0.575, spec: { ...postLoss, neuron: reinforce(true), learningRate: 0.3, epochs: 3 } },
+  { label: "Exp 1: REINFORCE not adjusted, lr 0.3, 3 epochs, posts' log(softmax) loss (post: collapsed)", post: 0.0958, spec: { ...postLoss, neuron: reinforce(false), learningRate: 0.3, epochs: 3 } },
+];
+
+/** The rows that are off by more than a point in one run, for repeating over seeds (`--seed N`). */
+const BSN_PASS_THROUGH: Row[] = [0, 2, 4, 5].map((i) => BSN_ST[i] as Row);
+
 const post6 = { stochasticTrain: true, stochasticEval: false, learningRate: 0.1 };
 const oneHot = (d: number, rate?: number): Neuron => ({ kind: 'one-hot', categories: d, ...(rate ? { annealing: { rate, scope: 'evaluation-only' as const } } : {}) });
 /** R2RT post 6 (validation accuracy after 20 epochs × 1000 steps, lr 0.1, deterministic evaluation). */
@@ -128,9 +146,12 @@ function rowsExperiment(name: string, title: string, rows: Row[], stepsPerEpoch:
         const spec: NetSpec = { protocol: 'validation', ...r.spec, epochs: epochsOf(r), stepsPerEpoch: config.stepsPerEpoch, batchSize: config.batchSize };
         const result = await trainStochasticNet(ctx, spec, data, () => ctx.progress(++done, total));
         metrics[r.label] = result.accuracy;
+        metrics[`${r.label} | largest logit spread (max − min over classes) of one training example`] = result.maxLogitSpread;
+        if (result.firstNonFiniteStep != null) metrics[`${r.label} | first step with a non-finite loss`] = result.firstNonFiniteStep;
         curves.push({ series: r.label, metric: 'validation accuracy by epoch', points: result.curve });
         const diff = r.post == null ? '' : `, post ${r.post}, diff ${(result.accuracy - r.post >= 0 ? '+' : '')}${((result.accuracy - r.post) * 100).toFixed(2)} pp`;
-        lines.push(`${r.label}: ${result.accuracy.toFixed(4)}${diff}`);
+        const nonFinite = result.firstNonFiniteStep == null ? '' : `, loss non-finite from step ${result.firstNonFiniteStep}`;
+        lines.push(`${r.label}: ${result.accuracy.toFixed(4)}${diff}; largest logit spread ${result.maxLogitSpread.toFixed(1)} (step ${result.maxLogitSpreadStep})${nonFinite}`);
         ctx.log(lines.at(-1) as string);
         if (i === primaryRow) {
           primaryValue = result.accuracy;
@@ -155,3 +176,5 @@ export const bsnDepthExperiment = rowsExperiment('bsn-depth', 'Straight-through 
 export const bsnLowLearningRateExperiment = rowsExperiment('bsn-low-lr', 'Exp 6 at learning rate 0.002, both readings (post 5)', BSN_LOW_LR, 1001, 0);
 export const bsnBaselinesExperiment = rowsExperiment('bsn-baselines', 'Sigmoid baseline and the regularizer test (post 5, Exp 0, 7)', BSN_BASELINES, 1001, 0);
 export const ternaryOneHotExperiment = rowsExperiment('ternary-one-hot', 'Ternary and one-hot neurons (post 6)', TERNARY_ONE_HOT, 1000, 4);
+export const bsnPostLossExperiment = rowsExperiment('bsn-post-loss', "Pass-through and REINFORCE rows with the posts' log(softmax) loss (post 5)", BSN_POST_LOSS, 1001, 2);
+export const bsnPassThroughExperiment = rowsExperiment('bsn-pass-through', 'The pass-through rows and sigmoid-adjusted lr 1.0, for repeating over seeds (post 5, Exp 2)', BSN_PASS_THROUGH, 1001, 2);

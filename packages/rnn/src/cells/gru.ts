@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertPositiveInteger, glorot, projectParts, weight, type Cell } from '../cell';
+import { assertPositiveInteger, glorot, projectJoined, projectParts, weight, type Cell } from '../cell';
 import type { CellOptions } from './basicRnn';
 import { gruSequence } from './gruSequence';
+import { gruSequenceHost, isHostMemoryBackend } from './gruSequenceHost';
 
 /** GRU weights in Keras's layout (gate order z, r, h), which cuDNN and PyTorch's formulas share. */
 export interface KerasGruWeights {
@@ -69,9 +70,14 @@ export function gruCell(options: GruOptions): Cell {
     units,
     stateSizes: [units],
     variables,
+    partWidths: [units, units, units],
     project(x) {
       if (!recurrentBiasZR) return projectParts(x, kernel, inputBias, [units, units, units]);
       return tf.tidy(() => projectParts(x, kernel, tf.add(inputBias, tf.concat([recurrentBiasZR, tf.zeros([units])])), [units, units, units]));
+    },
+    projectJoined(x) {
+      if (!recurrentBiasZR) return projectJoined(x, kernel, inputBias);
+      return tf.tidy(() => projectJoined(x, kernel, tf.add(inputBias, tf.concat([recurrentBiasZR, tf.zeros([units])]))));
     },
     step(parts, [h]) {
       const [xz, xr, xh] = parts as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
@@ -84,11 +90,13 @@ export function gruCell(options: GruOptions): Cell {
       const next = tf.add(c, tf.mul(z, tf.sub(hs, c))) as tf.Tensor2D;
       return { output: next, state: [next] };
     },
-    // Reset-after GRUs run whole sequences through one hand-differentiated node (gruSequence.ts).
+    // Reset-after GRUs run whole sequences through one hand-differentiated node (gruSequence.ts; on cpu and wasm
+    // gruSequenceHost.ts, the same node with the gate arithmetic in plain loops).
     ...(recurrentBiasH
       ? {
           sequence: (joined: tf.Tensor3D, [h0]: tf.Tensor2D[], masks: tf.Tensor | null) => {
-            const { outputs, final } = gruSequence(joined, h0 as tf.Tensor2D, [uz, ur, uh], recurrentBiasH, masks);
+            const run = isHostMemoryBackend() ? gruSequenceHost : gruSequence;
+            const { outputs, final } = run(joined, h0 as tf.Tensor2D, [uz, ur, uh], recurrentBiasH, masks);
             return { outputs, final: [final] };
           },
         }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertPositiveInteger, glorot, projectParts, weight, type Cell } from '../cell';
+import { assertPositiveInteger, glorot, projectJoined, projectParts, weight, type Cell } from '../cell';
 import type { CellOptions } from './basicRnn';
 import { layerNorm, layerNormParams } from './layerNorm';
 import type { LstmOptions } from './lstm';
@@ -24,7 +24,9 @@ export function layerNormLstmCell(options: LstmOptions): Cell {
     units,
     stateSizes: [units, units],
     variables,
+    partWidths: [units, units, units, units],
     project: (x) => projectParts(x, kernel, null, [units, units, units, units]),
+    projectJoined: (x) => projectJoined(x, kernel, null),
     step(parts, [c, h]) {
       const [i, j, f, o] = parts.map((p, g) => layerNorm(tf.add(p, tf.matMul(h as tf.Tensor2D, recurrent[g] as tf.Tensor2D)), norms[g] as never)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
       const cNext = tf.add(tf.mul(c as tf.Tensor, tf.sigmoid(tf.add(f, forgetBias))), tf.mul(tf.sigmoid(i), tf.tanh(j))) as tf.Tensor2D;

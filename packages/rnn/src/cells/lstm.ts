@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertPositiveInteger, glorot, projectParts, weight, type Cell } from '../cell';
+import { assertPositiveInteger, glorot, projectJoined, projectParts, weight, type Cell } from '../cell';
 import type { CellOptions } from './basicRnn';
 
 export interface LstmOptions extends CellOptions {
@@ -26,7 +26,9 @@ export function lstmCell(options: LstmOptions): Cell {
     units,
     stateSizes: [units, units],
     variables,
+    partWidths: [units, units, units, units],
     project: (x) => tf.tidy(() => projectParts(x, kernel, tf.add(bias, tf.concat([tf.zeros([2 * units]), tf.fill([units], forgetBias), tf.zeros([units])])), [units, units, units, units])),
+    projectJoined: (x) => tf.tidy(() => projectJoined(x, kernel, tf.add(bias, tf.concat([tf.zeros([2 * units]), tf.fill([units], forgetBias), tf.zeros([units])])))),
     step(parts, [c, h]) {
       const [i, j, f, o] = parts.map((p, g) => tf.add(p, tf.matMul(h as tf.Tensor2D, recurrent[g] as tf.Tensor2D))) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
       const cNext = tf.add(tf.mul(c as tf.Tensor, tf.sigmoid(f)), tf.mul(tf.sigmoid(i), tf.tanh(j))) as tf.Tensor2D;
