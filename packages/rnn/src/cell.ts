@@ -35,6 +35,11 @@ export interface Cell {
    * (the parts side by side), `masks` [T, batch, 1] or null. Must compute exactly what stepping would.
    */
   sequence?(joined: tf.Tensor3D, initial: tf.Tensor2D[], masks: tf.Tensor | null): { outputs: tf.Tensor3D; final: tf.Tensor2D[] };
+  /**
+   * Optional, with `projectJoined`: the same fast path batch-major — `joined` [batch, T, Σk], `masks`
+   * [batch, T, 1] or null, outputs [batch, T, units] — so that rnn() transposes nothing. rnn() prefers it.
+   */
+  sequenceBatchMajor?(joined: tf.Tensor3D, initial: tf.Tensor2D[], masks: tf.Tensor | null): { outputs: tf.Tensor3D; final: tf.Tensor2D[] };
   dispose(): void;
 }
 

@@ -52,6 +52,16 @@ export function rnn(cell: Cell, inputs: tf.Tensor, options: RnnOptions = {}): Rn
     }
   }
   return tf.tidy(() => {
+    const lengthsTensor = () => (Array.isArray(lengths) ? tf.tensor1d(lengths as number[], 'int32') : tf.cast(lengths as tf.Tensor1D, 'int32'));
+    if (cell.sequenceBatchMajor != null && cell.projectJoined != null && cell.partWidths != null) {
+      // Batch-major all the way: [batch·T, features] rows are a reshape of the input, not a transpose.
+      const joined = cell.projectJoined(tf.reshape(inputs, [batch * time, features]) as tf.Tensor2D);
+      const joinedSeq = tf.reshape(joined, [batch, time, joined.shape[1] as number]) as tf.Tensor3D;
+      // m[b, t] = t < length[b], [batch, T, 1]
+      const masks = lengths == null ? null : tf.expandDims(tf.less(tf.expandDims(tf.range(0, time, 1, 'int32'), 0), tf.expandDims(lengthsTensor(), 1)), 2);
+      const { outputs, final } = cell.sequenceBatchMajor(joinedSeq, state0 ?? zeroState(cell, batch), masks);
+      return { outputs, finalState: final };
+    }
     // Every step's input transform at once, time-major; the parts are joined so that each step extracts one
     // [batch, Σk] block (timeSteps) and splits that small block into its parts.
     const timeMajor = tf.reshape(tf.transpose(inputs, [1, 0, 2]), [time * batch, features]) as tf.Tensor2D;
@@ -70,7 +80,7 @@ export function rnn(cell: Cell, inputs: tf.Tensor, options: RnnOptions = {}): Rn
     const maskSteps =
       lengths == null
         ? null
-        : tf.expandDims(tf.less(tf.expandDims(tf.range(0, time, 1, 'int32'), 1), tf.expandDims(Array.isArray(lengths) ? tf.tensor1d(lengths, 'int32') : tf.cast(lengths, 'int32'), 0)), 2);
+        : tf.expandDims(tf.less(tf.expandDims(tf.range(0, time, 1, 'int32'), 1), tf.expandDims(lengthsTensor(), 0)), 2);
     let state = state0 ?? zeroState(cell, batch);
     if (cell.sequence != null) {
       const { outputs, final } = cell.sequence(joinedSteps, state, maskSteps);

@@ -99,6 +99,17 @@ export function gruCell(options: GruOptions): Cell {
             const { outputs, final } = run(joined, h0 as tf.Tensor2D, [uz, ur, uh], recurrentBiasH, masks);
             return { outputs, final: [final] };
           },
+          sequenceBatchMajor: (joined: tf.Tensor3D, [h0]: tf.Tensor2D[], masks: tf.Tensor | null) => {
+            if (isHostMemoryBackend()) {
+              const { outputs, final } = gruSequenceHost(joined, h0 as tf.Tensor2D, [uz, ur, uh], recurrentBiasH, masks, 'batch-major');
+              return { outputs, final: [final] };
+            }
+            return tf.tidy(() => {
+              const swap = (t: tf.Tensor) => tf.transpose(t, [1, 0, 2]);
+              const { outputs, final } = gruSequence(swap(joined), h0 as tf.Tensor2D, [uz, ur, uh], recurrentBiasH, masks && swap(masks));
+              return { outputs: swap(outputs) as tf.Tensor3D, final: [final] };
+            });
+          },
         }
       : {}),
     dispose: () => tf.dispose(variables),

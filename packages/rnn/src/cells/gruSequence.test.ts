@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkGradients, describeBackends, expect, expectNoLeaks, randomInput, test } from '@gradkit/test-harness';
 import { gruSequence } from './gruSequence';
-import { gruSequenceHost, isHostMemoryBackend } from './gruSequenceHost';
+import { gruSequenceHost, isHostMemoryBackend, type SequenceLayout } from './gruSequenceHost';
 
 const [T, B, U] = [4, 3, 2];
 // example 0 runs all 4 steps, example 1 stops after 2, example 2 has no valid step
@@ -49,20 +49,25 @@ function reference(masked: boolean) {
 const implementations = { gruSequence, gruSequenceHost };
 
 describeBackends('gruSequence / gruSequenceHost', () => {
-  const cases: Array<[keyof typeof implementations, boolean]> = [
-    ['gruSequence', false],
-    ['gruSequence', true],
-    ['gruSequenceHost', false],
-    ['gruSequenceHost', true],
+  const cases: Array<[keyof typeof implementations, boolean, SequenceLayout]> = [
+    ['gruSequence', false, 'time-major'],
+    ['gruSequence', true, 'time-major'],
+    ['gruSequenceHost', false, 'time-major'],
+    ['gruSequenceHost', true, 'time-major'],
+    ['gruSequenceHost', false, 'batch-major'],
+    ['gruSequenceHost', true, 'batch-major'],
   ];
-  test.each(cases)('%s (masked: %s): outputs and final state match a float64 loop; all six gradients match finite differences', async (name, masked) => {
+  test.each(cases)('%s (masked: %s, %s): outputs and final state match a float64 loop; all six gradients match finite differences', async (name, masked, layout) => {
     if (name === 'gruSequenceHost' && !isHostMemoryBackend()) return; // device backends: see the next test
-    const run = implementations[name];
+    // batch-major: the same time-major data handed over transposed, and the outputs transposed back
+    const swap = (t: tf.Tensor) => (layout === 'batch-major' ? tf.transpose(t, [1, 0, 2]) : t);
     await checkGradients({
       f: (x, h0, uz, ur, uh, bh) => {
-        const masks = masked ? tf.tensor3d(MASK, [T, B, 1], 'bool') : null;
-        const { outputs, final } = run(x, h0 as tf.Tensor2D, [uz as tf.Tensor, ur as tf.Tensor, uh as tf.Tensor], bh as tf.Tensor, masks);
-        return tf.concat([tf.reshape(outputs, [-1]), tf.reshape(final, [-1])]);
+        const masks = masked ? swap(tf.tensor3d(MASK, [T, B, 1], 'bool')) : null;
+        const recurrent = [uz, ur, uh] as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const { outputs, final } =
+          name === 'gruSequence' ? gruSequence(x, h0 as tf.Tensor2D, recurrent, bh as tf.Tensor, masks) : gruSequenceHost(swap(x), h0 as tf.Tensor2D, recurrent, bh as tf.Tensor, masks, layout);
+        return tf.concat([tf.reshape(swap(outputs), [-1]), tf.reshape(final, [-1])]);
       },
       reference: reference(masked),
       inputs: [randomInput([T, B, 3 * U], 1, -1, 1), randomInput([B, U], 2, -1, 1), randomInput([U, U], 3, -1, 1), randomInput([U, U], 4, -1, 1), randomInput([U, U], 5, -1, 1), randomInput([U], 6, -0.5, 0.5)],

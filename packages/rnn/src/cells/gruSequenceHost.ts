@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { customGradient, matMulTransposed } from '@gradkit/core';
+import { customGradient } from '@gradkit/core';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+/** tanh through one exp (V8's Math.tanh costs about 1.5 exps); absolute error under 1e-15. */
+const tanh = (v: number) => 2 / (1 + Math.exp(-2 * v)) - 1;
 
 /** Backends whose tensors live in host memory, where reading a tensor each step costs a copy, not a device sync. */
 const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm']);
@@ -11,19 +13,26 @@ export function isHostMemoryBackend(): boolean {
   return HOST_MEMORY_BACKENDS.has(tf.getBackend());
 }
 
+/** How the time and batch axes of `x`, `masks` and the outputs are ordered. */
+export type SequenceLayout = 'time-major' | 'batch-major';
+
 /**
  * The whole-sequence GRU of gruSequence.ts (reset after; the same formulas, forward and backward) for backends
  * that keep tensors in host memory (cpu, wasm): the gate arithmetic of every step runs as plain loops over
  * Float32Arrays and only the products go to the backend — one h·[U_z U_r U_h] per step forward, one
- * [∂a_z | ∂a_r | ∂h_h]·[U_z U_r U_h]ᵀ per step backward, one Σ_t h_{t−1}ᵀ·[…] for the weight gradient.
+ * [∂a_z | ∂a_r | ∂h_h]·[U_z U_r U_h]ᵀ per step backward, one Σ_t h_{t−1}ᵀ·[…] for the weight gradient (with
+ * h_{t−1}ᵀ written transposed by the loop, so no transpose kernel).
  *
  * Why: on these backends a step of the tensor version runs about 20 small kernels forward and 22 backward, and
  * each costs far more in dispatch (JavaScript → kernel call, bookkeeping, an output allocation) than its
  * arithmetic on [batch, units]. Here a step is one kernel each way. The gates are computed in float64 and stored
- * as float32, so the numbers agree with the tensor version to float32 rounding.
+ * as float32, so the numbers agree with the tensor version to float32 rounding. Because the loops index the
+ * sequence directly, `layout: 'batch-major'` takes x [batch, T, 3u] and masks [batch, T, 1] and returns outputs
+ * [batch, T, u] — rnn() then needs no time-major transposes, forward or backward.
  *
  * On backends whose tensors live on a device (webgpu, webgl) every step would be a device round trip: use
- * gruSequence there. `x` is [T, batch, 3u], `h0` [batch, u], `masks` [T, batch, 1] (nonzero = valid) or null.
+ * gruSequence there. `x` is [T, batch, 3u] (time-major, the default), `h0` [batch, u], `masks` [T, batch, 1]
+ * (nonzero = valid) or null.
  */
 export function gruSequenceHost(
   x: tf.Tensor,
@@ -31,96 +40,108 @@ export function gruSequenceHost(
   recurrent: [tf.Tensor, tf.Tensor, tf.Tensor],
   recurrentBiasH: tf.Tensor,
   masks: tf.Tensor | null,
+  layout: SequenceLayout = 'time-major',
 ): { outputs: tf.Tensor3D; final: tf.Tensor2D } {
   if (!isHostMemoryBackend()) {
     throw new Error(`gruSequenceHost: backend "${tf.getBackend()}" keeps tensors on a device, expected one of ${[...HOST_MEMORY_BACKENDS].join(', ')} (use gruSequence there)`);
   }
-  const [T, B] = x.shape as [number, number, number];
+  const batchMajor = layout === 'batch-major';
+  const [T, B] = (batchMajor ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]]) as [number, number];
   const u = h0.shape[1] as number;
   const w = 3 * u;
   const n = B * u;
+  const rows = T * B;
+  /** The row of (t, b) in x, masks and the outputs. */
+  const row = batchMajor ? (t: number, b: number) => b * T + t : (t: number, b: number) => t * B + b;
+  const shape3 = (k: number): [number, number, number] => (batchMajor ? [B, T, k] : [T, B, k]);
   const op = customGradient((xs: tf.Tensor, h: tf.Tensor, uz: tf.Tensor, ur: tf.Tensor, uh: tf.Tensor, bh: tf.Tensor) => {
     const uAll = tf.concat([uz, ur, uh], 1) as tf.Tensor2D; // [u, 3u]
     const xd = xs.dataSync() as Float32Array;
     const bhd = bh.dataSync() as Float32Array;
     const md = masks == null ? null : masks.dataSync();
-    // Saved for the backward pass, [T, batch, u] each: the state entering step t, z, r, c and h·U_h + b′_h.
-    const prev = new Float32Array(T * n);
-    const zs = new Float32Array(T * n);
-    const rs = new Float32Array(T * n);
-    const cs = new Float32Array(T * n);
-    const hhs = new Float32Array(T * n);
-    const outs = new Float32Array(T * n);
+    // Saved for the backward pass, indexed (t·B + b)·u + j: z, r, c and h·U_h + b′_h; and the state entering each
+    // step, transposed: prevT[j·(T·B) + t·B + b], the left factor of the weight gradient.
+    const zs = new Float32Array(rows * u);
+    const rs = new Float32Array(rows * u);
+    const cs = new Float32Array(rows * u);
+    const hhs = new Float32Array(rows * u);
+    const prevT = new Float32Array(rows * u);
+    const outs = new Float32Array(rows * u);
     let state = Float32Array.from(h.dataSync() as Float32Array);
+    let next = new Float32Array(n); // the two state buffers swap each step; the last one becomes the final state
     for (let t = 0; t < T; t++) {
-      prev.set(state, t * n);
       const hT = tf.tensor2d(state, [B, u]);
       const pT = tf.matMul(hT, uAll);
       const p = pT.dataSync() as Float32Array;
       tf.dispose([hT, pT]);
-      const next = new Float32Array(n);
       for (let b = 0; b < B; b++) {
-        const xo = (t * B + b) * w;
+        const r0 = row(t, b);
+        const xo = r0 * w;
         const po = b * w;
-        const valid = md == null || md[t * B + b] !== 0;
+        const so = (t * B + b) * u;
+        const valid = md == null || md[r0] !== 0;
         for (let j = 0; j < u; j++) {
           const k = b * u + j;
-          const o = t * n + k;
+          const hPrev = state[k] as number;
           const z = sigmoid((xd[xo + j] as number) + (p[po + j] as number));
           const r = sigmoid((xd[xo + u + j] as number) + (p[po + u + j] as number));
           const hh = (p[po + 2 * u + j] as number) + (bhd[j] as number);
-          const c = Math.tanh((xd[xo + 2 * u + j] as number) + r * hh);
-          const hNew = c + z * ((state[k] as number) - c);
-          zs[o] = z;
-          rs[o] = r;
-          cs[o] = c;
-          hhs[o] = hh;
-          outs[o] = valid ? hNew : 0;
-          next[k] = valid ? hNew : (state[k] as number);
+          const c = tanh((xd[xo + 2 * u + j] as number) + r * hh);
+          const hNew = c + z * (hPrev - c);
+          zs[so + j] = z;
+          rs[so + j] = r;
+          cs[so + j] = c;
+          hhs[so + j] = hh;
+          prevT[j * rows + t * B + b] = hPrev;
+          outs[r0 * u + j] = valid ? hNew : 0;
+          next[k] = valid ? hNew : hPrev;
         }
       }
-      state = next;
+      [state, next] = [next, state];
     }
     return {
-      value: [tf.tensor3d(outs, [T, B, u]), tf.tensor2d(state, [B, u])],
+      value: [tf.tensor3d(outs, shape3(u)), tf.tensor2d(state, [B, u])],
       save: [uAll],
       gradient: ([dOut, dFinal]: tf.Tensor[], [uKept]: tf.Tensor[]) => {
         const uT = tf.transpose(uKept as tf.Tensor2D); // [3u, u], the same right-hand matrix for every step
         const dOutD = (dOut as tf.Tensor).dataSync() as Float32Array;
         let dh = Float32Array.from((dFinal as tf.Tensor).dataSync() as Float32Array);
-        const dX = new Float32Array(T * B * w);
-        const gates = new Float32Array(T * B * w);
+        let dhNext = new Float32Array(n); // swapped with dh each step, like the forward state buffers
+        const dX = new Float32Array(rows * w);
+        const gates = new Float32Array(rows * w); // rows t·B + b, like prevT's columns
         const dbh = new Float64Array(u);
         const carry = new Float32Array(n);
         for (let t = T - 1; t >= 0; t--) {
           for (let b = 0; b < B; b++) {
-            const valid = md == null || md[t * B + b] !== 0;
+            const r0 = row(t, b);
+            const valid = md == null || md[r0] !== 0;
             const go = (t * B + b) * w;
+            const xo = r0 * w;
+            const so = (t * B + b) * u;
             for (let j = 0; j < u; j++) {
               const k = b * u + j;
-              const o = t * n + k;
               if (!valid) {
                 // past the length: the state passes through untouched, the step gets no gradient
                 carry[k] = dh[k] as number;
                 gates[go + j] = gates[go + u + j] = gates[go + 2 * u + j] = 0;
-                dX[go + j] = dX[go + u + j] = dX[go + 2 * u + j] = 0;
+                dX[xo + j] = dX[xo + u + j] = dX[xo + 2 * u + j] = 0;
                 continue;
               }
-              const g = (dh[k] as number) + (dOutD[o] as number);
-              const z = zs[o] as number;
-              const r = rs[o] as number;
-              const c = cs[o] as number;
-              const dz = g * ((prev[o] as number) - c);
+              const g = (dh[k] as number) + (dOutD[r0 * u + j] as number);
+              const z = zs[so + j] as number;
+              const r = rs[so + j] as number;
+              const c = cs[so + j] as number;
+              const dz = g * ((prevT[j * rows + t * B + b] as number) - c);
               const dac = g * (1 - z) * (1 - c * c);
               const dhh = dac * r;
-              const dar = dac * (hhs[o] as number) * r * (1 - r);
+              const dar = dac * (hhs[so + j] as number) * r * (1 - r);
               const daz = dz * z * (1 - z);
               gates[go + j] = daz;
               gates[go + u + j] = dar;
               gates[go + 2 * u + j] = dhh;
-              dX[go + j] = daz;
-              dX[go + u + j] = dar;
-              dX[go + 2 * u + j] = dac;
+              dX[xo + j] = daz;
+              dX[xo + u + j] = dar;
+              dX[xo + 2 * u + j] = dac;
               dbh[j] = (dbh[j] as number) + dhh;
               carry[k] = g * z;
             }
@@ -129,15 +150,14 @@ export function gruSequenceHost(
           const backT = tf.matMul(gT, uT);
           const back = backT.dataSync() as Float32Array;
           tf.dispose([gT, backT]);
-          const next = new Float32Array(n);
-          for (let k = 0; k < n; k++) next[k] = (carry[k] as number) + (back[k] as number);
-          dh = next;
+          for (let k = 0; k < n; k++) dhNext[k] = (carry[k] as number) + (back[k] as number);
+          [dh, dhNext] = [dhNext, dh];
         }
         uT.dispose();
-        const dU = tf.tidy(() => matMulTransposed(tf.tensor2d(prev, [T * B, u]), tf.tensor2d(gates, [T * B, w]), true, false));
+        const dU = tf.tidy(() => tf.matMul(tf.tensor2d(prevT, [u, rows]), tf.tensor2d(gates, [rows, w])));
         const [duz, dur, duh] = tf.split(dU, 3, 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
         dU.dispose();
-        return [tf.tensor3d(dX, [T, B, w]), tf.tensor2d(dh, [B, u]), duz, dur, duh, tf.tensor1d(Float32Array.from(dbh))];
+        return [tf.tensor3d(dX, shape3(w)), tf.tensor2d(dh, [B, u]), duz, dur, duh, tf.tensor1d(Float32Array.from(dbh))];
       },
     };
   });
