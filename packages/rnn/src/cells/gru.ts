@@ -101,7 +101,7 @@ export function gruCell(options: GruOptions): Cell {
           },
           sequenceBatchMajor: (joined: tf.Tensor3D, [h0]: tf.Tensor2D[], masks: tf.Tensor | null) => {
             if (isHostMemoryBackend()) {
-              const { outputs, final } = gruSequenceHost(joined, h0 as tf.Tensor2D, [uz, ur, uh], recurrentBiasH, masks, 'batch-major');
+              const { outputs, final } = gruSequenceHost(joined, h0 as tf.Tensor2D, [uz, ur, uh], recurrentBiasH, masks, { layout: 'batch-major' });
               return { outputs, final: [final] };
             }
             return tf.tidy(() => {

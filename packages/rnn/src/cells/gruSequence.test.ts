@@ -3,7 +3,7 @@ import { checkGradients, describeBackends, expect, expectNoLeaks, randomInput, t
 import { gruSequence } from './gruSequence';
 import { gruSequenceHost, isHostMemoryBackend, type SequenceLayout } from './gruSequenceHost';
 
-const [T, B, U] = [4, 3, 2];
+const [T, B, U] = [4, 3, 4];
 // example 0 runs all 4 steps, example 1 stops after 2, example 2 has no valid step
 const LENGTHS = [4, 2, 0];
 const MASK = Array.from({ length: T * B }, (_, i) => (Math.floor(i / B) < (LENGTHS[i % B] as number) ? 1 : 0));
@@ -49,15 +49,15 @@ function reference(masked: boolean) {
 const implementations = { gruSequence, gruSequenceHost };
 
 describeBackends('gruSequence / gruSequenceHost', () => {
-  const cases: Array<[keyof typeof implementations, boolean, SequenceLayout]> = [
-    ['gruSequence', false, 'time-major'],
-    ['gruSequence', true, 'time-major'],
-    ['gruSequenceHost', false, 'time-major'],
-    ['gruSequenceHost', true, 'time-major'],
-    ['gruSequenceHost', false, 'batch-major'],
-    ['gruSequenceHost', true, 'batch-major'],
+  type Kernels = 'js' | 'wasm-simd';
+  const cases: Array<[keyof typeof implementations, boolean, SequenceLayout, Kernels | '-']> = [
+    ['gruSequence', false, 'time-major', '-'],
+    ['gruSequence', true, 'time-major', '-'],
   ];
-  test.each(cases)('%s (masked: %s, %s): outputs and final state match a float64 loop; all six gradients match finite differences', async (name, masked, layout) => {
+  for (const kernels of ['js', 'wasm-simd'] as const) {
+    for (const layout of ['time-major', 'batch-major'] as const) for (const masked of [false, true]) cases.push(['gruSequenceHost', masked, layout, kernels]);
+  }
+  test.each(cases)('%s (masked: %s, %s, kernels %s): outputs and final state match a float64 loop; all six gradients match finite differences', async (name, masked, layout, kernels) => {
     if (name === 'gruSequenceHost' && !isHostMemoryBackend()) return; // device backends: see the next test
     // batch-major: the same time-major data handed over transposed, and the outputs transposed back
     const swap = (t: tf.Tensor) => (layout === 'batch-major' ? tf.transpose(t, [1, 0, 2]) : t);
@@ -66,7 +66,7 @@ describeBackends('gruSequence / gruSequenceHost', () => {
         const masks = masked ? swap(tf.tensor3d(MASK, [T, B, 1], 'bool')) : null;
         const recurrent = [uz, ur, uh] as [tf.Tensor, tf.Tensor, tf.Tensor];
         const { outputs, final } =
-          name === 'gruSequence' ? gruSequence(x, h0 as tf.Tensor2D, recurrent, bh as tf.Tensor, masks) : gruSequenceHost(swap(x), h0 as tf.Tensor2D, recurrent, bh as tf.Tensor, masks, layout);
+          name === 'gruSequence' ? gruSequence(x, h0 as tf.Tensor2D, recurrent, bh as tf.Tensor, masks) : gruSequenceHost(swap(x), h0 as tf.Tensor2D, recurrent, bh as tf.Tensor, masks, { layout, kernels: kernels as Kernels });
         return tf.concat([tf.reshape(swap(outputs), [-1]), tf.reshape(final, [-1])]);
       },
       reference: reference(masked),

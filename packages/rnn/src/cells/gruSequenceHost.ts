@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customGradient } from '@gradkit/core';
+import { gruKernels } from './gruKernels';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 /** tanh through one exp (V8's Math.tanh costs about 1.5 exps); absolute error under 1e-15. */
@@ -15,6 +16,16 @@ export function isHostMemoryBackend(): boolean {
 
 /** How the time and batch axes of `x`, `masks` and the outputs are ordered. */
 export type SequenceLayout = 'time-major' | 'batch-major';
+
+export interface GruSequenceHostOptions {
+  /** Default 'time-major'. */
+  layout?: SequenceLayout;
+  /**
+   * Who runs the gate arithmetic: 'wasm-simd' (gruKernels.wat, 4 units at a time; needs units divisible by 4 and
+   * WebAssembly SIMD), 'js' (plain loops, float64 intermediates), or 'auto' (default: wasm-simd where it can).
+   */
+  kernels?: 'auto' | 'wasm-simd' | 'js';
+}
 
 /**
  * The whole-sequence GRU of gruSequence.ts (reset after; the same formulas, forward and backward) for backends
@@ -40,8 +51,9 @@ export function gruSequenceHost(
   recurrent: [tf.Tensor, tf.Tensor, tf.Tensor],
   recurrentBiasH: tf.Tensor,
   masks: tf.Tensor | null,
-  layout: SequenceLayout = 'time-major',
+  options: GruSequenceHostOptions = {},
 ): { outputs: tf.Tensor3D; final: tf.Tensor2D } {
+  const { layout = 'time-major', kernels = 'auto' } = options;
   if (!isHostMemoryBackend()) {
     throw new Error(`gruSequenceHost: backend "${tf.getBackend()}" keeps tensors on a device, expected one of ${[...HOST_MEMORY_BACKENDS].join(', ')} (use gruSequence there)`);
   }
@@ -54,6 +66,10 @@ export function gruSequenceHost(
   /** The row of (t, b) in x, masks and the outputs. */
   const row = batchMajor ? (t: number, b: number) => b * T + t : (t: number, b: number) => t * B + b;
   const shape3 = (k: number): [number, number, number] => (batchMajor ? [B, T, k] : [T, B, k]);
+  const simd = kernels === 'js' || u % 4 !== 0 ? null : gruKernels();
+  if (kernels === 'wasm-simd' && simd == null) {
+    throw new Error(`gruSequenceHost: kernels 'wasm-simd' needs units divisible by 4 (got ${u}) and WebAssembly SIMD`);
+  }
   const op = customGradient((xs: tf.Tensor, h: tf.Tensor, uz: tf.Tensor, ur: tf.Tensor, uh: tf.Tensor, bh: tf.Tensor) => {
     const uAll = tf.concat([uz, ur, uh], 1) as tf.Tensor2D; // [u, 3u]
     const xd = xs.dataSync() as Float32Array;
@@ -66,35 +82,67 @@ export function gruSequenceHost(
     const cs = new Float32Array(rows * u);
     const hhs = new Float32Array(rows * u);
     const prevT = new Float32Array(rows * u);
+    const prevRows = new Float32Array(rows * u); // the same states row by row, for the SIMD backward
     const outs = new Float32Array(rows * u);
     let state = Float32Array.from(h.dataSync() as Float32Array);
     let next = new Float32Array(n); // the two state buffers swap each step; the last one becomes the final state
+    // Scratch layout in the kernels' heap (floats): x, p [B, 3u]; b′_h [u]; h, z, r, c, hh, h′ [B, u].
+    const fo = { x: 0, p: B * w, bh: 2 * B * w, h: 2 * B * w + u, z: 2 * B * w + u + n, r: 2 * B * w + u + 2 * n, c: 2 * B * w + u + 3 * n, hh: 2 * B * w + u + 4 * n, hn: 2 * B * w + u + 5 * n };
+    if (simd) {
+      simd.reserve(fo.hn + n);
+      simd.heap().set(bhd, fo.bh);
+    }
     for (let t = 0; t < T; t++) {
       const hT = tf.tensor2d(state, [B, u]);
       const pT = tf.matMul(hT, uAll);
       const p = pT.dataSync() as Float32Array;
       tf.dispose([hT, pT]);
-      for (let b = 0; b < B; b++) {
-        const r0 = row(t, b);
-        const xo = r0 * w;
-        const po = b * w;
-        const so = (t * B + b) * u;
-        const valid = md == null || md[r0] !== 0;
-        for (let j = 0; j < u; j++) {
-          const k = b * u + j;
-          const hPrev = state[k] as number;
-          const z = sigmoid((xd[xo + j] as number) + (p[po + j] as number));
-          const r = sigmoid((xd[xo + u + j] as number) + (p[po + u + j] as number));
-          const hh = (p[po + 2 * u + j] as number) + (bhd[j] as number);
-          const c = tanh((xd[xo + 2 * u + j] as number) + r * hh);
-          const hNew = c + z * (hPrev - c);
-          zs[so + j] = z;
-          rs[so + j] = r;
-          cs[so + j] = c;
-          hhs[so + j] = hh;
-          prevT[j * rows + t * B + b] = hPrev;
-          outs[r0 * u + j] = valid ? hNew : 0;
-          next[k] = valid ? hNew : hPrev;
+      prevRows.set(state, t * n);
+      if (simd) {
+        const heap = simd.heap();
+        if (batchMajor) for (let b = 0; b < B; b++) heap.set(xd.subarray(row(t, b) * w, row(t, b) * w + w), fo.x + b * w);
+        else heap.set(xd.subarray(t * B * w, (t + 1) * B * w), fo.x);
+        heap.set(p, fo.p);
+        heap.set(state, fo.h);
+        simd.forward(B, u, 4 * fo.x, 4 * fo.p, 4 * fo.bh, 4 * fo.h, 4 * fo.z, 4 * fo.r, 4 * fo.c, 4 * fo.hh, 4 * fo.hn);
+        zs.set(heap.subarray(fo.z, fo.z + n), t * n);
+        rs.set(heap.subarray(fo.r, fo.r + n), t * n);
+        cs.set(heap.subarray(fo.c, fo.c + n), t * n);
+        hhs.set(heap.subarray(fo.hh, fo.hh + n), t * n);
+        for (let b = 0; b < B; b++) {
+          const r0 = row(t, b);
+          for (let j = 0; j < u; j++) prevT[j * rows + t * B + b] = state[b * u + j] as number;
+          if (md == null || md[r0] !== 0) {
+            const hNew = heap.subarray(fo.hn + b * u, fo.hn + b * u + u);
+            outs.set(hNew, r0 * u);
+            next.set(hNew, b * u);
+          } else {
+            next.set(state.subarray(b * u, b * u + u), b * u); // past the length: output 0 (as allocated), state kept
+          }
+        }
+      } else {
+        for (let b = 0; b < B; b++) {
+          const r0 = row(t, b);
+          const xo = r0 * w;
+          const po = b * w;
+          const so = (t * B + b) * u;
+          const valid = md == null || md[r0] !== 0;
+          for (let j = 0; j < u; j++) {
+            const k = b * u + j;
+            const hPrev = state[k] as number;
+            const z = sigmoid((xd[xo + j] as number) + (p[po + j] as number));
+            const r = sigmoid((xd[xo + u + j] as number) + (p[po + u + j] as number));
+            const hh = (p[po + 2 * u + j] as number) + (bhd[j] as number);
+            const c = tanh((xd[xo + 2 * u + j] as number) + r * hh);
+            const hNew = c + z * (hPrev - c);
+            zs[so + j] = z;
+            rs[so + j] = r;
+            cs[so + j] = c;
+            hhs[so + j] = hh;
+            prevT[j * rows + t * B + b] = hPrev;
+            outs[r0 * u + j] = valid ? hNew : 0;
+            next[k] = valid ? hNew : hPrev;
+          }
         }
       }
       [state, next] = [next, state];
@@ -111,49 +159,81 @@ export function gruSequenceHost(
         const gates = new Float32Array(rows * w); // rows t·B + b, like prevT's columns
         const dbh = new Float64Array(u);
         const carry = new Float32Array(n);
+        // Scratch layout (floats): dh, dout, z, r, c, hh, h [B, u]; gate [B, 3u]; dac, carry [B, u].
+        const bo = { dh: 0, dout: n, z: 2 * n, r: 3 * n, c: 4 * n, hh: 5 * n, h: 6 * n, gate: 7 * n, dac: 7 * n + B * w, carry: 8 * n + B * w };
+        if (simd) simd.reserve(bo.carry + n);
         for (let t = T - 1; t >= 0; t--) {
-          for (let b = 0; b < B; b++) {
-            const r0 = row(t, b);
-            const valid = md == null || md[r0] !== 0;
-            const go = (t * B + b) * w;
-            const xo = r0 * w;
-            const so = (t * B + b) * u;
-            for (let j = 0; j < u; j++) {
-              const k = b * u + j;
-              if (!valid) {
+          let carryOf: Float32Array = carry;
+          if (simd) {
+            const heap = simd.heap();
+            heap.set(dh, bo.dh);
+            if (batchMajor) for (let b = 0; b < B; b++) heap.set(dOutD.subarray(row(t, b) * u, row(t, b) * u + u), bo.dout + b * u);
+            else heap.set(dOutD.subarray(t * n, (t + 1) * n), bo.dout);
+            heap.set(zs.subarray(t * n, (t + 1) * n), bo.z);
+            heap.set(rs.subarray(t * n, (t + 1) * n), bo.r);
+            heap.set(cs.subarray(t * n, (t + 1) * n), bo.c);
+            heap.set(hhs.subarray(t * n, (t + 1) * n), bo.hh);
+            heap.set(prevRows.subarray(t * n, (t + 1) * n), bo.h);
+            simd.backward(B, u, 4 * bo.dh, 4 * bo.dout, 4 * bo.z, 4 * bo.r, 4 * bo.c, 4 * bo.hh, 4 * bo.h, 4 * bo.gate, 4 * bo.dac, 4 * bo.carry);
+            const gate = heap.subarray(bo.gate, bo.gate + B * w);
+            const dac = heap.subarray(bo.dac, bo.dac + n);
+            carryOf = heap.subarray(bo.carry, bo.carry + n);
+            for (let b = 0; b < B; b++) {
+              const xo = row(t, b) * w;
+              if (md != null && md[row(t, b)] === 0) {
                 // past the length: the state passes through untouched, the step gets no gradient
-                carry[k] = dh[k] as number;
-                gates[go + j] = gates[go + u + j] = gates[go + 2 * u + j] = 0;
-                dX[xo + j] = dX[xo + u + j] = dX[xo + 2 * u + j] = 0;
-                continue;
+                gate.fill(0, b * w, b * w + w);
+                carryOf.set(dh.subarray(b * u, b * u + u), b * u);
+                continue; // dX stays 0 (as allocated)
               }
-              const g = (dh[k] as number) + (dOutD[r0 * u + j] as number);
-              const z = zs[so + j] as number;
-              const r = rs[so + j] as number;
-              const c = cs[so + j] as number;
-              const dz = g * ((prevT[j * rows + t * B + b] as number) - c);
-              const dac = g * (1 - z) * (1 - c * c);
-              const dhh = dac * r;
-              const dar = dac * (hhs[so + j] as number) * r * (1 - r);
-              const daz = dz * z * (1 - z);
-              gates[go + j] = daz;
-              gates[go + u + j] = dar;
-              gates[go + 2 * u + j] = dhh;
-              dX[xo + j] = daz;
-              dX[xo + u + j] = dar;
-              dX[xo + 2 * u + j] = dac;
-              dbh[j] = (dbh[j] as number) + dhh;
-              carry[k] = g * z;
+              dX.set(gate.subarray(b * w, b * w + 2 * u), xo);
+              dX.set(dac.subarray(b * u, b * u + u), xo + 2 * u);
+            }
+            gates.set(gate, t * B * w);
+          } else {
+            for (let b = 0; b < B; b++) {
+              const r0 = row(t, b);
+              const valid = md == null || md[r0] !== 0;
+              const go = (t * B + b) * w;
+              const xo = r0 * w;
+              const so = (t * B + b) * u;
+              for (let j = 0; j < u; j++) {
+                const k = b * u + j;
+                if (!valid) {
+                  // past the length: the state passes through untouched, the step gets no gradient
+                  carry[k] = dh[k] as number;
+                  gates[go + j] = gates[go + u + j] = gates[go + 2 * u + j] = 0;
+                  dX[xo + j] = dX[xo + u + j] = dX[xo + 2 * u + j] = 0;
+                  continue;
+                }
+                const g = (dh[k] as number) + (dOutD[r0 * u + j] as number);
+                const z = zs[so + j] as number;
+                const r = rs[so + j] as number;
+                const c = cs[so + j] as number;
+                const dz = g * ((prevT[j * rows + t * B + b] as number) - c);
+                const dac = g * (1 - z) * (1 - c * c);
+                const dhh = dac * r;
+                const dar = dac * (hhs[so + j] as number) * r * (1 - r);
+                const daz = dz * z * (1 - z);
+                gates[go + j] = daz;
+                gates[go + u + j] = dar;
+                gates[go + 2 * u + j] = dhh;
+                dX[xo + j] = daz;
+                dX[xo + u + j] = dar;
+                dX[xo + 2 * u + j] = dac;
+                carry[k] = g * z;
+              }
             }
           }
           const gT = tf.tensor2d(gates.subarray(t * B * w, (t + 1) * B * w), [B, w]);
           const backT = tf.matMul(gT, uT);
           const back = backT.dataSync() as Float32Array;
           tf.dispose([gT, backT]);
-          for (let k = 0; k < n; k++) dhNext[k] = (carry[k] as number) + (back[k] as number);
+          for (let k = 0; k < n; k++) dhNext[k] = (carryOf[k] as number) + (back[k] as number);
           [dh, dhNext] = [dhNext, dh];
         }
         uT.dispose();
+        for (let i = 0; i < rows; i++) for (let j = 0; j < u; j++) dbh[j] = (dbh[j] as number) + (gates[i * w + 2 * u + j] as number);
         const dU = tf.tidy(() => tf.matMul(tf.tensor2d(prevT, [u, rows]), tf.tensor2d(gates, [rows, w])));
         const [duz, dur, duh] = tf.split(dU, 3, 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
         dU.dispose();
