@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customGradient } from './customGradient';
 import { assertTensor, describeValue } from './internal/describe';
 import { matMulTransposed } from './matMulTransposed';
+import { sumRows } from './sumRows';
 
 /** Activations {@link dense} fuses into the product (tfjs's fused-kernel activations with a cheap derivative). */
 export type DenseActivation = 'linear' | 'relu' | 'sigmoid';
@@ -12,7 +13,7 @@ export type DenseActivation = 'linear' | 'relu' | 'sigmoid';
  * Forward: tfjs's fused matMul + bias + activation kernel (`_FusedMatMul`) — one kernel instead of three.
  * Backward, with g = ∂L/∂y ⊙ act′ computed from y (relu: 1[y > 0]; sigmoid: y(1 − y); linear: 1):
  *   ∂L/∂x = g·Wᵀ,  ∂L/∂W = xᵀ·g,  ∂L/∂b = Σ_rows g
- * with the transposed products done the fastest way for the backend (`matMulTransposed`). tfjs's own fused
+ * with the transposed products done the fastest way for the backend (`matMulTransposed`) and Σ_rows by `sumRows`. tfjs's own fused
  * gradient computes the same formulas with transposed-flag products, which the wasm backend runs 10–40× slower.
  *
  * `x` is [batch, in], `w` [in, out], `b` [out] or null. The caller owns the result.
@@ -40,7 +41,7 @@ export function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null = null, ac
           activation === 'relu' ? tf.mul(dy, tf.step(yv, 0)) : activation === 'sigmoid' ? tf.mul(dy, tf.mul(yv, tf.sub(1, yv))) : dy;
         // lazily: the input gradient of a first layer (whose input is data) is never computed
         const grads: Array<() => tf.Tensor> = [() => matMulTransposed(g, sw as tf.Tensor, false, true), () => matMulTransposed(sx as tf.Tensor, g, true, false)];
-        if (bi) grads.push(() => tf.sum(g, 0));
+        if (bi) grads.push(() => sumRows(g));
         return grads;
       },
     };

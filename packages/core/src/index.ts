@@ -21,5 +21,6 @@ export { batchMatMulGradConfig, matMulTransposed, setTransposeStrategy, transpos
 export { registerGradients } from './register-gradients';
 export { scaleGradient } from './scaleGradient';
 export { stopGradient } from './stopGradient';
+export { sumRows } from './sumRows';
 export { straightThrough, type StraightThroughGradient } from './straightThrough';
 export { withSurrogateGradient } from './withSurrogateGradient';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { dense } from '@gradkit/core';
 
 /**
  * A recurrent cell: one pure step (input, state) → (output, state), with its input transform split off so that
@@ -69,15 +70,18 @@ export function assertPositiveInteger(value: number, what: string, where: string
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${where}: ${what} = ${value}, expected a positive integer`);
 }
 
-/** x·W + b in one piece (the joined form of projectParts). */
+/**
+ * x·W + b in one piece (the joined form of projectParts), through @gradkit/core's `dense`: one fused kernel
+ * forward; backward, the transposed products and Σ_rows done the fast way for the backend.
+ */
 export function projectJoined(x: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor | null): tf.Tensor2D {
-  return tf.tidy(() => (bias ? tf.add(tf.matMul(x, kernel as tf.Tensor2D), bias) : tf.matMul(x, kernel as tf.Tensor2D)) as tf.Tensor2D);
+  return dense(x, kernel, bias);
 }
 
 /** x·W + b, split into parts of the given widths (one product for every gate and every time step). */
 export function projectParts(x: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor | null, widths: number[]): tf.Tensor2D[] {
   return tf.tidy(() => {
-    const y = bias ? tf.add(tf.matMul(x, kernel as tf.Tensor2D), bias) : tf.matMul(x, kernel as tf.Tensor2D);
+    const y = dense(x, kernel, bias);
     return widths.length === 1 ? [y as tf.Tensor2D] : (tf.split(y, widths, 1) as tf.Tensor2D[]);
   });
 }

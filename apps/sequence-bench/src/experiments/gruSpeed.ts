@@ -15,8 +15,8 @@ export interface GruSpeedConfig {
 /**
  * A benchmark, not a test: one training step (forward, backward, Adam) of a 2-layer GRU, batch 32 × 50 steps ×
  * 128 units (input 128), loss = mean square of the top layer's outputs. @gradkit/rnn's `stackedRnn` of `gruCell`s
- * against tfjs-layers' `gru` layers on the same backend, interleaved step by step; medians and their ratio.
- * PyTorch's nn.GRU on the same shapes: scripts/pytorch-gru.sh.
+ * against tfjs-layers' `gru` layers on the same backend, interleaved step by step; medians and their ratio. Then
+ * ours alone, the number to set beside PyTorch's nn.GRU on the same shapes (scripts/pytorch_gru.py, also alone).
  */
 export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
   name: 'gru-speed',
@@ -38,12 +38,16 @@ export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
     const theirs = { vars: model.trainableWeights.map((w) => w.read() as tf.Variable), loss: () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar };
     const times = await timeTrainingSteps(ctx, [{ name: '@gradkit/rnn', ...ours }, { name: 'tfjs-layers', ...theirs }], config);
     const [a, b] = times.map((t) => median(t) as number) as [number, number];
+    // PyTorch is timed alone (scripts/pytorch_gru.py), so the comparison with it times ours alone too: interleaved
+    // with tfjs-layers, each of our steps also pays for collecting the other model's garbage.
+    const [alone] = await timeTrainingSteps(ctx, [{ name: '@gradkit/rnn', ...ours }], config);
+    const aloneMs = median(alone ?? []) as number;
     cells.forEach((c) => c.dispose());
     model.dispose();
     x.dispose();
     return {
       primary: { metric: 'tfjs-layers ms / @gradkit/rnn ms', value: b / a },
-      metrics: { 'ms/step, @gradkit/rnn': a, 'ms/step, tfjs-layers gru': b },
+      metrics: { 'ms/step, @gradkit/rnn': a, 'ms/step, tfjs-layers gru': b, 'ms/step, @gradkit/rnn alone (to compare with PyTorch, timed alone)': aloneMs },
       stepTimesMs: times[0] ?? [],
       examplesPerStep: batch,
     };
