@@ -37,6 +37,8 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
     profiles: {
       paper: { ...base, epochs: 20 },
       long: { ...base, epochs: 3 },
+      // one full epoch, for repeating the comparison over seeds
+      short: { ...base, epochs: 1 },
       quick: { ...base, epochs: 1, maxWindows: 30 },
       smoke: { ...base, epochs: 2, maxWindows: 3, vocabulary: 300, units: 16, numSteps: 10, batch: 8, textLimit: 40_000 },
     },
