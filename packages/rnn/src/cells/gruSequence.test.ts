@@ -46,11 +46,10 @@ function reference(masked: boolean) {
   };
 }
 
-const implementations = { gruSequence, gruSequenceHost };
 
 describeBackends('gruSequence / gruSequenceHost', () => {
   type Kernels = 'js' | 'wasm-simd';
-  const cases: Array<[keyof typeof implementations, boolean, SequenceLayout, Kernels | '-']> = [
+  const cases: Array<['gruSequence' | 'gruSequenceHost', boolean, SequenceLayout, Kernels | '-']> = [
     ['gruSequence', false, 'time-major', '-'],
     ['gruSequence', true, 'time-major', '-'],
   ];
