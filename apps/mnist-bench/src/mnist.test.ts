@@ -16,7 +16,10 @@ describe('loadDataset', () => {
     expect(d.features).toBe(784);
     expect(Math.max(...d.test.images.subarray(0, 784))).toBeLessThanOrEqual(1);
     // the first test digit of MNIST is a 7, the first training digit a 5
-    expect([d.test.labels[0], d.train.labels[0]]).toEqual([7, 5]);
+    // TensorFlow's split: the first 5,000 training images are the validation set (the first image is a 5)
+    expect([d.test.labels[0], d.validation.labels[0]]).toEqual([7, 5]);
+    expect(Array.from(d.train.labels.subarray(0, 10))).toEqual(Array.from(d.trainFull.labels.subarray(5_000, 5_010)));
+    expect(d.validation.labels.filter((l) => l === 0).length).toBe(479);
   });
 
   test('plain and gzipped files give the same data', () => {
