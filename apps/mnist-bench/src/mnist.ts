@@ -97,7 +97,6 @@ export function loadDataset(dir: string = defaultDataDir(), classes = 10): Datas
   }
   const features = trainFull.features;
   const validationCount = trainFull.count >= 10_000 ? 5_000 : Math.floor(trainFull.count / 12);
-  const trainCount = trainFull.count - validationCount;
   return {
     source: dir,
     features,
