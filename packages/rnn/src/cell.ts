@@ -78,10 +78,12 @@ export function projectJoined(x: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor
   return dense(x, kernel, bias);
 }
 
+/** A joined projection split into its parts (what `project` returns when a cell also has `projectJoined`). */
+export function splitParts(joined: tf.Tensor2D, widths: number[]): tf.Tensor2D[] {
+  return widths.length === 1 ? [joined] : tf.tidy(() => tf.split(joined, widths, 1) as tf.Tensor2D[]);
+}
+
 /** x·W + b, split into parts of the given widths (one product for every gate and every time step). */
 export function projectParts(x: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor | null, widths: number[]): tf.Tensor2D[] {
-  return tf.tidy(() => {
-    const y = dense(x, kernel, bias);
-    return widths.length === 1 ? [y as tf.Tensor2D] : (tf.split(y, widths, 1) as tf.Tensor2D[]);
-  });
+  return tf.tidy(() => splitParts(projectJoined(x, kernel, bias), widths));
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertPositiveInteger, glorot, projectJoined, projectParts, weight, type Cell } from '../cell';
+import { assertPositiveInteger, glorot, projectJoined, splitParts, weight, type Cell } from '../cell';
 import type { CellOptions } from './basicRnn';
 import { gruSequence } from './gruSequence';
 import { gruSequenceHost, isHostMemoryBackend } from './gruSequenceHost';
@@ -64,21 +64,19 @@ export function gruCell(options: GruOptions): Cell {
     : null;
   const variables = [kernel, uz, ur, uh, inputBias, ...(recurrentBiasZR && recurrentBiasH ? [recurrentBiasZR, recurrentBiasH] : [])];
   const mm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+  const partWidths = [units, units, units];
+  // x·W + b for every gate; reset-after adds the recurrent bias's z and r parts here, once per sequence
+  const projectAll = (x: tf.Tensor2D): tf.Tensor2D =>
+    recurrentBiasZR ? tf.tidy(() => projectJoined(x, kernel, tf.add(inputBias, tf.concat([recurrentBiasZR, tf.zeros([units])])))) : projectJoined(x, kernel, inputBias);
   return {
     name,
     inputSize,
     units,
     stateSizes: [units],
     variables,
-    partWidths: [units, units, units],
-    project(x) {
-      if (!recurrentBiasZR) return projectParts(x, kernel, inputBias, [units, units, units]);
-      return tf.tidy(() => projectParts(x, kernel, tf.add(inputBias, tf.concat([recurrentBiasZR, tf.zeros([units])])), [units, units, units]));
-    },
-    projectJoined(x) {
-      if (!recurrentBiasZR) return projectJoined(x, kernel, inputBias);
-      return tf.tidy(() => projectJoined(x, kernel, tf.add(inputBias, tf.concat([recurrentBiasZR, tf.zeros([units])]))));
-    },
+    partWidths,
+    project: (x) => tf.tidy(() => splitParts(projectAll(x), partWidths)),
+    projectJoined: projectAll,
     step(parts, [h]) {
       const [xz, xr, xh] = parts as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       const hs = h as tf.Tensor2D;
@@ -90,15 +88,11 @@ export function gruCell(options: GruOptions): Cell {
       const next = tf.add(c, tf.mul(z, tf.sub(hs, c))) as tf.Tensor2D;
       return { output: next, state: [next] };
     },
-    // Reset-after GRUs run whole sequences through one hand-differentiated node (gruSequence.ts; on cpu and wasm
-    // gruSequenceHost.ts, the same node with the gate arithmetic in plain loops).
+    // Reset-after GRUs run whole sequences, batch-major, through one hand-differentiated node: on cpu and wasm
+    // gruSequenceHost.ts (the gate arithmetic in SIMD kernels or plain loops), elsewhere gruSequence.ts (tensor ops,
+    // time-major, hence the transposes).
     ...(recurrentBiasH
       ? {
-          sequence: (joined: tf.Tensor3D, [h0]: tf.Tensor2D[], masks: tf.Tensor | null) => {
-            const run = isHostMemoryBackend() ? gruSequenceHost : gruSequence;
-            const { outputs, final } = run(joined, h0 as tf.Tensor2D, [uz, ur, uh], recurrentBiasH, masks);
-            return { outputs, final: [final] };
-          },
           sequenceBatchMajor: (joined: tf.Tensor3D, [h0]: tf.Tensor2D[], masks: tf.Tensor | null) => {
             if (isHostMemoryBackend()) {
               const { outputs, final } = gruSequenceHost(joined, h0 as tf.Tensor2D, [uz, ur, uh], recurrentBiasH, masks, { layout: 'batch-major' });

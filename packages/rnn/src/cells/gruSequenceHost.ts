@@ -82,7 +82,7 @@ export function gruSequenceHost(
     const cs = new Float32Array(rows * u);
     const hhs = new Float32Array(rows * u);
     const prevT = new Float32Array(rows * u);
-    const prevRows = new Float32Array(rows * u); // the same states row by row, for the SIMD backward
+    const prevRows = simd ? new Float32Array(rows * u) : null; // the same states row by row, for the SIMD backward
     const outs = new Float32Array(rows * u);
     let state = Float32Array.from(h.dataSync() as Float32Array);
     let next = new Float32Array(n); // the two state buffers swap each step; the last one becomes the final state
@@ -97,8 +97,8 @@ export function gruSequenceHost(
       const pT = tf.matMul(hT, uAll);
       const p = pT.dataSync() as Float32Array;
       tf.dispose([hT, pT]);
-      prevRows.set(state, t * n);
-      if (simd) {
+      if (simd && prevRows) {
+        prevRows.set(state, t * n);
         const heap = simd.heap();
         if (batchMajor) for (let b = 0; b < B; b++) heap.set(xd.subarray(row(t, b) * w, row(t, b) * w + w), fo.x + b * w);
         else heap.set(xd.subarray(t * B * w, (t + 1) * B * w), fo.x);
@@ -164,7 +164,7 @@ export function gruSequenceHost(
         if (simd) simd.reserve(bo.carry + n);
         for (let t = T - 1; t >= 0; t--) {
           let carryOf: Float32Array = carry;
-          if (simd) {
+          if (simd && prevRows) {
             const heap = simd.heap();
             heap.set(dh, bo.dh);
             if (batchMajor) for (let b = 0; b < B; b++) heap.set(dOutD.subarray(row(t, b) * u, row(t, b) * u + u), bo.dout + b * u);

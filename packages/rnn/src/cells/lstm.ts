@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertPositiveInteger, glorot, projectJoined, projectParts, weight, type Cell } from '../cell';
+import { assertPositiveInteger, glorot, projectJoined, splitParts, weight, type Cell } from '../cell';
 import type { CellOptions } from './basicRnn';
 
 export interface LstmOptions extends CellOptions {
@@ -20,15 +20,19 @@ export function lstmCell(options: LstmOptions): Cell {
   const recurrent = [0, 1, 2, 3].map((g) => weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight));
   const bias = weight(`${name}/bias`, () => tf.zeros([4 * units]), makeWeight);
   const variables = [kernel, ...recurrent, bias];
+  const partWidths = [units, units, units, units];
+  // [i, j, f, o] = x·W + b, with the forget bias added to f
+  const projectAll = (x: tf.Tensor2D): tf.Tensor2D =>
+    tf.tidy(() => projectJoined(x, kernel, tf.add(bias, tf.concat([tf.zeros([2 * units]), tf.fill([units], forgetBias), tf.zeros([units])]))));
   return {
     name,
     inputSize,
     units,
     stateSizes: [units, units],
     variables,
-    partWidths: [units, units, units, units],
-    project: (x) => tf.tidy(() => projectParts(x, kernel, tf.add(bias, tf.concat([tf.zeros([2 * units]), tf.fill([units], forgetBias), tf.zeros([units])])), [units, units, units, units])),
-    projectJoined: (x) => tf.tidy(() => projectJoined(x, kernel, tf.add(bias, tf.concat([tf.zeros([2 * units]), tf.fill([units], forgetBias), tf.zeros([units])])))),
+    partWidths,
+    project: (x) => tf.tidy(() => splitParts(projectAll(x), partWidths)),
+    projectJoined: projectAll,
     step(parts, [c, h]) {
       const [i, j, f, o] = parts.map((p, g) => tf.add(p, tf.matMul(h as tf.Tensor2D, recurrent[g] as tf.Tensor2D))) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
       const cNext = tf.add(tf.mul(c as tf.Tensor, tf.sigmoid(f)), tf.mul(tf.sigmoid(i), tf.tanh(j))) as tf.Tensor2D;
