@@ -140,11 +140,11 @@ export async function trainStochasticNet(
     for (let s = 0; s < spec.stepsPerEpoch; s++) {
       const { x, y } = batches.next(data.classes);
       const start = performance.now();
-      let spread: tf.Scalar | null = null;
+      const kept: { spread?: tf.Scalar } = {};
       const loss = optimizer.minimize(() => {
         const { logits, reinforce } = forward(x, true);
         // the largest spread of one example's logits (max − min over classes): past ≈87 the posts' formula is NaN
-        spread = tf.keep(tf.max(tf.sub(tf.max(logits, 1), tf.min(logits, 1)))) as tf.Scalar;
+        kept.spread = tf.keep(tf.max(tf.sub(tf.max(logits, 1), tf.min(logits, 1)))) as tf.Scalar;
         const logProbabilities = spec.loss === 'log-of-softmax' ? tf.log(tf.softmax(logits)) : tf.logSoftmax(logits);
         // per-example loss: −mean over the 10 classes of y·log softmax = cross-entropy / 10
         const perExample = tf.div(tf.neg(tf.sum(tf.mul(y, logProbabilities), 1)), data.classes);
@@ -152,7 +152,8 @@ export async function trainStochasticNet(
         for (const n of reinforce) total = tf.add(total, n.surrogate(perExample));
         return total as tf.Scalar;
       }, true, variables) as tf.Scalar;
-      const [lossValue, spreadValue] = await Promise.all([loss.data(), (spread as unknown as tf.Scalar).data()]);
+      const spread = kept.spread as tf.Scalar;
+      const [lossValue, spreadValue] = await Promise.all([loss.data(), spread.data()]);
       times.push(performance.now() - start);
       step++;
       if (firstNonFiniteStep == null && !Number.isFinite(lossValue[0] as number)) firstNonFiniteStep = step;
@@ -160,7 +161,7 @@ export async function trainStochasticNet(
         maxLogitSpread = spreadValue[0] as number;
         maxLogitSpreadStep = step;
       }
-      tf.dispose([loss, x, y, spread as unknown as tf.Scalar]);
+      tf.dispose([loss, x, y, spread]);
       ctx.sampleMemory();
       progress(step);
     }
