@@ -3,6 +3,7 @@ import type { SequenceData } from '../data';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { median, timeTrainingSteps, type Experiment } from '@gradkit/experiment-runner';
 import { gruCell, stackedRnn } from '@gradkit/rnn';
+import { timePytorchGru } from '../pytorchGru';
 
 export interface GruSpeedConfig {
   batch: number;
@@ -10,22 +11,26 @@ export interface GruSpeedConfig {
   units: number;
   warmup: number;
   timed: number;
+  /** Also time PyTorch's nn.GRU on the same shapes (scripts/pytorch_gru.py, where python3-torch is installed). */
+  pytorch: boolean;
 }
 
 /**
  * A benchmark, not a test: one training step (forward, backward, Adam) of a 2-layer GRU, batch 32 × 50 steps ×
  * 128 units (input 128), loss = mean square of the top layer's outputs. @gradkit/rnn's `stackedRnn` of `gruCell`s
  * against tfjs-layers' `gru` layers on the same backend, interleaved step by step; medians and their ratio. Then
- * ours alone, the number to set beside PyTorch's nn.GRU on the same shapes (scripts/pytorch_gru.py, also alone).
+ * ours alone, then PyTorch's nn.GRU on the same shapes (scripts/pytorch_gru.py in a child process, one CPU thread,
+ * OpenBLAS; also alone), so all three numbers come from one run on one machine. Where torch is not installed the
+ * report says so instead.
  */
 export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
   name: 'gru-speed',
   title: '2-layer GRU training step, batch 32 × 50 steps × 128 units: @gradkit/rnn vs tfjs-layers',
   inDefaultSet: false,
   profiles: {
-    quick: { batch: 32, steps: 50, units: 128, warmup: 3, timed: 15 },
-    paper: { batch: 32, steps: 50, units: 128, warmup: 5, timed: 40 },
-    smoke: { batch: 4, steps: 5, units: 8, warmup: 1, timed: 2 },
+    quick: { batch: 32, steps: 50, units: 128, warmup: 3, timed: 15, pytorch: true },
+    paper: { batch: 32, steps: 50, units: 128, warmup: 5, timed: 40, pytorch: true },
+    smoke: { batch: 4, steps: 5, units: 8, warmup: 1, timed: 2, pytorch: false },
   },
   async run(ctx, config) {
     const { batch, steps, units } = config;
@@ -45,9 +50,16 @@ export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
     cells.forEach((c) => c.dispose());
     model.dispose();
     x.dispose();
+    const torch = config.pytorch ? timePytorchGru({ batch, steps, units }, config) : { ok: false as const, reason: 'not asked for in this profile' };
     return {
       primary: { metric: 'tfjs-layers ms / @gradkit/rnn ms', value: b / a },
-      metrics: { 'ms/step, @gradkit/rnn': a, 'ms/step, tfjs-layers gru': b, 'ms/step, @gradkit/rnn alone (to compare with PyTorch, timed alone)': aloneMs },
+      metrics: {
+        'ms/step, @gradkit/rnn': a,
+        'ms/step, tfjs-layers gru': b,
+        'ms/step, @gradkit/rnn alone (to compare with PyTorch, timed alone)': aloneMs,
+        ...(torch.ok ? { 'ms/step, PyTorch nn.GRU (one CPU thread, OpenBLAS, timed alone)': torch.timing.msPerStepMedian, '@gradkit/rnn alone / PyTorch': aloneMs / torch.timing.msPerStepMedian } : {}),
+      },
+      notes: [torch.ok ? `PyTorch: ${torch.timing.framework}, ${torch.timing.threads} thread(s), median of ${torch.timing.timedSteps} steps.` : `PyTorch not timed: ${torch.reason}.`],
       stepTimesMs: times[0] ?? [],
       examplesPerStep: batch,
     };

@@ -1,10 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customGradient } from '@gradkit/core';
+import { FloatPool } from './floatPool';
 import { gruKernels } from './gruKernels';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 /** tanh through one exp (V8's Math.tanh costs about 1.5 exps); absolute error under 1e-15. */
 const tanh = (v: number) => 2 / (1 + Math.exp(-2 * v)) - 1;
+
+/** out[k] = a[k] + b[k] for k < n. Kept at top level so V8 optimizes it on its own (inside the large gradient
+ * closure the same loop ran several times slower). */
+function addInto(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
+  for (let k = 0; k < n; k++) out[k] = (a[k] as number) + (b[k] as number);
+}
+
+/** out[j] += Σ_i m[i·width + from + j] for j < out.length: column sums of a block of a row-major matrix. */
+function addColumnSums(out: Float64Array, m: Float32Array, rows: number, width: number, from: number): void {
+  const count = out.length;
+  for (let i = 0; i < rows; i++) {
+    const o = i * width + from;
+    for (let j = 0; j < count; j++) out[j] = (out[j] as number) + (m[o + j] as number);
+  }
+}
+
+/** The [T·batch, ·] arrays kept between a call's forward and its backward (returned to the pool by the backward). */
+const pool = new FloatPool(12);
 
 /** Backends whose tensors live in host memory, where reading a tensor each step costs a copy, not a device sync. */
 const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm']);
@@ -31,8 +50,8 @@ export interface GruSequenceHostOptions {
  * The whole-sequence GRU of gruSequence.ts (reset after; the same formulas, forward and backward) for backends
  * that keep tensors in host memory (cpu, wasm): the gate arithmetic of every step runs as plain loops over
  * Float32Arrays and only the products go to the backend — one h·[U_z U_r U_h] per step forward, one
- * [∂a_z | ∂a_r | ∂h_h]·[U_z U_r U_h]ᵀ per step backward, one Σ_t h_{t−1}ᵀ·[…] for the weight gradient (with
- * h_{t−1}ᵀ written transposed by the loop, so no transpose kernel).
+ * [∂a_z | ∂a_r | ∂h_h]·[U_z U_r U_h]ᵀ per step backward, one Σ_t h_{t−1}ᵀ·[…] for the weight gradient (the saved
+ * states transposed by one kernel, then a plain product: wasm's transposed-operand products are slow).
  *
  * Why: on these backends a step of the tensor version runs about 20 small kernels forward and 22 backward, and
  * each costs far more in dispatch (JavaScript → kernel call, bookkeeping, an output allocation) than its
@@ -75,14 +94,10 @@ export function gruSequenceHost(
     const xd = xs.dataSync() as Float32Array;
     const bhd = bh.dataSync() as Float32Array;
     const md = masks == null ? null : masks.dataSync();
-    // Saved for the backward pass, indexed (t·B + b)·u + j: z, r, c and h·U_h + b′_h; and the state entering each
-    // step, transposed: prevT[j·(T·B) + t·B + b], the left factor of the weight gradient.
-    const zs = new Float32Array(rows * u);
-    const rs = new Float32Array(rows * u);
-    const cs = new Float32Array(rows * u);
-    const hhs = new Float32Array(rows * u);
-    const prevT = new Float32Array(rows * u);
-    const prevRows = simd ? new Float32Array(rows * u) : null; // the same states row by row, for the SIMD backward
+    // Saved for the backward pass, indexed (t·B + b)·u + j: z, r, c, h·U_h + b′_h and the state entering the step.
+    // Pooled (every element is written below before it is read); given back when the backward pass has run.
+    const [zs, rs, cs, hhs, prevRows] = [0, 0, 0, 0, 0].map(() => pool.take(rows * u)) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+    let released = false;
     const outs = new Float32Array(rows * u);
     let state = Float32Array.from(h.dataSync() as Float32Array);
     let next = new Float32Array(n); // the two state buffers swap each step; the last one becomes the final state
@@ -97,8 +112,8 @@ export function gruSequenceHost(
       const pT = tf.matMul(hT, uAll);
       const p = pT.dataSync() as Float32Array;
       tf.dispose([hT, pT]);
-      if (simd && prevRows) {
-        prevRows.set(state, t * n);
+      prevRows.set(state, t * n);
+      if (simd) {
         const heap = simd.heap();
         if (batchMajor) for (let b = 0; b < B; b++) heap.set(xd.subarray(row(t, b) * w, row(t, b) * w + w), fo.x + b * w);
         else heap.set(xd.subarray(t * B * w, (t + 1) * B * w), fo.x);
@@ -111,7 +126,6 @@ export function gruSequenceHost(
         hhs.set(heap.subarray(fo.hh, fo.hh + n), t * n);
         for (let b = 0; b < B; b++) {
           const r0 = row(t, b);
-          for (let j = 0; j < u; j++) prevT[j * rows + t * B + b] = state[b * u + j] as number;
           if (md == null || md[r0] !== 0) {
             const hNew = heap.subarray(fo.hn + b * u, fo.hn + b * u + u);
             outs.set(hNew, r0 * u);
@@ -139,7 +153,6 @@ export function gruSequenceHost(
             rs[so + j] = r;
             cs[so + j] = c;
             hhs[so + j] = hh;
-            prevT[j * rows + t * B + b] = hPrev;
             outs[r0 * u + j] = valid ? hNew : 0;
             next[k] = valid ? hNew : hPrev;
           }
@@ -151,12 +164,13 @@ export function gruSequenceHost(
       value: [tf.tensor3d(outs, shape3(u)), tf.tensor2d(state, [B, u])],
       save: [uAll],
       gradient: ([dOut, dFinal]: tf.Tensor[], [uKept]: tf.Tensor[]) => {
+        if (released) throw new Error('gruSequenceHost: the backward pass of one forward call ran twice; its saved gates were already released (run the forward again)');
         const uT = tf.transpose(uKept as tf.Tensor2D); // [3u, u], the same right-hand matrix for every step
         const dOutD = (dOut as tf.Tensor).dataSync() as Float32Array;
         let dh = Float32Array.from((dFinal as tf.Tensor).dataSync() as Float32Array);
         let dhNext = new Float32Array(n); // swapped with dh each step, like the forward state buffers
         const dX = new Float32Array(rows * w);
-        const gates = new Float32Array(rows * w); // rows t·B + b, like prevT's columns
+        const gates = pool.take(rows * w); // rows t·B + b; every row is written before the products read it
         const dbh = new Float64Array(u);
         const carry = new Float32Array(n);
         // Scratch layout (floats): dh, dout, z, r, c, hh, h [B, u]; gate [B, 3u]; dac, carry [B, u].
@@ -164,7 +178,7 @@ export function gruSequenceHost(
         if (simd) simd.reserve(bo.carry + n);
         for (let t = T - 1; t >= 0; t--) {
           let carryOf: Float32Array = carry;
-          if (simd && prevRows) {
+          if (simd) {
             const heap = simd.heap();
             heap.set(dh, bo.dh);
             if (batchMajor) for (let b = 0; b < B; b++) heap.set(dOutD.subarray(row(t, b) * u, row(t, b) * u + u), bo.dout + b * u);
@@ -210,7 +224,7 @@ export function gruSequenceHost(
                 const z = zs[so + j] as number;
                 const r = rs[so + j] as number;
                 const c = cs[so + j] as number;
-                const dz = g * ((prevT[j * rows + t * B + b] as number) - c);
+                const dz = g * ((prevRows[so + j] as number) - c);
                 const dac = g * (1 - z) * (1 - c * c);
                 const dhh = dac * r;
                 const dar = dac * (hhs[so + j] as number) * r * (1 - r);
@@ -229,14 +243,16 @@ export function gruSequenceHost(
           const backT = tf.matMul(gT, uT);
           const back = backT.dataSync() as Float32Array;
           tf.dispose([gT, backT]);
-          for (let k = 0; k < n; k++) dhNext[k] = (carryOf[k] as number) + (back[k] as number);
+          addInto(dhNext, carryOf, back, n);
           [dh, dhNext] = [dhNext, dh];
         }
         uT.dispose();
-        for (let i = 0; i < rows; i++) for (let j = 0; j < u; j++) dbh[j] = (dbh[j] as number) + (gates[i * w + 2 * u + j] as number);
-        const dU = tf.tidy(() => tf.matMul(tf.tensor2d(prevT, [u, rows]), tf.tensor2d(gates, [rows, w])));
+        addColumnSums(dbh, gates, rows, w, 2 * u);
+        const dU = tf.tidy(() => tf.matMul(tf.transpose(tf.tensor2d(prevRows, [rows, u])), tf.tensor2d(gates, [rows, w])));
         const [duz, dur, duh] = tf.split(dU, 3, 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
         dU.dispose();
+        released = true;
+        pool.give(zs, rs, cs, hhs, prevRows, gates);
         return [tf.tensor3d(dX, shape3(w)), tf.tensor2d(dh, [B, u]), duz, dur, duh, tf.tensor1d(Float32Array.from(dbh))];
       },
     };
