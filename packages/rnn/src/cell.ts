@@ -41,6 +41,8 @@ export interface Cell {
    * [batch, T, 1] or null, outputs [batch, T, units] — so that rnn() transposes nothing. rnn() prefers it.
    */
   sequenceBatchMajor?(joined: tf.Tensor3D, initial: tf.Tensor2D[], masks: tf.Tensor | null): { outputs: tf.Tensor3D; final: tf.Tensor2D[] };
+  /** Whether `sequenceBatchMajor` runs on the active backend (default: yes); where not, rnn() runs `step`. */
+  sequenceBatchMajorAvailable?(): boolean;
   dispose(): void;
 }
 

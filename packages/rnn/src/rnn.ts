@@ -53,7 +53,7 @@ export function rnn(cell: Cell, inputs: tf.Tensor, options: RnnOptions = {}): Rn
   }
   return tf.tidy(() => {
     const lengthsTensor = () => (Array.isArray(lengths) ? tf.tensor1d(lengths as number[], 'int32') : tf.cast(lengths as tf.Tensor1D, 'int32'));
-    if (cell.sequenceBatchMajor != null && cell.projectJoined != null && cell.partWidths != null) {
+    if (cell.sequenceBatchMajor != null && cell.projectJoined != null && cell.partWidths != null && (cell.sequenceBatchMajorAvailable?.() ?? true)) {
       // Batch-major all the way: [batch·T, features] rows are a reshape of the input, not a transpose.
       const joined = cell.projectJoined(tf.reshape(inputs, [batch * time, features]) as tf.Tensor2D);
       const joinedSeq = tf.reshape(joined, [batch, time, joined.shape[1] as number]) as tf.Tensor3D;

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertPositiveInteger, glorot, projectJoined, projectParts, weight, type Cell } from '../cell';
 import type { CellOptions } from './basicRnn';
-import { layerNorm, layerNormParams } from './layerNorm';
+import { isHostMemoryBackend } from './gruSequenceHost';
+import { layerNorm, layerNormParams, type LayerNormParams } from './layerNorm';
+import { lstmSequenceHost } from './lstmSequenceHost';
 import type { LstmOptions } from './lstm';
 
 /**
@@ -33,6 +35,17 @@ export function layerNormLstmCell(options: LstmOptions): Cell {
       const hNext = tf.mul(tf.tanh(layerNorm(cNext, norms[4] as never)), tf.sigmoid(o)) as tf.Tensor2D;
       return { output: hNext, state: [cNext, hNext] };
     },
+    // On cpu and wasm whole sequences run through one hand-differentiated node (lstmSequenceHost.ts, the same
+    // formulas); elsewhere rnn() runs `step`.
+    sequenceBatchMajor: (joined, [c0, h0], masks) => {
+      const [gi, gj, gf, go, gc] = norms as [LayerNormParams, LayerNormParams, LayerNormParams, LayerNormParams, LayerNormParams];
+      const { outputs, final } = lstmSequenceHost(joined, c0 as tf.Tensor2D, h0 as tf.Tensor2D, recurrent as unknown as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor], masks, {
+        layerNorm: { gates: [gi, gj, gf, go], cell: gc },
+        forgetBias,
+      });
+      return { outputs, final };
+    },
+    sequenceBatchMajorAvailable: isHostMemoryBackend,
     dispose: () => tf.dispose(variables),
   };
 }

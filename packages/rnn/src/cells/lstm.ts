@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertPositiveInteger, glorot, projectJoined, splitParts, weight, type Cell } from '../cell';
 import type { CellOptions } from './basicRnn';
+import { isHostMemoryBackend } from './gruSequenceHost';
+import { lstmSequenceHost } from './lstmSequenceHost';
 
 export interface LstmOptions extends CellOptions {
   /** Added to the forget gate's pre-activation (TF's BasicLSTMCell and R2RT post 3: 1.0). Default 1. */
@@ -39,6 +41,13 @@ export function lstmCell(options: LstmOptions): Cell {
       const hNext = tf.mul(tf.tanh(cNext), tf.sigmoid(o)) as tf.Tensor2D;
       return { output: hNext, state: [cNext, hNext] };
     },
+    // On cpu and wasm whole sequences run through one hand-differentiated node (lstmSequenceHost.ts); elsewhere
+    // rnn() runs `step`.
+    sequenceBatchMajor: (joined, [c0, h0], masks) => {
+      const { outputs, final } = lstmSequenceHost(joined, c0 as tf.Tensor2D, h0 as tf.Tensor2D, recurrent as unknown as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor], masks);
+      return { outputs, final };
+    },
+    sequenceBatchMajorAvailable: isHostMemoryBackend,
     dispose: () => tf.dispose(variables),
   };
 }

@@ -1,0 +1,161 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkGradients, describeBackends, expect, expectNoLeaks, randomInput, test } from '@gradkit/test-harness';
+import { rnn } from '../rnn';
+import { isHostMemoryBackend } from './gruSequenceHost';
+import { layerNormLstmCell } from './layerNormCells';
+import { lstmCell } from './lstm';
+import { lstmSequenceHost, type LayerNormTensors } from './lstmSequenceHost';
+
+const [B, T, U] = [3, 4, 4];
+const EPS = 1e-5;
+const FORGET_BIAS = 1;
+// example 0 runs all 4 steps, example 1 stops after 2, example 2 has no valid step
+const LENGTHS = [4, 2, 0];
+const MASK = Array.from({ length: B * T }, (_, i) => (i % T < (LENGTHS[Math.floor(i / T)] as number) ? 1 : 0)); // [B, T]
+
+/** LN(v) = α ⊙ (v − mean)/√(var + ε) + β over one row, in float64. */
+function layerNorm(v: number[], alpha: number[], beta: number[]): number[] {
+  const mean = v.reduce((s, x) => s + x, 0) / v.length;
+  const variance = v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length;
+  return v.map((x, j) => (alpha[j] as number) * ((x - mean) / Math.sqrt(variance + EPS)) + (beta[j] as number));
+}
+
+/**
+ * The LSTM recurrence in float64, batch-major: x [B, T, 4U] (the input projections), c0, h0 [B, U], U_i, U_j, U_f,
+ * U_o [U, U], and with layer normalization α, β for i, j, f, o and c. Returns outputs [B, T, U], final c, final h.
+ */
+function reference(masked: boolean, normalized: boolean) {
+  const sig = (v: number) => 1 / (1 + Math.exp(-v));
+  return (x: number[], c0: number[], h0: number[], ...rest: number[][]): number[] => {
+    const us = rest.slice(0, 4);
+    const ln = rest.slice(4);
+    let c = c0.slice();
+    let h = h0.slice();
+    const out = new Array<number>(B * T * U).fill(0);
+    for (let t = 0; t < T; t++) {
+      const cNext = c.slice();
+      const hNext = h.slice();
+      for (let b = 0; b < B; b++) {
+        if (masked && MASK[b * T + t] === 0) continue;
+        const gate = (g: number) => {
+          const a = Array.from({ length: U }, (_, j) => {
+            let s = x[(b * T + t) * 4 * U + g * U + j] as number;
+            for (let i = 0; i < U; i++) s += (h[b * U + i] as number) * ((us[g] as number[])[i * U + j] as number);
+            return s;
+          });
+          return normalized ? layerNorm(a, ln[2 * g] as number[], ln[2 * g + 1] as number[]) : a;
+        };
+        const [ai, aj, af, ao] = [0, 1, 2, 3].map(gate) as [number[], number[], number[], number[]];
+        const cRow = ai.map((_, j) => (c[b * U + j] as number) * sig((af[j] as number) + (normalized ? FORGET_BIAS : 0)) + sig(ai[j] as number) * Math.tanh(aj[j] as number));
+        const m = normalized ? layerNorm(cRow, ln[8] as number[], ln[9] as number[]) : cRow;
+        for (let j = 0; j < U; j++) {
+          const hNew = Math.tanh(m[j] as number) * sig(ao[j] as number);
+          out[(b * T + t) * U + j] = hNew;
+          hNext[b * U + j] = hNew;
+          cNext[b * U + j] = cRow[j] as number;
+        }
+      }
+      c = cNext;
+      h = hNext;
+    }
+    return [...out, ...c, ...h];
+  };
+}
+
+describeBackends('lstmSequenceHost', () => {
+  const cases: Array<[boolean, boolean]> = [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ];
+  test.each(cases)('masked %s, layer-normalized %s: outputs and final (c, h) match a float64 loop; every gradient matches finite differences', async (masked, normalized) => {
+    if (!isHostMemoryBackend()) return; // device backends: see the next test
+    const lnInputs = normalized ? [0, 1, 2, 3, 4].flatMap((g) => [randomInput([U], 20 + 2 * g, 0.5, 1.5), randomInput([U], 21 + 2 * g, -0.5, 0.5)]) : [];
+    await checkGradients({
+      f: (x, c0, h0, ui, uj, uf, uo, ...ln) => {
+        const masks = masked ? tf.tensor3d(MASK, [B, T, 1], 'bool') : null;
+        const pair = (k: number): LayerNormTensors => ({ alpha: ln[2 * k] as tf.Tensor, beta: ln[2 * k + 1] as tf.Tensor });
+        const { outputs, final } = lstmSequenceHost(x, c0 as tf.Tensor2D, h0 as tf.Tensor2D, [ui, uj, uf, uo] as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor], masks, {
+          ...(normalized ? { layerNorm: { gates: [pair(0), pair(1), pair(2), pair(3)], cell: pair(4) }, forgetBias: FORGET_BIAS } : {}),
+        });
+        return tf.concat([tf.reshape(outputs, [-1]), tf.reshape(final[0], [-1]), tf.reshape(final[1], [-1])]);
+      },
+      reference: reference(masked, normalized),
+      inputs: [
+        randomInput([B, T, 4 * U], 1, -1, 1),
+        randomInput([B, U], 2, -1, 1),
+        randomInput([B, U], 3, -1, 1),
+        ...[4, 5, 6, 7].map((s) => randomInput([U, U], s, -1, 1)),
+        ...lnInputs,
+      ],
+      forwardTolerance: { rtol: 1e-5, atol: 1e-6 },
+    });
+  });
+
+  test('runs on host-memory backends only, and says so on the others', () => {
+    const x = tf.zeros([B, T, 4 * U]);
+    const s = tf.zeros([B, U]) as tf.Tensor2D;
+    const w = tf.zeros([U, U]);
+    if (isHostMemoryBackend()) {
+      const { outputs, final } = lstmSequenceHost(x, s, s, [w, w, w, w], null);
+      expect(outputs.shape).toEqual([B, T, U]);
+      tf.dispose([outputs, ...final]);
+    } else {
+      expect(() => lstmSequenceHost(x, s, s, [w, w, w, w], null)).toThrow(`lstmSequenceHost: backend "${tf.getBackend()}" keeps tensors on a device, expected cpu or wasm (run the cell's steps there)`);
+    }
+    tf.dispose([x, s, w]);
+  });
+
+  test('leaks nothing: forward and backward leave the tensor count as they found it', async () => {
+    if (!isHostMemoryBackend()) return;
+    const x = tf.randomUniform([B, T, 4 * U], -1, 1, 'float32', 7);
+    const s = tf.zeros([B, U]) as tf.Tensor2D;
+    const w = [1, 2, 3, 4].map((seed) => tf.randomUniform([U, U], -1, 1, 'float32', seed));
+    const ln = [0, 1, 2, 3, 4].map((): LayerNormTensors => ({ alpha: tf.ones([U]), beta: tf.zeros([U]) }));
+    const masks = tf.tensor3d(MASK, [B, T, 1], 'bool');
+    await expectNoLeaks(() => {
+      const grads = tf.grads((...args: tf.Tensor[]) => {
+        const { outputs, final } = lstmSequenceHost(args[0] as tf.Tensor, s, s, args.slice(1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor], masks, {
+          layerNorm: { gates: ln.slice(0, 4) as [LayerNormTensors, LayerNormTensors, LayerNormTensors, LayerNormTensors], cell: ln[4] as LayerNormTensors },
+        });
+        return tf.add(tf.sum(outputs), tf.sum(final[1]));
+      })([x, ...w]);
+      expect(grads).toHaveLength(5);
+      tf.dispose(grads);
+    });
+    tf.dispose([x, s, ...w, ...ln.flatMap((p) => [p.alpha, p.beta]), masks]);
+  });
+
+  const makers: Array<[string, typeof lstmCell]> = [
+    ['lstmCell', lstmCell],
+    ['layerNormLstmCell', layerNormLstmCell],
+  ];
+  test.each(makers)('%s in rnn() with sequence lengths: the sequence node gives the step path\'s outputs, final state and variable gradients', async (name, make) => {
+    const cell = make({ inputSize: 3, units: U, seed: 5, name: `agree_${name}` });
+    const stepOnly = { ...cell, sequenceBatchMajor: undefined }; // the same variables, unrolled step by step
+    const x = tf.randomUniform([B, T, 3], -1, 1, 'float32', 9);
+    const initialState = [tf.randomUniform([B, U], -1, 1, 'float32', 10), tf.randomUniform([B, U], -1, 1, 'float32', 11)] as tf.Tensor2D[];
+    const run = (c: typeof cell) => {
+      const { value, grads } = tf.variableGrads(() => {
+        const { outputs, finalState } = rnn(c, x, { initialState, sequenceLengths: LENGTHS });
+        // weights make every output and state entry count differently
+        const wOut = tf.reshape(tf.linspace(-1, 1, B * T * U), [B, T, U]);
+        return tf.add(tf.sum(tf.mul(outputs, wOut)), tf.add(tf.sum(tf.square(finalState[0] as tf.Tensor)), tf.sum(tf.mul(finalState[1] as tf.Tensor, 0.5)))) as tf.Scalar;
+      }, cell.variables);
+      return { value, grads: cell.variables.map((v) => grads[v.name] as tf.Tensor) };
+    };
+    const fast = run(cell);
+    const slow = run(stepOnly);
+    expect((await fast.value.data())[0]).toBeCloseTo((await slow.value.data())[0] as number, 4);
+    for (const [k, g] of fast.grads.entries()) {
+      const a = await g.data();
+      const b = await (slow.grads[k] as tf.Tensor).data();
+      const scale = Math.max(1, ...Array.from(b, Math.abs));
+      a.forEach((v, i) => expect(Math.abs(v - (b[i] as number))).toBeLessThan(2e-4 * scale));
+    }
+    tf.dispose([x, ...initialState, fast.value, slow.value, ...fast.grads, ...slow.grads]);
+    cell.dispose();
+  });
+});
+

@@ -1,0 +1,291 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { customGradient } from '@gradkit/core';
+import { FloatPool } from './floatPool';
+import { isHostMemoryBackend } from './gruSequenceHost';
+
+const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+/** tanh through one exp; absolute error under 1e-15. */
+const tanh = (v: number) => 2 / (1 + Math.exp(-2 * v)) - 1;
+
+/** The [T·batch, ·] arrays kept between a call's forward and its backward (returned by the backward). */
+const pool = new FloatPool(16);
+
+/** Gain and shift of one layer normalization, as tensors of [units]. */
+export interface LayerNormTensors {
+  alpha: tf.Tensor;
+  beta: tf.Tensor;
+}
+
+export interface LstmSequenceHostOptions {
+  /**
+   * Post 3's layer-normalized LSTM: each gate pre-activation normalized separately (gates i, j, f, o, in that
+   * order) and h′ = tanh(LN_c(c′)) ⊙ σ(o); LN(v) = α ⊙ (v − mean v)/√(var v + ε) + β per example. Absent: the
+   * plain LSTM.
+   */
+  layerNorm?: { gates: [LayerNormTensors, LayerNormTensors, LayerNormTensors, LayerNormTensors]; cell: LayerNormTensors; epsilon?: number };
+  /**
+   * Added to the forget gate's pre-activation inside the node (after normalization): the LN-LSTM's forget bias.
+   * A plain LSTM adds its forget bias in the input projection instead. Default 0.
+   */
+  forgetBias?: number;
+}
+
+/**
+ * The whole LSTM recurrence (TF's BasicLSTMCell, R2RT post 3) as one tape node with a hand-written backward pass,
+ * for backends that keep tensors in host memory (cpu, wasm) — the LSTM counterpart of gruSequenceHost:
+ *   a = x_t + h·[U_i U_j U_f U_o]   (x_t: the input projection with its bias, computed for all steps before)
+ *   ã_g = a_g, or LN_g(a_g) with layerNorm
+ *   c′ = c ⊙ σ(ã_f + forgetBias) + σ(ã_i) ⊙ tanh(ã_j)
+ *   h′ = tanh(c′) ⊙ σ(ã_o), or tanh(LN_c(c′)) ⊙ σ(ã_o) with layerNorm
+ * Batch-major: x [batch, T, 4u], masks [batch, T, 1] (nonzero = valid) or null; outputs [batch, T, u], zero past
+ * each example's length, where the state also stops changing. The gate arithmetic runs as plain loops in float64
+ * (stored as float32); the products go to the backend: h·U once per step forward, ∂a·Uᵀ once per step backward,
+ * and one product over all steps for the recurrent-weight gradient.
+ *
+ * Why: a step of the tensor version runs about 30 kernels forward and 60 backward (twice that with layer
+ * normalization), each costing more in dispatch than its arithmetic on [batch, units].
+ */
+export function lstmSequenceHost(
+  x: tf.Tensor,
+  c0: tf.Tensor2D,
+  h0: tf.Tensor2D,
+  recurrent: [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor],
+  masks: tf.Tensor | null,
+  options: LstmSequenceHostOptions = {},
+): { outputs: tf.Tensor3D; final: [tf.Tensor2D, tf.Tensor2D] } {
+  if (!isHostMemoryBackend()) {
+    throw new Error(`lstmSequenceHost: backend "${tf.getBackend()}" keeps tensors on a device, expected cpu or wasm (run the cell's steps there)`);
+  }
+  const { layerNorm, forgetBias = 0 } = options;
+  const epsilon = layerNorm?.epsilon ?? 1e-5;
+  const [B, T] = x.shape as [number, number, number];
+  const u = h0.shape[1] as number;
+  const w = 4 * u;
+  const n = B * u;
+  const rows = T * B;
+  const lnInputs = layerNorm ? [...layerNorm.gates.flatMap((g) => [g.alpha, g.beta]), layerNorm.cell.alpha, layerNorm.cell.beta] : [];
+  const op = customGradient((...inputs: tf.Tensor[]) => {
+    const [xs, cIn, hIn, ui, uj, uf, uo] = inputs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const ln = layerNorm ? inputs.slice(7).map((t) => t.dataSync() as Float32Array) : null; // α_i β_i α_j β_j α_f β_f α_o β_o α_c β_c
+    const uAll = tf.concat([ui, uj, uf, uo], 1) as tf.Tensor2D; // [u, 4u]
+    const xd = xs.dataSync() as Float32Array;
+    const md = masks == null ? null : masks.dataSync();
+    // Saved for the backward pass, row s = t·B + b: the gate activations [i, j, f, o] (w wide), tanh of the
+    // (normalized) new cell state, the cell and hidden state entering the step; with layerNorm also the normalized
+    // gates and cell state and their σ = √(var + ε). Pooled: every element is written before it is read.
+    const acts = pool.take(rows * w);
+    const tms = pool.take(rows * u);
+    const cPrevs = pool.take(rows * u);
+    const prevRows = pool.take(rows * u);
+    const ns = ln ? pool.take(rows * w) : null;
+    const ncs = ln ? pool.take(rows * u) : null;
+    const sigmas = ln ? new Float64Array(rows * 5) : null; // per row: σ of gates i, j, f, o, then of c′
+    let released = false;
+    const outs = new Float32Array(rows * u);
+    let c = Float32Array.from(cIn.dataSync() as Float32Array);
+    let h = Float32Array.from(hIn.dataSync() as Float32Array);
+    let cNext = new Float32Array(n);
+    let hNext = new Float32Array(n);
+    const a = new Float64Array(w);
+    const cRow = new Float64Array(u);
+    const normed = new Float64Array(u);
+    for (let t = 0; t < T; t++) {
+      const hT = tf.tensor2d(h, [B, u]);
+      const pT = tf.matMul(hT, uAll);
+      const p = pT.dataSync() as Float32Array;
+      tf.dispose([hT, pT]);
+      prevRows.set(h, t * n);
+      cPrevs.set(c, t * n);
+      for (let b = 0; b < B; b++) {
+        const r0 = b * T + t;
+        const s = t * B + b;
+        const xo = r0 * w;
+        const po = b * w;
+        for (let k = 0; k < w; k++) a[k] = (xd[xo + k] as number) + (p[po + k] as number);
+        if (ln && ns && sigmas) {
+          for (let g = 0; g < 4; g++) {
+            const sigma = normalizeRow(a, g * u, u, epsilon);
+            sigmas[s * 5 + g] = sigma;
+            const alpha = ln[2 * g] as Float32Array;
+            const beta = ln[2 * g + 1] as Float32Array;
+            for (let j = 0; j < u; j++) {
+              const k = g * u + j;
+              ns[s * w + k] = a[k] as number;
+              a[k] = (alpha[j] as number) * (a[k] as number) + (beta[j] as number);
+            }
+          }
+        }
+        const ao = s * w;
+        for (let j = 0; j < u; j++) {
+          const i = sigmoid(a[j] as number);
+          const jj = tanh(a[u + j] as number);
+          const f = sigmoid((a[2 * u + j] as number) + forgetBias);
+          const o = sigmoid(a[3 * u + j] as number);
+          acts[ao + j] = i;
+          acts[ao + u + j] = jj;
+          acts[ao + 2 * u + j] = f;
+          acts[ao + 3 * u + j] = o;
+          cRow[j] = (c[b * u + j] as number) * f + i * jj;
+        }
+        const valid = md == null || md[r0] !== 0;
+        let m: Float64Array = cRow;
+        if (ln && ncs && sigmas) {
+          normed.set(cRow);
+          sigmas[s * 5 + 4] = normalizeRow(normed, 0, u, epsilon);
+          const alpha = ln[8] as Float32Array;
+          const beta = ln[9] as Float32Array;
+          for (let j = 0; j < u; j++) {
+            ncs[s * u + j] = normed[j] as number;
+            normed[j] = (alpha[j] as number) * (normed[j] as number) + (beta[j] as number);
+          }
+          m = normed;
+        }
+        for (let j = 0; j < u; j++) {
+          const k = b * u + j;
+          const tm = tanh(m[j] as number);
+          tms[s * u + j] = tm;
+          const hNew = tm * (acts[ao + 3 * u + j] as number);
+          outs[r0 * u + j] = valid ? hNew : 0;
+          hNext[k] = valid ? hNew : (h[k] as number);
+          cNext[k] = valid ? (cRow[j] as number) : (c[k] as number);
+        }
+      }
+      [c, cNext] = [cNext, c];
+      [h, hNext] = [hNext, h];
+    }
+    return {
+      value: [tf.tensor3d(outs, [B, T, u]), tf.tensor2d(c, [B, u]), tf.tensor2d(h, [B, u])],
+      save: [uAll],
+      gradient: ([dOut, dcFinal, dhFinal]: tf.Tensor[], [uKept]: tf.Tensor[]) => {
+        if (released) throw new Error('lstmSequenceHost: the backward pass of one forward call ran twice; its saved gates were already released (run the forward again)');
+        const uT = tf.transpose(uKept as tf.Tensor2D); // [4u, u]
+        const dOutD = (dOut as tf.Tensor).dataSync() as Float32Array;
+        let dc = Float32Array.from((dcFinal as tf.Tensor).dataSync() as Float32Array);
+        const dh = Float32Array.from((dhFinal as tf.Tensor).dataSync() as Float32Array); // updated in place each step
+        let dcNext = new Float32Array(n);
+        const carryH = new Float32Array(n); // ∂h_{t−1} that bypasses the product: the whole ∂h of masked rows
+        const dX = new Float32Array(rows * w);
+        const gates = pool.take(rows * w); // ∂a per row s = t·B + b
+        const dLn = ln ? ln.map((p) => new Float64Array(p.length)) : null;
+        const da = new Float64Array(w);
+        const dm = new Float64Array(u);
+        for (let t = T - 1; t >= 0; t--) {
+          for (let b = 0; b < B; b++) {
+            const r0 = b * T + t;
+            const s = t * B + b;
+            const go = s * w;
+            if (md != null && md[r0] === 0) {
+              // past the length: the state passes through untouched, the step gets no gradient
+              gates.fill(0, go, go + w);
+              for (let j = 0; j < u; j++) {
+                carryH[b * u + j] = dh[b * u + j] as number;
+                dcNext[b * u + j] = dc[b * u + j] as number;
+              }
+              continue;
+            }
+            // h′ = tanh(m) ⊙ o, m = c′ or LN_c(c′)
+            for (let j = 0; j < u; j++) {
+              const g = (dh[b * u + j] as number) + (dOutD[r0 * u + j] as number);
+              const tm = tms[s * u + j] as number;
+              const o = acts[go + 3 * u + j] as number;
+              da[3 * u + j] = g * tm * o * (1 - o);
+              dm[j] = g * o * (1 - tm * tm);
+            }
+            if (ln && dLn && ncs && sigmas) {
+              const alpha = ln[8] as Float32Array;
+              const dAlpha = dLn[8] as Float64Array;
+              const dBeta = dLn[9] as Float64Array;
+              for (let j = 0; j < u; j++) {
+                dAlpha[j] = (dAlpha[j] as number) + (dm[j] as number) * (ncs[s * u + j] as number);
+                dBeta[j] = (dBeta[j] as number) + (dm[j] as number);
+                dm[j] = (dm[j] as number) * (alpha[j] as number);
+              }
+              normalizeRowBackward(dm, 0, ncs, s * u, u, sigmas[s * 5 + 4] as number);
+            }
+            for (let j = 0; j < u; j++) {
+              const k = b * u + j;
+              const dcNew = (dc[k] as number) + (dm[j] as number);
+              const i = acts[go + j] as number;
+              const jj = acts[go + u + j] as number;
+              const f = acts[go + 2 * u + j] as number;
+              da[j] = dcNew * jj * i * (1 - i);
+              da[u + j] = dcNew * i * (1 - jj * jj);
+              da[2 * u + j] = dcNew * (cPrevs[s * u + j] as number) * f * (1 - f);
+              dcNext[k] = dcNew * f;
+              carryH[k] = 0;
+            }
+            if (ln && dLn && ns && sigmas) {
+              for (let g = 0; g < 4; g++) {
+                const alpha = ln[2 * g] as Float32Array;
+                const dAlpha = dLn[2 * g] as Float64Array;
+                const dBeta = dLn[2 * g + 1] as Float64Array;
+                for (let j = 0; j < u; j++) {
+                  const k = g * u + j;
+                  dAlpha[j] = (dAlpha[j] as number) + (da[k] as number) * (ns[go + k] as number);
+                  dBeta[j] = (dBeta[j] as number) + (da[k] as number);
+                  da[k] = (da[k] as number) * (alpha[j] as number);
+                }
+                normalizeRowBackward(da, g * u, ns, go + g * u, u, sigmas[s * 5 + g] as number);
+              }
+            }
+            for (let k = 0; k < w; k++) {
+              gates[go + k] = da[k] as number;
+              dX[r0 * w + k] = da[k] as number;
+            }
+          }
+          const gT = tf.tensor2d(gates.subarray(t * B * w, (t + 1) * B * w), [B, w]);
+          const backT = tf.matMul(gT, uT);
+          const back = backT.dataSync() as Float32Array;
+          tf.dispose([gT, backT]);
+          for (let k = 0; k < n; k++) dh[k] = (carryH[k] as number) + (back[k] as number);
+          [dc, dcNext] = [dcNext, dc];
+        }
+        uT.dispose();
+        const dU = tf.tidy(() => tf.matMul(tf.transpose(tf.tensor2d(prevRows, [rows, u])), tf.tensor2d(gates, [rows, w])));
+        const dUs = tf.split(dU, 4, 1);
+        dU.dispose();
+        released = true;
+        pool.give(acts, tms, cPrevs, prevRows, gates, ...(ns && ncs ? [ns, ncs] : []));
+        const dLnTensors = dLn ? dLn.map((d) => tf.tensor1d(Float32Array.from(d))) : [];
+        return [tf.tensor3d(dX, [B, T, w]), tf.tensor2d(dc, [B, u]), tf.tensor2d(dh, [B, u]), ...dUs, ...dLnTensors];
+      },
+    };
+  });
+  const [outputs, cFinal, hFinal] = op(x, c0, h0, ...recurrent, ...lnInputs) as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D];
+  return { outputs, final: [cFinal, hFinal] };
+}
+
+/**
+ * Normalizes v[from .. from+count) in place to (v − mean)/σ and returns σ = √(var + ε) (biased variance), in
+ * float64.
+ */
+function normalizeRow(v: Float64Array, from: number, count: number, epsilon: number): number {
+  let mean = 0;
+  for (let j = 0; j < count; j++) mean += v[from + j] as number;
+  mean /= count;
+  let variance = 0;
+  for (let j = 0; j < count; j++) {
+    const d = (v[from + j] as number) - mean;
+    variance += d * d;
+  }
+  const sigma = Math.sqrt(variance / count + epsilon);
+  for (let j = 0; j < count; j++) v[from + j] = ((v[from + j] as number) - mean) / sigma;
+  return sigma;
+}
+
+/**
+ * Backward of normalizeRow, in place: given ∂n in d[from ..), the normalized values n (at nFrom) and σ, writes
+ * ∂v = (∂n − mean(∂n) − n·mean(∂n ⊙ n))/σ.
+ */
+function normalizeRowBackward(d: Float64Array, from: number, normed: Float32Array, nFrom: number, count: number, sigma: number): void {
+  let meanD = 0;
+  let meanDn = 0;
+  for (let j = 0; j < count; j++) {
+    const dj = d[from + j] as number;
+    meanD += dj;
+    meanDn += dj * (normed[nFrom + j] as number);
+  }
+  meanD /= count;
+  meanDn /= count;
+  for (let j = 0; j < count; j++) d[from + j] = ((d[from + j] as number) - meanD - (normed[nFrom + j] as number) * meanDn) / sigma;
+}
