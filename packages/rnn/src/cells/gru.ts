@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertPositiveInteger, glorot, projectJoined, splitParts, weight, type Cell } from '../cell';
 import type { CellOptions } from './basicRnn';
 import { gruSequence } from './gruSequence';
-import { gruSequenceHost, isHostMemoryBackend } from './gruSequenceHost';
+import { gruSequenceHost } from './gruSequenceHost';
+import { isHostMemoryBackend } from './hostLoops';
 
 /** GRU weights in Keras's layout (gate order z, r, h), which cuDNN and PyTorch's formulas share. */
 export interface KerasGruWeights {

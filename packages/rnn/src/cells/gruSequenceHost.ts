@@ -2,36 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { customGradient } from '@gradkit/core';
 import { FloatPool } from './floatPool';
 import { gruKernels } from './gruKernels';
-
-const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
-/** tanh through one exp (V8's Math.tanh costs about 1.5 exps); absolute error under 1e-15. */
-const tanh = (v: number) => 2 / (1 + Math.exp(-2 * v)) - 1;
-
-/** out[k] = a[k] + b[k] for k < n. Kept at top level so V8 optimizes it on its own (inside the large gradient
- * closure the same loop ran several times slower). */
-function addInto(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
-  for (let k = 0; k < n; k++) out[k] = (a[k] as number) + (b[k] as number);
-}
-
-/** out[j] += Σ_i m[i·width + from + j] for j < out.length: column sums of a block of a row-major matrix. */
-function addColumnSums(out: Float64Array, m: Float32Array, rows: number, width: number, from: number): void {
-  const count = out.length;
-  for (let i = 0; i < rows; i++) {
-    const o = i * width + from;
-    for (let j = 0; j < count; j++) out[j] = (out[j] as number) + (m[o + j] as number);
-  }
-}
+import { addColumnSums, addInto, HOST_MEMORY_BACKENDS, isHostMemoryBackend, sigmoid, tanh } from './hostLoops';
 
 /** The [T·batch, ·] arrays kept between a call's forward and its backward (returned to the pool by the backward). */
 const pool = new FloatPool(12);
 
-/** Backends whose tensors live in host memory, where reading a tensor each step costs a copy, not a device sync. */
-const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm']);
-
-/** Whether the active backend keeps tensors in host memory (cpu, wasm), where gruSequenceHost applies. */
-export function isHostMemoryBackend(): boolean {
-  return HOST_MEMORY_BACKENDS.has(tf.getBackend());
-}
+export { isHostMemoryBackend } from './hostLoops';
 
 /** How the time and batch axes of `x`, `masks` and the outputs are ordered. */
 export type SequenceLayout = 'time-major' | 'batch-major';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertPositiveInteger, glorot, projectJoined, projectParts, weight, type Cell } from '../cell';
 import type { CellOptions } from './basicRnn';
-import { isHostMemoryBackend } from './gruSequenceHost';
+import { isHostMemoryBackend } from './hostLoops';
 import { layerNorm, layerNormParams, type LayerNormParams } from './layerNorm';
 import { lstmSequenceHost } from './lstmSequenceHost';
 import type { LstmOptions } from './lstm';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertPositiveInteger, glorot, projectJoined, splitParts, weight, type Cell } from '../cell';
 import type { CellOptions } from './basicRnn';
-import { isHostMemoryBackend } from './gruSequenceHost';
+import { isHostMemoryBackend } from './hostLoops';
 import { lstmSequenceHost } from './lstmSequenceHost';
 
 export interface LstmOptions extends CellOptions {

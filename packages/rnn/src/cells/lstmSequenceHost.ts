@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customGradient } from '@gradkit/core';
 import { FloatPool } from './floatPool';
-import { isHostMemoryBackend } from './gruSequenceHost';
-
-const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
-/** tanh through one exp; absolute error under 1e-15. */
-const tanh = (v: number) => 2 / (1 + Math.exp(-2 * v)) - 1;
+import { addInto, isHostMemoryBackend, sigmoid, tanh } from './hostLoops';
 
 /** The [T·batch, ·] arrays kept between a call's forward and its backward (returned by the backward). */
 const pool = new FloatPool(16);
@@ -237,7 +233,7 @@ export function lstmSequenceHost(
           const backT = tf.matMul(gT, uT);
           const back = backT.dataSync() as Float32Array;
           tf.dispose([gT, backT]);
-          for (let k = 0; k < n; k++) dh[k] = (carryH[k] as number) + (back[k] as number);
+          addInto(dh, carryH, back, n);
           [dc, dcNext] = [dcNext, dc];
         }
         uT.dispose();
