@@ -101,6 +101,9 @@ describeBackends('lstmSequenceHost', () => {
       const { outputs, final } = lstmSequenceHost(x, s, s, [w, w, w, w], null);
       expect(outputs.shape).toEqual([B, T, U]);
       tf.dispose([outputs, ...final]);
+      const wide = tf.zeros([B, T, 3 * U]);
+      expect(() => lstmSequenceHost(wide, s, s, [w, w, w, w], null)).toThrow(`lstmSequenceHost: x has shape [${B},${T},${3 * U}], expected [${B},${T},${4 * U}]`);
+      wide.dispose();
     } else {
       expect(() => lstmSequenceHost(x, s, s, [w, w, w, w], null)).toThrow(`lstmSequenceHost: backend "${tf.getBackend()}" keeps tensors on a device, expected cpu or wasm (run the cell's steps there)`);
     }

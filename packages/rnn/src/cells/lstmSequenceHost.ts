@@ -56,6 +56,14 @@ export function lstmSequenceHost(
   const epsilon = layerNorm?.epsilon ?? 1e-5;
   const [B, T] = x.shape as [number, number, number];
   const u = h0.shape[1] as number;
+  const expect = (name: string, t: tf.Tensor | null, shape: number[]) => {
+    if (t != null && !tf.util.arraysEqual(t.shape, shape)) throw new Error(`lstmSequenceHost: ${name} has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`);
+  };
+  expect('x', x, [B, T, 4 * u]);
+  expect('c0', c0, [B, u]);
+  expect('h0', h0, [B, u]);
+  recurrent.forEach((r, g) => expect(`recurrent[${g}]`, r, [u, u]));
+  expect('masks', masks, [B, T, 1]);
   const w = 4 * u;
   const n = B * u;
   const rows = T * B;
