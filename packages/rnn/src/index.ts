@@ -1,7 +1,7 @@
 /**
  * @gradkit/rnn — recurrent cells and unrolling with sequence lengths (R2RT posts 2–4).
  */
-export { type Cell, zeroState } from './cell';
+export { type Cell, type WeightFactory, zeroState } from './cell';
 export { basicRnnCell, type CellOptions } from './cells/basicRnn';
 export { gruCell, type GruOptions, type KerasGruWeights } from './cells/gru';
 export { layerNorm, layerNormParams, type LayerNormParams } from './cells/layerNorm';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dense } from '@gradkit/core';
 import type { Curve, Experiment } from '@gradkit/experiment-runner';
-import { detachState, embedding, generate, gruCell, layerNormLstmCell, lstmCell, mixtureGruCell, stackedRnn, type Cell } from '@gradkit/rnn';
+import { detachState, embedding, generate, gruCell, layerNormLstmCell, lstmCell, mixtureGruCell, stackedRnn, type Cell, type WeightFactory } from '@gradkit/rnn';
 import type { SequenceData } from '../data';
 import { createRng } from '../random';
 import { charVocabulary, encodeChars, ptbBatches, ptbWindowCount, type CharVocabulary } from '../text';
@@ -23,10 +23,30 @@ export interface CharLmConfig {
   /** Characters of the text used (0 = all). */
   textLimit: number;
   sampleLength: number;
+  /**
+   * Initial weights: 'ours' (the cells' defaults: Glorot per gate block, embedding ±0.1) or 'tf1' (as the post's
+   * TensorFlow drew them: `_linear`'s one joint matrix over [input, h] with UniformUnitScaling, ±√(3/(input + units))
+   * for the input and recurrent weights alike, and the embedding ±√(3/vocabulary)). Default 'ours'.
+   */
+  init?: 'ours' | 'tf1';
 }
 
-function makeCell(kind: CellKind, inputSize: number, units: number, seed: number): Cell {
-  const o = { inputSize, units, seed };
+let tf1Variables = 0;
+
+/** TF ≤ 1.0's default for `_linear`: uniform ±√(3/fan_in) over the joint [input + units, 4u] matrix (biases as the cell has them). */
+function tf1Weights(fanIn: number, seed: number): WeightFactory {
+  let k = 0;
+  return (name, init) =>
+    tf.tidy(() => {
+      const initial = init();
+      const limit = Math.sqrt(3 / fanIn);
+      const value = /\/(kernel|recurrent_[a-z])$/.test(name) ? tf.randomUniform(initial.shape, -limit, limit, 'float32', seed + 1000 + k++) : initial;
+      return tf.variable(value, true, `${name}_tf1_${tf1Variables++}`);
+    });
+}
+
+function makeCell(kind: CellKind, inputSize: number, units: number, seed: number, makeWeight?: WeightFactory): Cell {
+  const o = { inputSize, units, seed, ...(makeWeight ? { makeWeight } : {}) };
   if (kind === 'gru') return gruCell({ ...o, gateBias: 1 });
   if (kind === 'lstm') return lstmCell(o);
   if (kind === 'ln-lstm') return layerNormLstmCell(o);
@@ -43,8 +63,10 @@ class CharModel {
   constructor(readonly config: CharLmConfig, readonly vocab: CharVocabulary, seed: number) {
     const v = vocab.chars.length;
     const u = config.units;
-    this.table = tf.tidy(() => tf.variable(tf.randomUniform([v, u], -0.1, 0.1, 'float32', seed)));
-    this.cells = Array.from({ length: config.layers }, (_, l) => makeCell(config.cell, u, u, seed + 10 * (l + 1)));
+    const tf1 = config.init === 'tf1';
+    const embeddingLimit = tf1 ? Math.sqrt(3 / v) : 0.1;
+    this.table = tf.tidy(() => tf.variable(tf.randomUniform([v, u], -embeddingLimit, embeddingLimit, 'float32', seed)));
+    this.cells = Array.from({ length: config.layers }, (_, l) => makeCell(config.cell, u, u, seed + 10 * (l + 1), tf1 ? tf1Weights(2 * u, seed + 10 * (l + 1)) : undefined));
     const limit = Math.sqrt(6 / (u + v));
     this.w = tf.tidy(() => tf.variable(tf.randomUniform([u, v], -limit, limit, 'float32', seed + 1)));
     this.b = tf.tidy(() => tf.variable(tf.zeros([v])));
@@ -105,6 +127,8 @@ export function charLmExperiment(name: string, cell: CellKind, numSteps: number,
       long: { ...base, epochs: 1, maxWindows: 0 },
       quick: { ...base, epochs: 1, maxWindows: 60 },
       smoke: { ...base, units: 16, epochs: 1, maxWindows: 3, numSteps: Math.min(numSteps, 10), textLimit: 20_000, sampleLength: 20 },
+      // the first epochs with the post's TensorFlow initial weights (does the LSTM leave the unigram plateau sooner?)
+      'tf1-init': { ...base, epochs: 2, maxWindows: 0, init: 'tf1' },
     },
     async run(ctx, config, data) {
       const full = data.text();
