@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customGradient } from '@gradkit/core';
-import { FloatPool } from './floatPool';
 import { gruKernels } from './gruKernels';
-import { addColumnSums, addInto, HOST_MEMORY_BACKENDS, isHostMemoryBackend, sigmoid, tanh } from './hostLoops';
-
-/** The [T·batch, ·] arrays kept between a call's forward and its backward (returned to the pool by the backward). */
-const pool = new FloatPool(12);
+import { addColumnSums, addInto, HOST_MEMORY_BACKENDS, hostProduct, isHostMemoryBackend, recurrentWeightGradient, sequencePool as pool, sigmoid, tanh } from './hostLoops';
 
 export { isHostMemoryBackend } from './hostLoops';
 
@@ -84,10 +80,7 @@ export function gruSequenceHost(
       simd.heap().set(bhd, fo.bh);
     }
     for (let t = 0; t < T; t++) {
-      const hT = tf.tensor2d(state, [B, u]);
-      const pT = tf.matMul(hT, uAll);
-      const p = pT.dataSync() as Float32Array;
-      tf.dispose([hT, pT]);
+      const p = hostProduct(state, B, u, uAll);
       prevRows.set(state, t * n);
       if (simd) {
         const heap = simd.heap();
@@ -215,16 +208,12 @@ export function gruSequenceHost(
               }
             }
           }
-          const gT = tf.tensor2d(gates.subarray(t * B * w, (t + 1) * B * w), [B, w]);
-          const backT = tf.matMul(gT, uT);
-          const back = backT.dataSync() as Float32Array;
-          tf.dispose([gT, backT]);
-          addInto(dhNext, carryOf, back, n);
+          addInto(dhNext, carryOf, hostProduct(gates.subarray(t * B * w, (t + 1) * B * w), B, w, uT), n);
           [dh, dhNext] = [dhNext, dh];
         }
         uT.dispose();
         addColumnSums(dbh, gates, rows, w, 2 * u);
-        const dU = tf.tidy(() => tf.matMul(tf.transpose(tf.tensor2d(prevRows, [rows, u])), tf.tensor2d(gates, [rows, w])));
+        const dU = recurrentWeightGradient(prevRows, gates, rows, u, w);
         const [duz, dur, duh] = tf.split(dU, 3, 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
         dU.dispose();
         released = true;

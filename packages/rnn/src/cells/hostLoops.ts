@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { FloatPool } from './floatPool';
 
 /**
  * What the whole-sequence nodes that run their gate arithmetic on the host (gruSequenceHost, lstmSequenceHost)
@@ -13,6 +14,27 @@ export const HOST_MEMORY_BACKENDS: ReadonlySet<string> = new Set(['cpu', 'wasm']
 /** Whether the active backend keeps tensors in host memory (cpu, wasm), where the host sequence nodes apply. */
 export function isHostMemoryBackend(): boolean {
   return HOST_MEMORY_BACKENDS.has(tf.getBackend());
+}
+
+/** The [T·batch, ·] arrays the host nodes keep between a call's forward and its backward (given back by the backward). */
+export const sequencePool = new FloatPool(16);
+
+/** values [rows, cols] · right, through the backend, read back to the host (the one product of a host step). */
+export function hostProduct(values: Float32Array, rows: number, cols: number, right: tf.Tensor): Float32Array {
+  const left = tf.tensor2d(values, [rows, cols]);
+  const product = tf.matMul(left, right as tf.Tensor2D);
+  const out = product.dataSync() as Float32Array;
+  tf.dispose([left, product]);
+  return out;
+}
+
+/**
+ * Σ over rows of statesᵀ·gates: the recurrent-weight gradient [units, width] from the states entering each step
+ * [rows, units] and the gate gradients [rows, width] (the states transposed by one kernel, then a plain product:
+ * wasm's transposed-operand products are slow). The caller owns the result.
+ */
+export function recurrentWeightGradient(states: Float32Array, gates: Float32Array, rows: number, units: number, width: number): tf.Tensor2D {
+  return tf.tidy(() => tf.matMul(tf.transpose(tf.tensor2d(states, [rows, units])), tf.tensor2d(gates, [rows, width])));
 }
 
 /** σ(v) = 1/(1 + e^(−v)). */

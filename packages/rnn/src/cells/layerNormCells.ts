@@ -17,8 +17,8 @@ export function layerNormLstmCell(options: LstmOptions): Cell {
   assertPositiveInteger(inputSize, 'inputSize', 'layerNormLstmCell');
   assertPositiveInteger(units, 'units', 'layerNormLstmCell');
   const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 4 * units], seed), makeWeight);
-  const recurrent = [0, 1, 2, 3].map((g) => weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight));
-  const norms = ['i', 'j', 'f', 'o', 'c'].map((g) => layerNormParams(`${name}/ln_${g}`, units, makeWeight));
+  const recurrent = [0, 1, 2, 3].map((g) => weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight)) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
+  const norms = ['i', 'j', 'f', 'o', 'c'].map((g) => layerNormParams(`${name}/ln_${g}`, units, makeWeight)) as [LayerNormParams, LayerNormParams, LayerNormParams, LayerNormParams, LayerNormParams];
   const variables = [kernel, ...recurrent, ...norms.flatMap((n) => [n.alpha, n.beta])];
   return {
     name,
@@ -37,14 +37,11 @@ export function layerNormLstmCell(options: LstmOptions): Cell {
     },
     // On cpu and wasm whole sequences run through one hand-differentiated node (lstmSequenceHost.ts, the same
     // formulas); elsewhere rnn() runs `step`.
-    sequenceBatchMajor: (joined, [c0, h0], masks) => {
-      const [gi, gj, gf, go, gc] = norms as [LayerNormParams, LayerNormParams, LayerNormParams, LayerNormParams, LayerNormParams];
-      const { outputs, final } = lstmSequenceHost(joined, c0 as tf.Tensor2D, h0 as tf.Tensor2D, recurrent as unknown as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor], masks, {
-        layerNorm: { gates: [gi, gj, gf, go], cell: gc },
+    sequenceBatchMajor: (joined, [c0, h0], masks) =>
+      lstmSequenceHost(joined, c0 as tf.Tensor2D, h0 as tf.Tensor2D, recurrent, masks, {
+        layerNorm: { gates: [norms[0], norms[1], norms[2], norms[3]], cell: norms[4] },
         forgetBias,
-      });
-      return { outputs, final };
-    },
+      }),
     sequenceBatchMajorAvailable: isHostMemoryBackend,
     dispose: () => tf.dispose(variables),
   };

@@ -19,7 +19,7 @@ export function lstmCell(options: LstmOptions): Cell {
   assertPositiveInteger(inputSize, 'inputSize', 'lstmCell');
   assertPositiveInteger(units, 'units', 'lstmCell');
   const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 4 * units], seed), makeWeight);
-  const recurrent = [0, 1, 2, 3].map((g) => weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight));
+  const recurrent = [0, 1, 2, 3].map((g) => weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight)) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
   const bias = weight(`${name}/bias`, () => tf.zeros([4 * units]), makeWeight);
   const variables = [kernel, ...recurrent, bias];
   const partWidths = [units, units, units, units];
@@ -43,10 +43,7 @@ export function lstmCell(options: LstmOptions): Cell {
     },
     // On cpu and wasm whole sequences run through one hand-differentiated node (lstmSequenceHost.ts); elsewhere
     // rnn() runs `step`.
-    sequenceBatchMajor: (joined, [c0, h0], masks) => {
-      const { outputs, final } = lstmSequenceHost(joined, c0 as tf.Tensor2D, h0 as tf.Tensor2D, recurrent as unknown as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor], masks);
-      return { outputs, final };
-    },
+    sequenceBatchMajor: (joined, [c0, h0], masks) => lstmSequenceHost(joined, c0 as tf.Tensor2D, h0 as tf.Tensor2D, recurrent, masks),
     sequenceBatchMajorAvailable: isHostMemoryBackend,
     dispose: () => tf.dispose(variables),
   };

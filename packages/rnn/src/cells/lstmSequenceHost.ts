@@ -1,10 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customGradient } from '@gradkit/core';
-import { FloatPool } from './floatPool';
-import { addInto, isHostMemoryBackend, sigmoid, tanh } from './hostLoops';
-
-/** The [T·batch, ·] arrays kept between a call's forward and its backward (returned by the backward). */
-const pool = new FloatPool(16);
+import { addInto, hostProduct, isHostMemoryBackend, recurrentWeightGradient, sequencePool as pool, sigmoid, tanh } from './hostLoops';
 
 /** Gain and shift of one layer normalization, as tensors of [units]. */
 export interface LayerNormTensors {
@@ -82,10 +78,7 @@ export function lstmSequenceHost(
     let cNext = new Float32Array(n);
     let hNext = new Float32Array(n);
     for (let t = 0; t < T; t++) {
-      const hT = tf.tensor2d(h, [B, u]);
-      const pT = tf.matMul(hT, uAll);
-      const p = pT.dataSync() as Float32Array;
-      tf.dispose([hT, pT]);
+      const p = hostProduct(h, B, u, uAll);
       rowsOf.prevRows.set(h, t * n);
       rowsOf.cPrevs.set(c, t * n);
       for (let b = 0; b < B; b++) rowsOf.forwardRow(t, b, p, c, h, valid(b, t), outs, cNext, hNext);
@@ -108,15 +101,11 @@ export function lstmSequenceHost(
         const dLn = ln ? ln.map((v) => new Float64Array(v.length)) : null;
         for (let t = T - 1; t >= 0; t--) {
           for (let b = 0; b < B; b++) rowsOf.backwardRow(t, b, valid(b, t), dh, dc, dOutD, dcNext, carryH, gates, dX, dLn);
-          const gT = tf.tensor2d(gates.subarray(t * B * w, (t + 1) * B * w), [B, w]);
-          const backT = tf.matMul(gT, uT);
-          const back = backT.dataSync() as Float32Array;
-          tf.dispose([gT, backT]);
-          addInto(dh, carryH, back, n);
+          addInto(dh, carryH, hostProduct(gates.subarray(t * B * w, (t + 1) * B * w), B, w, uT), n);
           [dc, dcNext] = [dcNext, dc];
         }
         uT.dispose();
-        const dU = tf.tidy(() => tf.matMul(tf.transpose(tf.tensor2d(rowsOf.prevRows, [rows, u])), tf.tensor2d(gates, [rows, w])));
+        const dU = recurrentWeightGradient(rowsOf.prevRows, gates, rows, u, w);
         const dUs = tf.split(dU, 4, 1);
         dU.dispose();
         released = true;
