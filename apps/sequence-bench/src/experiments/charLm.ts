@@ -129,6 +129,8 @@ export function charLmExperiment(name: string, cell: CellKind, numSteps: number,
       smoke: { ...base, units: 16, epochs: 1, maxWindows: 3, numSteps: Math.min(numSteps, 10), textLimit: 20_000, sampleLength: 20 },
       // the first epochs with the post's TensorFlow initial weights (does the LSTM leave the unigram plateau sooner?)
       'tf1-init': { ...base, epochs: 2, maxWindows: 0, init: 'tf1' },
+      // the paper profile with the post's TensorFlow initial weights for every cell
+      'paper-tf1': { ...base, epochs: paperEpochs, maxWindows: 0, init: 'tf1' },
     },
     async run(ctx, config, data) {
       const full = data.text();

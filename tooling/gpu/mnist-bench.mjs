@@ -1,0 +1,3 @@
+// Device-kit entry for mnist-bench (see provide.mjs and build-kit.sh).
+import './provide.mjs';
+import '../../apps/mnist-bench/src/main.ts';
