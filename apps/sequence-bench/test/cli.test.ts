@@ -1,6 +1,6 @@
 // End-to-end: the built CLI (dist/main.js), smoke profile, once per backend through the shared harness.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, describeBackends, expect, test } from '@gradkit/test-harness';
@@ -32,6 +32,9 @@ describeBackends('sequence-bench end to end', (backend) => {
     expect(report.runs.map((run) => run.experiment)).toEqual(all);
     for (const run of report.runs) expect(Number.isFinite(run.primary.value)).toBe(true);
     expect(report.runs.find((run) => run.experiment === 'char-gru-80')?.notes.join(' ')).toMatch(/Sample \(top 5\): "The /);
+    // the states run saved a checkpoint after its first epoch; a finished run's checkpoint is deleted
+    expect(existsSync(join(out, 'checkpoints'))).toBe(true);
+    expect(readdirSync(join(out, 'checkpoints'))).toEqual([]);
   });
 });
 

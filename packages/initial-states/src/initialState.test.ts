@@ -67,6 +67,24 @@ describeBackends('initial states', () => {
     init.dispose();
   });
 
+  test('noiseSeed continues the noise exactly where a saved run left it; evaluation draws none', async () => {
+    const a = createInitialState({ spec: [U, U], method: 'noisy', seed: 11 });
+    const b = createInitialState({ spec: [U, U], method: 'noisy', seed: 11 });
+    expect(a.noiseSeed).toBe(11);
+    tf.dispose(a.flatState(B, { training: true }));
+    tf.dispose(a.flatState(B, { training: false }));
+    const saved = a.noiseSeed;
+    expect(saved).toBe(11 + 2); // one draw per component of the training state
+    const next = a.flatState(B, { training: true });
+    b.noiseSeed = saved;
+    const resumed = b.flatState(B, { training: true });
+    for (let i = 0; i < 2; i++) expect(await takeValues(resumed[i] as tf.Tensor)).toEqual(await takeValues(next[i] as tf.Tensor));
+    expect(() => (b.noiseSeed = 1.5)).toThrow('initialState.noiseSeed = 1.5, expected an integer');
+    expect(b.noiseSeed).toBe(saved + 2);
+    a.dispose();
+    b.dispose();
+  });
+
   test('a learn mask keeps unlearned components at zero; the regularizer is l2·Σ‖v‖²', async () => {
     const init = createInitialState({ spec: [U, U], method: 'variable', learn: [false, true], l2: 0.5, seed: 7 });
     expect(init.variables).toHaveLength(1);

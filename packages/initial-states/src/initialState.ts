@@ -45,6 +45,11 @@ export interface InitialState {
   flatState(batch: number, options: { training: boolean }): tf.Tensor2D[];
   /** l2·Σ‖v‖² over the learned vectors (a scalar to add to the loss; 0 without l2). */
   regularization(): tf.Scalar;
+  /**
+   * The seed of the next noise draw (each component of each training state takes the next one). Save it with a
+   * checkpoint and set it back to continue a run with the noise it would have drawn uninterrupted.
+   */
+  noiseSeed: number;
   dispose(): void;
 }
 
@@ -87,6 +92,13 @@ export function createInitialState(options: InitialStateOptions): InitialState {
     method,
     spec,
     variables,
+    get noiseSeed() {
+      return seed;
+    },
+    set noiseSeed(value: number) {
+      if (!Number.isSafeInteger(value)) throw new RangeError(`initialState.noiseSeed = ${value}, expected an integer`);
+      seed = value;
+    },
     flatState,
     state: (batch, opts) => unflatten(spec, flatState(batch, opts)),
     regularization: () => tf.tidy(() => (variables.length === 0 || l2 === 0 ? tf.scalar(0) : tf.mul(tf.addN(variables.map((v) => tf.sum(tf.square(v)))), l2)) as tf.Scalar),

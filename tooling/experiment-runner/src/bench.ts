@@ -26,4 +26,7 @@ export interface WorkerJob {
   profile: string;
   seed: number;
   extra: Record<string, string | boolean | undefined>;
+  /** Where the run keeps its checkpoint, and whether an existing one is continued (`--resume`). */
+  checkpointFile?: string;
+  resume?: boolean;
 }

@@ -31,7 +31,7 @@ export function usage(name: string, registry: ExperimentRegistry<never>, extra: 
     '  --profile NAME      quick (default; a few minutes on 2 cores) or paper (the posts\' full step counts)',
     '  --seed N            random seed (default 1); the same seed on the same backend gives the same numbers',
     `  --out DIR           output folder (default ${defaultOut})`,
-    '  --resume            skip runs whose results are already in the output folder',
+    '  --resume            skip runs whose results are already in the output folder; continue checkpointed ones',
     ...Object.entries(extra).map(([key, o]) => `  --${`${key} ${o.valueName ?? ''}`.trim().padEnd(18)}${o.description}`),
     '  --help              this text',
   ];

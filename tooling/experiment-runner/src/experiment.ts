@@ -1,4 +1,5 @@
 import type { BackendStatus } from '@gradkit/backends';
+import type { RunCheckpoint } from './checkpoint';
 
 /** A number a post reports, that a run's primary metric is compared with. */
 export interface Reference {
@@ -43,6 +44,11 @@ export interface RunContext {
   sampleMemory(): void;
   /** A line for the log (shown under the progress bar). */
   log(message: string): void;
+  /**
+   * This run's checkpoint (given by the runner; absent in tests that build a context by hand). Long runs save
+   * after each epoch with `saveTraining` and start with `loadTraining`, so that `--resume` continues them.
+   */
+  checkpoint?: RunCheckpoint;
 }
 
 /**

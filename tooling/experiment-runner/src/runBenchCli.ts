@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { availableBackends, BackendUnavailableError, type BackendName, type BackendStatus } from '@gradkit/backends';
 import { removePendingWrites, writeFileAtomic } from './atomicWrite';
 import type { BenchDefinition, WorkerJob } from './bench';
+import { removeCheckpoint } from './checkpoint';
 import { parseBenchArgs, usage, type BenchOptions } from './cli';
 import type { RunRecord } from './experiment';
 import { ProgressBar, formatSeconds } from './progress';
@@ -15,7 +16,8 @@ let current: ChildProcess | undefined;
 /**
  * The whole command line of a bench: parses options, runs each (experiment, backend) pair in its own worker
  * process (so peak memory is per run and one run cannot disturb the next), writes each finished run atomically
- * to `<out>/runs/`, and rewrites the reports after every run. With `--resume`, finished runs are skipped.
+ * to `<out>/runs/`, and rewrites the reports after every run. With `--resume`, finished runs are skipped and
+ * runs that saved a checkpoint (`<out>/checkpoints/`) continue from it.
  * Exits 0 on success, 1 if a run failed, 2 on bad input, 130 on Ctrl-C.
  */
 export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = process.argv.slice(2)): Promise<void> {
@@ -53,7 +55,9 @@ export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = pro
   let failures = 0;
   for (const experiment of options.experiments) {
     for (const backend of backends) {
-      const job: WorkerJob = { experiment, backend, profile: options.profile, seed: options.seed, extra: options.extra };
+      const base = { experiment, backend, profile: options.profile, seed: options.seed };
+      const checkpointFile = join(out, 'checkpoints', `${runId(base)}.ckpt`);
+      const job: WorkerJob = { ...base, extra: options.extra, checkpointFile, resume: options.resume };
       const file = join(out, 'runs', `${runId(job)}.json`);
       if (options.resume && existsSync(file)) {
         records.push(JSON.parse(readFileSync(file, 'utf8')) as RunRecord);
@@ -66,6 +70,7 @@ export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = pro
         continue;
       }
       writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
+      removeCheckpoint(checkpointFile);
       records.push(record);
       await writeReports(out, records, command);
     }
@@ -148,6 +153,6 @@ function runInWorker(entry: string, job: WorkerJob): Promise<RunRecord | undefin
 function interrupt(out: string): void {
   current?.kill('SIGKILL');
   removePendingWrites();
-  console.error(`\ninterrupted: finished runs are in ${join(out, 'runs')}; run again with --resume to skip them`);
+  console.error(`\ninterrupted: finished runs are in ${join(out, 'runs')}; run again with --resume to skip them and continue checkpointed ones`);
   process.exit(130);
 }

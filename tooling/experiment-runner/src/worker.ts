@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { releaseBackends, useBackend } from '@gradkit/backends';
 import type { BenchDefinition, WorkerJob } from './bench';
+import { fileCheckpoint } from './checkpoint';
 import type { RunContext, RunRecord } from './experiment';
 import { median } from './stats';
 
@@ -45,6 +46,7 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
       log(message) {
         void send({ type: 'log', message });
       },
+      ...(job.checkpointFile != null ? { checkpoint: fileCheckpoint(job.checkpointFile, { experiment: job.experiment, backend: job.backend, profile: job.profile, seed: job.seed, config }, job.resume === true) } : {}),
     };
     const start = performance.now();
     const output = await experiment.run(ctx, config, data);

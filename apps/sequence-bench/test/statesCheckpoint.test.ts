@@ -1,0 +1,51 @@
+// An interrupted states run continues from its checkpoint to the result of an uninterrupted one.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { fileCheckpoint, type RunCheckpoint, type RunContext } from '@gradkit/experiment-runner';
+import { afterAll, describeBackends, expect, expectValuesClose, test } from '@gradkit/test-harness';
+import { sequenceData } from '../src/data';
+import { statesExperiments } from '../src/experiments/initialStates';
+
+const dir = mkdtempSync(join(tmpdir(), 'states-checkpoint-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+class Interrupted extends Error {}
+
+describeBackends('states experiment checkpoints', (backend) => {
+  test('stopped after epoch 1 of 2 and resumed: the uninterrupted run\'s curves (noise, Adam and all)', async () => {
+    const experiment = statesExperiments.find((e) => e.name === 'states-noisy-variable');
+    if (experiment == null) throw new Error('states-noisy-variable is not registered');
+    const config = { ...experiment.profiles.smoke, epochs: 2 } as NonNullable<typeof experiment.profiles.smoke>;
+    const data = sequenceData(undefined);
+    const ctx = (checkpoint?: RunCheckpoint): RunContext => ({
+      backend: { name: backend.name, tfName: backend.name, available: true, device: backend.device },
+      seed: 3,
+      profile: 'smoke',
+      progress: () => undefined,
+      sampleMemory: () => undefined,
+      log: () => undefined,
+      ...(checkpoint ? { checkpoint } : {}),
+    });
+    const straight = await experiment.run(ctx(), config, data);
+
+    const file = join(dir, `${backend.name}.ckpt`);
+    const saving = fileCheckpoint(file, config, false);
+    let saves = 0;
+    const stopping: RunCheckpoint = { load: saving.load, save: (d) => (saving.save(d), saves++, (() => { throw new Interrupted('stopped'); })()) };
+    const before = tf.memory().numTensors;
+    await expect(experiment.run(ctx(stopping), config, data)).rejects.toThrow(Interrupted);
+    expect(saves).toBe(1);
+    // what a killed process would have freed
+    tf.disposeVariables();
+    expect(tf.memory().numTensors).toBe(before);
+
+    const resumed = await experiment.run(ctx(fileCheckpoint(file, config, true)), config, data);
+    const values = (o: typeof straight) => o.curves?.flatMap((c) => c.points.map((p) => p.value)) ?? [];
+    expect(resumed.curves?.map((c) => c.points.length)).toEqual(straight.curves?.map((c) => c.points.length));
+    // cpu and wasm repeat the arithmetic bit for bit; webgpu's Adam restores its bias corrections with pow()
+    if (backend.name === 'webgpu') expectValuesClose(values(resumed), values(straight), { rtol: 1e-4, what: 'curves' });
+    else expect(values(resumed)).toEqual(values(straight));
+  });
+});
