@@ -5,6 +5,7 @@ import { detachState, embedding, generate, gruCell, layerNormLstmCell, lstmCell,
 import type { SequenceData } from '../data';
 import { createRng } from '../random';
 import { charVocabulary, encodeChars, ptbBatches, ptbWindowCount, type CharVocabulary } from '../text';
+import { tf1Limit, tf1Weights } from './tf1Init';
 
 type CellKind = 'gru' | 'lstm' | 'ln-lstm' | 'mixture-gru';
 
@@ -31,20 +32,6 @@ export interface CharLmConfig {
   init?: 'ours' | 'tf1';
 }
 
-let tf1Variables = 0;
-
-/** TF ≤ 1.0's default for `_linear`: uniform ±√(3/fan_in) over the joint [input + units, 4u] matrix (biases as the cell has them). */
-function tf1Weights(fanIn: number, seed: number): WeightFactory {
-  let k = 0;
-  return (name, init) =>
-    tf.tidy(() => {
-      const initial = init();
-      const limit = Math.sqrt(3 / fanIn);
-      const value = /\/(kernel|recurrent_[a-z])$/.test(name) ? tf.randomUniform(initial.shape, -limit, limit, 'float32', seed + 1000 + k++) : initial;
-      return tf.variable(value, true, `${name}_tf1_${tf1Variables++}`);
-    });
-}
-
 function makeCell(kind: CellKind, inputSize: number, units: number, seed: number, makeWeight?: WeightFactory): Cell {
   const o = { inputSize, units, seed, ...(makeWeight ? { makeWeight } : {}) };
   if (kind === 'gru') return gruCell({ ...o, gateBias: 1 });
@@ -64,7 +51,7 @@ class CharModel {
     const v = vocab.chars.length;
     const u = config.units;
     const tf1 = config.init === 'tf1';
-    const embeddingLimit = tf1 ? Math.sqrt(3 / v) : 0.1;
+    const embeddingLimit = tf1 ? tf1Limit(v) : 0.1;
     this.table = tf.tidy(() => tf.variable(tf.randomUniform([v, u], -embeddingLimit, embeddingLimit, 'float32', seed)));
     this.cells = Array.from({ length: config.layers }, (_, l) => makeCell(config.cell, u, u, seed + 10 * (l + 1), tf1 ? tf1Weights(2 * u, seed + 10 * (l + 1)) : undefined));
     const limit = Math.sqrt(6 / (u + v));

@@ -6,6 +6,7 @@ import { embedding, lstmCell, stackedRnn } from '@gradkit/rnn';
 import type { SequenceData } from '../data';
 import { encodeWords, tokenize, wordVocabulary } from '../spam';
 import { ptbBatches, ptbWindowCount } from '../text';
+import { tf1Limit, tf1Weights } from './tf1Init';
 
 export interface StatesConfig {
   method: InitialStateMethod;
@@ -18,6 +19,12 @@ export interface StatesConfig {
   learningRate: number;
   maxWindows: number;
   textLimit: number;
+  /**
+   * Initial weights: 'ours' (embedding ±0.1, Glorot softmax, the LSTM's defaults) or 'tf1' (the post's TensorFlow:
+   * UniformUnitScaling everywhere — embedding ±√(3/vocabulary), softmax ±√(3/units), each LSTM's joint matrix
+   * ±√(3/(input + units))). Default 'ours'.
+   */
+  init?: 'ours' | 'tf1';
 }
 
 /**
@@ -35,7 +42,10 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
     inDefaultSet: false,
     reference: { value: post, source: `post 7: best validation perplexity on truncated PTB, ${method}`, profile: 'paper' },
     profiles: {
-      paper: { ...base, epochs: 20 },
+      // the post's 20 epochs with its TensorFlow initial weights; checkpointed per epoch (--resume continues it)
+      paper: { ...base, epochs: 20, init: 'tf1' },
+      // one epoch with the post's initial weights
+      'short-tf1': { ...base, epochs: 1, init: 'tf1' },
       long: { ...base, epochs: 3 },
       // one full epoch, for repeating the comparison over seeds
       short: { ...base, epochs: 1 },
@@ -53,9 +63,14 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
       const valid = ids.subarray(split);
       const v = vocab.words.length;
       const u = config.units;
-      const table = tf.tidy(() => tf.variable(tf.randomUniform([v, u], -0.1, 0.1, 'float32', ctx.seed)));
-      const cells = Array.from({ length: config.layers }, (_, l) => lstmCell({ inputSize: u, units: u, seed: ctx.seed + 10 * (l + 1) }));
-      const limit = Math.sqrt(6 / (u + v));
+      const tf1 = config.init === 'tf1';
+      const embeddingLimit = tf1 ? tf1Limit(v) : 0.1;
+      const table = tf.tidy(() => tf.variable(tf.randomUniform([v, u], -embeddingLimit, embeddingLimit, 'float32', ctx.seed)));
+      const cells = Array.from({ length: config.layers }, (_, l) => {
+        const seed = ctx.seed + 10 * (l + 1);
+        return lstmCell({ inputSize: u, units: u, seed, ...(tf1 ? { makeWeight: tf1Weights(2 * u, seed) } : {}) });
+      });
+      const limit = tf1 ? tf1Limit(u) : Math.sqrt(6 / (u + v));
       const w = tf.tidy(() => tf.variable(tf.randomUniform([u, v], -limit, limit, 'float32', ctx.seed + 1)));
       const b = tf.tidy(() => tf.variable(tf.zeros([v])));
       const init = createInitialState({ spec: cells.map((c) => c.stateSizes), method, stddev: 0.3, seed: ctx.seed + 2 });
