@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dense } from '@gradkit/core';
-import type { Curve, Experiment } from '@gradkit/experiment-runner';
+import { loadTraining, saveTraining, type Curve, type Experiment } from '@gradkit/experiment-runner';
 import { detachState, embedding, generate, gruCell, layerNormLstmCell, lstmCell, mixtureGruCell, stackedRnn, type Cell, type WeightFactory } from '@gradkit/rnn';
 import type { SequenceData } from '../data';
 import { createRng } from '../random';
@@ -136,7 +136,19 @@ export function charLmExperiment(name: string, cell: CellKind, numSteps: number,
       const stepTimes: number[] = [];
       const epochSeconds: number[] = [];
       let done = 0;
-      for (let epoch = 0; epoch < config.epochs; epoch++) {
+      // Checkpointed after every epoch (the carried state starts at zero each epoch): --resume continues a run.
+      const training = { variables: Object.fromEntries(model.variables.map((v, i) => [`v${i}`, v])), optimizer: adam };
+      interface Saved { epoch: number; done: number; trainCurve: Curve['points']; validCurve: Curve['points']; stepTimes: number[]; epochSeconds: number[] }
+      const saved = (await loadTraining(ctx.checkpoint, training)) as Saved | null;
+      if (saved != null) {
+        done = saved.done;
+        trainCurve.push(...saved.trainCurve);
+        validCurve.push(...saved.validCurve);
+        stepTimes.push(...saved.stepTimes);
+        epochSeconds.push(...saved.epochSeconds);
+        ctx.log(`continuing from the checkpoint after epoch ${saved.epoch}`);
+      }
+      for (let epoch = saved?.epoch ?? 0; epoch < config.epochs; epoch++) {
         const start = performance.now();
         let states = model.zeroStates(config.batch);
         let sum = 0;
@@ -163,6 +175,9 @@ export function charLmExperiment(name: string, cell: CellKind, numSteps: number,
         trainCurve.push({ step: epoch + 1, value: sum / n });
         validCurve.push({ step: epoch + 1, value: await validationLoss(model, valid) });
         ctx.log(`epoch ${epoch + 1}: training loss ${(sum / n).toFixed(4)}, validation ${validCurve.at(-1)?.value.toFixed(4)}, ${epochSeconds.at(-1)?.toFixed(0)} s`);
+        if (ctx.checkpoint != null && epoch + 1 < config.epochs) {
+          await saveTraining(ctx.checkpoint, training, { epoch: epoch + 1, done, trainCurve, validCurve, stepTimes, epochSeconds } satisfies Saved);
+        }
       }
       const random = createRng(ctx.seed + 99);
       const prompt = [...'The '].map((c) => vocab.index.get(c) ?? 0);

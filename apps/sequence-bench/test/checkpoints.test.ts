@@ -1,23 +1,27 @@
-// An interrupted states run continues from its checkpoint to the result of an uninterrupted one.
+// An interrupted long run continues from its checkpoint to the result of an uninterrupted one.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { fileCheckpoint, type RunCheckpoint, type RunContext } from '@gradkit/experiment-runner';
+import { fileCheckpoint, type Experiment, type RunCheckpoint, type RunContext } from '@gradkit/experiment-runner';
 import { afterAll, describeBackends, expect, expectValuesClose, test } from '@gradkit/test-harness';
-import { sequenceData } from '../src/data';
+import { sequenceData, type SequenceData } from '../src/data';
+import { charLmExperiments } from '../src/experiments/charLm';
 import { statesExperiments } from '../src/experiments/initialStates';
 
-const dir = mkdtempSync(join(tmpdir(), 'states-checkpoint-'));
+const dir = mkdtempSync(join(tmpdir(), 'checkpoints-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 class Interrupted extends Error {}
 
-describeBackends('states experiment checkpoints', (backend) => {
-  test('stopped after epoch 1 of 2 and resumed: the uninterrupted run\'s curves (noise, Adam and all)', async () => {
-    const experiment = statesExperiments.find((e) => e.name === 'states-noisy-variable');
-    if (experiment == null) throw new Error('states-noisy-variable is not registered');
-    const config = { ...experiment.profiles.smoke, epochs: 2 } as NonNullable<typeof experiment.profiles.smoke>;
+const cases: Array<[string, Experiment<SequenceData, { epochs: number }>]> = [
+  ['states-noisy-variable (noise, trained initial state, Adam)', statesExperiments.find((e) => e.name === 'states-noisy-variable') as never],
+  ['char-gru-80 (Adam)', charLmExperiments.find((e) => e.name === 'char-gru-80') as never],
+];
+
+describeBackends('checkpointed experiments', (backend) => {
+  test.each(cases)('%s: stopped after epoch 1 of 2 and resumed gives the uninterrupted run\'s curves', async (_, experiment) => {
+    const config = { ...experiment.profiles.smoke, epochs: 2 } as { epochs: number };
     const data = sequenceData(undefined);
     const ctx = (checkpoint?: RunCheckpoint): RunContext => ({
       backend: { name: backend.name, tfName: backend.name, available: true, device: backend.device },
@@ -30,10 +34,17 @@ describeBackends('states experiment checkpoints', (backend) => {
     });
     const straight = await experiment.run(ctx(), config, data);
 
-    const file = join(dir, `${backend.name}.ckpt`);
+    const file = join(dir, `${experiment.name}-${backend.name}.ckpt`);
     const saving = fileCheckpoint(file, config, false);
     let saves = 0;
-    const stopping: RunCheckpoint = { load: saving.load, save: (d) => (saving.save(d), saves++, (() => { throw new Interrupted('stopped'); })()) };
+    const stopping: RunCheckpoint = {
+      load: saving.load,
+      save: (d) => {
+        saving.save(d);
+        saves += 1;
+        throw new Interrupted('stopped');
+      },
+    };
     const before = tf.memory().numTensors;
     await expect(experiment.run(ctx(stopping), config, data)).rejects.toThrow(Interrupted);
     expect(saves).toBe(1);
