@@ -20,6 +20,7 @@ export { injectGradient, vjp } from './injectGradient';
 export { batchMatMulGradConfig, matMulTransposed, setTransposeStrategy, transposeStrategy, type TransposeStrategy } from './matMulTransposed';
 export { registerGradients } from './register-gradients';
 export { scaleGradient } from './scaleGradient';
+export { sparseSoftmaxCrossEntropy } from './sparseSoftmaxCrossEntropy';
 export { stopGradient } from './stopGradient';
 export { sumRows } from './sumRows';
 export { straightThrough, type StraightThroughGradient } from './straightThrough';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dense } from '@gradkit/core';
+import { dense, sparseSoftmaxCrossEntropy } from '@gradkit/core';
 import { loadTraining, saveTraining, type Curve, type Experiment } from '@gradkit/experiment-runner';
 import { detachState, embedding, generate, gruCell, layerNormLstmCell, lstmCell, mixtureGruCell, stackedRnn, type Cell, type WeightFactory } from '@gradkit/rnn';
 import type { SequenceData } from '../data';
@@ -73,8 +73,7 @@ class CharModel {
     const ids = tf.tensor2d(x, [batch, numSteps], 'int32');
     const { outputs, finalStates } = stackedRnn(this.cells, embedding(ids, this.table), { initialStates: states });
     const logits = dense(tf.reshape(outputs, [batch * numSteps, this.config.units]), this.w, this.b);
-    const labels = tf.oneHot(tf.tensor1d(y, 'int32'), this.vocab.chars.length);
-    return { loss: tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar, states: finalStates };
+    return { loss: tf.mean(sparseSoftmaxCrossEntropy(y, logits)) as tf.Scalar, states: finalStates };
   }
 
   /** One character through the stack (batch 1): the logits of the next one, and the new states. */

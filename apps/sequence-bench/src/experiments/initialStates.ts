@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dense } from '@gradkit/core';
+import { dense, sparseSoftmaxCrossEntropy } from '@gradkit/core';
 import { loadTraining, saveTraining, type Experiment } from '@gradkit/experiment-runner';
 import { createInitialState, type InitialStateMethod } from '@gradkit/initial-states';
 import { embedding, lstmCell, stackedRnn } from '@gradkit/rnn';
@@ -83,7 +83,7 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
         const states = init.state(batch, { training }) as tf.Tensor2D[][];
         const { outputs } = stackedRnn(cells, embedding(tf.tensor2d(x, [batch, numSteps], 'int32'), table), { initialStates: states });
         const logits = dense(tf.reshape(outputs, [batch * numSteps, u]), w, b);
-        const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(y, 'int32'), v), logits, undefined, undefined, tf.Reduction.NONE);
+        const ce = sparseSoftmaxCrossEntropy(y, logits);
         return tf.mean(tf.reshape(ce, [batch, numSteps]), 0) as tf.Tensor1D;
       };
       const perEpoch = ptbWindowCount(train.length, batch, numSteps, config.maxWindows);
