@@ -37,6 +37,6 @@ mnist=(--data "$PWD/$kit/mnist")
 ) &
 wait
 # The device tool returns a limited number of files: everything goes into one archive, the logs stay beside it.
-find "$out" -name "*.png" -delete
+find "$out" \( -name "*.png" -o -name "*.ckpt" \) -delete
 tar czf /tmp/device-results.tgz -C "$out" . && find "$out" -mindepth 1 ! -name "*.log" ! -name timing.txt -exec rm -rf {} + && mv /tmp/device-results.tgz "$out/"
 cat "$out/timing.txt"

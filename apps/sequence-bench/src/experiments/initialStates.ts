@@ -46,6 +46,7 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
       paper: { ...base, epochs: 20, init: 'tf1' },
       // one epoch with the post's initial weights
       'short-tf1': { ...base, epochs: 1, init: 'tf1' },
+      'long-tf1': { ...base, epochs: 3, init: 'tf1' },
       long: { ...base, epochs: 3 },
       // one full epoch, for repeating the comparison over seeds
       short: { ...base, epochs: 1 },
