@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, describeBackends, expect, expectNoLeaks, expectValuesClose, takeValues, test, valuesOf } from '@gradkit/test-harness';
-import { decodeCheckpoint, encodeCheckpoint, fileCheckpoint, loadTraining, saveTraining, type Training } from './checkpoint';
+import { decodeCheckpoint, encodeCheckpoint, epochCheckpoints, fileCheckpoint, loadTraining, saveTraining, type Training } from './checkpoint';
 
 const dir = mkdtempSync(join(tmpdir(), 'checkpoint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,5 +101,37 @@ describeBackends('saveTraining / loadTraining', (backend) => {
     await expect(loadTraining(fileCheckpoint(file, {}, true), { variables: { b: m.b, w: m.w } })).rejects.toThrow('checkpoint: "w" has shape [2], expected [3, 2]');
     expect(await valuesOf(m.w)).toEqual(before);
     m.dispose();
+  });
+
+  test('epochCheckpoints: saves after every epoch but the last; a resumed loop starts after the saved epoch with its lists and values back', async () => {
+    const w = tf.tidy(() => tf.variable(tf.tensor1d([1, 2])));
+    const file = join(dir, 'epochs.ckpt');
+    const logs: string[] = [];
+    const curve: number[] = [];
+    let seed = 7;
+    const values = { seed: { get: () => seed, set: (v: unknown) => (seed = v as number) } };
+    const first = await epochCheckpoints({ checkpoint: fileCheckpoint(file, {}, false), log: (m) => logs.push(m) }, { variables: { w } }, 3, { curve }, values);
+    expect(first.start).toBe(0);
+    for (let epoch = first.start; epoch < 2; epoch++) {
+      curve.push(epoch * 10);
+      seed += 1;
+      tf.tidy(() => w.assign(tf.add(w, 1)));
+      await first.after(epoch + 1);
+    }
+    const afterTwo = await valuesOf(w);
+    await first.after(3); // the last epoch: nothing saved
+    const resumedCurve: number[] = [];
+    seed = 0;
+    tf.tidy(() => w.assign(tf.zeros([2])));
+    const second = await epochCheckpoints({ checkpoint: fileCheckpoint(file, {}, true), log: (m) => logs.push(m) }, { variables: { w } }, 3, { curve: resumedCurve }, values);
+    expect(second.start).toBe(2);
+    expect(resumedCurve).toEqual([0, 10]);
+    expect(seed).toBe(9);
+    expect(await valuesOf(w)).toEqual(afterTwo);
+    expect(logs).toEqual(['continuing from the checkpoint after epoch 2']);
+    const none = await epochCheckpoints({ log: (m) => logs.push(m) }, { variables: { w } }, 3, { curve: [] });
+    expect(none.start).toBe(0);
+    await none.after(1);
+    w.dispose();
   });
 });

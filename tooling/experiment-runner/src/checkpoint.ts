@@ -29,6 +29,7 @@ export interface RunCheckpoint {
 }
 
 const MAGIC = 'gradkit-checkpoint 1\n';
+const MAGIC_BYTES = new TextEncoder().encode(MAGIC);
 
 interface Header {
   config: string;
@@ -51,7 +52,7 @@ export function encodeCheckpoint(config: unknown, data: CheckpointData): Uint8Ar
     offset += size;
   }
   const header = new TextEncoder().encode(JSON.stringify({ config: JSON.stringify(config), state: data.state, arrays } satisfies Header));
-  const magic = new TextEncoder().encode(MAGIC);
+  const magic = MAGIC_BYTES;
   const start = Math.ceil((magic.length + 4 + header.length) / 4) * 4;
   const bytes = new Uint8Array(start + 4 * offset);
   bytes.set(magic, 0);
@@ -66,7 +67,7 @@ export function encodeCheckpoint(config: unknown, data: CheckpointData): Uint8Ar
 
 /** Reads {@link encodeCheckpoint}'s bytes back; one-line errors name the file and what is wrong. */
 export function decodeCheckpoint(bytes: Uint8Array, config: unknown, file: string): CheckpointData {
-  const magic = new TextEncoder().encode(MAGIC);
+  const magic = MAGIC_BYTES;
   const bad = (what: string) => new Error(`${file}: ${what}; expected a gradkit checkpoint (delete it to start the run from scratch)`);
   if (bytes.length < magic.length + 4 || new TextDecoder().decode(bytes.subarray(0, magic.length)) !== MAGIC) throw bad('not a checkpoint');
   const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(magic.length, true);
@@ -174,4 +175,41 @@ export async function loadTraining(checkpoint: RunCheckpoint | undefined, traini
     tf.dispose(weights.map((w) => w.tensor));
   }
   return run;
+}
+
+/** A training loop's per-epoch checkpoints: where to start, and what to call after each epoch. */
+export interface EpochCheckpoints {
+  /** Epochs already done by the run being continued (0 when it starts from scratch). */
+  readonly start: number;
+  /** Saves the training state and progress after `epochsDone` epochs, unless that was the last one (or there is no checkpoint). */
+  after(epochsDone: number): Promise<void>;
+}
+
+/**
+ * Per-epoch checkpoints for an epoch loop. Restores the last save — variables, optimizer, the run's progress lists
+ * (curves, step times…; appended back in place) and single values it names (`values`, e.g. a noise seed) — and logs
+ * it; `after(epoch)` saves them, as one JSON object `{ epoch, ...lists, ...values }`. The loop runs
+ * `for (let epoch = c.start; epoch < epochs; epoch++) { …; await c.after(epoch + 1); }`.
+ */
+export async function epochCheckpoints(
+  ctx: { checkpoint?: RunCheckpoint; log(message: string): void },
+  training: Training,
+  epochs: number,
+  lists: Record<string, unknown[]>,
+  values: Record<string, { get(): unknown; set(value: unknown): void }> = {},
+): Promise<EpochCheckpoints> {
+  const saved = (await loadTraining(ctx.checkpoint, training)) as ({ epoch: number } & Record<string, unknown>) | null;
+  if (saved != null) {
+    for (const [name, list] of Object.entries(lists)) list.push(...((saved[name] as unknown[] | undefined) ?? []));
+    for (const [name, value] of Object.entries(values)) value.set(saved[name]);
+    ctx.log(`continuing from the checkpoint after epoch ${saved.epoch}`);
+  }
+  return {
+    start: saved?.epoch ?? 0,
+    after: async (epochsDone) => {
+      if (ctx.checkpoint == null || epochsDone >= epochs) return;
+      const current = Object.fromEntries(Object.entries(values).map(([name, value]) => [name, value.get()]));
+      await saveTraining(ctx.checkpoint, training, { ...lists, ...current, epoch: epochsDone });
+    },
+  };
 }

@@ -55,10 +55,10 @@ export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = pro
   let failures = 0;
   for (const experiment of options.experiments) {
     for (const backend of backends) {
-      const base = { experiment, backend, profile: options.profile, seed: options.seed };
-      const checkpointFile = join(out, 'checkpoints', `${runId(base)}.ckpt`);
-      const job: WorkerJob = { ...base, extra: options.extra, checkpointFile, resume: options.resume };
-      const file = join(out, 'runs', `${runId(job)}.json`);
+      const id = runId({ experiment, backend, profile: options.profile, seed: options.seed });
+      const checkpointFile = join(out, 'checkpoints', `${id}.ckpt`);
+      const job: WorkerJob = { experiment, backend, profile: options.profile, seed: options.seed, extra: options.extra, checkpointFile, resume: options.resume };
+      const file = join(out, 'runs', `${id}.json`);
       if (options.resume && existsSync(file)) {
         records.push(JSON.parse(readFileSync(file, 'utf8')) as RunRecord);
         console.error(`[${backend}] ${experiment}: finished earlier (--resume), skipped`);

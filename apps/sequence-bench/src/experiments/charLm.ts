@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dense, sparseSoftmaxCrossEntropy } from '@gradkit/core';
-import { loadTraining, saveTraining, type Curve, type Experiment } from '@gradkit/experiment-runner';
+import { epochCheckpoints, type Curve, type Experiment } from '@gradkit/experiment-runner';
 import { detachState, embedding, generate, gruCell, layerNormLstmCell, lstmCell, mixtureGruCell, stackedRnn, type Cell, type WeightFactory } from '@gradkit/rnn';
 import type { SequenceData } from '../data';
 import { createRng } from '../random';
@@ -53,7 +53,10 @@ class CharModel {
     const tf1 = config.init === 'tf1';
     const embeddingLimit = tf1 ? tf1Limit(v) : 0.1;
     this.table = tf.tidy(() => tf.variable(tf.randomUniform([v, u], -embeddingLimit, embeddingLimit, 'float32', seed)));
-    this.cells = Array.from({ length: config.layers }, (_, l) => makeCell(config.cell, u, u, seed + 10 * (l + 1), tf1 ? tf1Weights(2 * u, seed + 10 * (l + 1)) : undefined));
+    this.cells = Array.from({ length: config.layers }, (_, l) => {
+      const cellSeed = seed + 10 * (l + 1);
+      return makeCell(config.cell, u, u, cellSeed, tf1 ? tf1Weights(2 * u, cellSeed) : undefined);
+    });
     const limit = Math.sqrt(6 / (u + v));
     this.w = tf.tidy(() => tf.variable(tf.randomUniform([u, v], -limit, limit, 'float32', seed + 1)));
     this.b = tf.tidy(() => tf.variable(tf.zeros([v])));
@@ -134,20 +137,11 @@ export function charLmExperiment(name: string, cell: CellKind, numSteps: number,
       const validCurve: Curve['points'] = [];
       const stepTimes: number[] = [];
       const epochSeconds: number[] = [];
-      let done = 0;
       // Checkpointed after every epoch (the carried state starts at zero each epoch): --resume continues a run.
       const training = { variables: Object.fromEntries(model.variables.map((v, i) => [`v${i}`, v])), optimizer: adam };
-      interface Saved { epoch: number; done: number; trainCurve: Curve['points']; validCurve: Curve['points']; stepTimes: number[]; epochSeconds: number[] }
-      const saved = (await loadTraining(ctx.checkpoint, training)) as Saved | null;
-      if (saved != null) {
-        done = saved.done;
-        trainCurve.push(...saved.trainCurve);
-        validCurve.push(...saved.validCurve);
-        stepTimes.push(...saved.stepTimes);
-        epochSeconds.push(...saved.epochSeconds);
-        ctx.log(`continuing from the checkpoint after epoch ${saved.epoch}`);
-      }
-      for (let epoch = saved?.epoch ?? 0; epoch < config.epochs; epoch++) {
+      const checkpoints = await epochCheckpoints(ctx, training, config.epochs, { trainCurve, validCurve, stepTimes, epochSeconds });
+      let done = checkpoints.start * perEpoch;
+      for (let epoch = checkpoints.start; epoch < config.epochs; epoch++) {
         const start = performance.now();
         let states = model.zeroStates(config.batch);
         let sum = 0;
@@ -174,9 +168,7 @@ export function charLmExperiment(name: string, cell: CellKind, numSteps: number,
         trainCurve.push({ step: epoch + 1, value: sum / n });
         validCurve.push({ step: epoch + 1, value: await validationLoss(model, valid) });
         ctx.log(`epoch ${epoch + 1}: training loss ${(sum / n).toFixed(4)}, validation ${validCurve.at(-1)?.value.toFixed(4)}, ${epochSeconds.at(-1)?.toFixed(0)} s`);
-        if (ctx.checkpoint != null && epoch + 1 < config.epochs) {
-          await saveTraining(ctx.checkpoint, training, { epoch: epoch + 1, done, trainCurve, validCurve, stepTimes, epochSeconds } satisfies Saved);
-        }
+        await checkpoints.after(epoch + 1);
       }
       const random = createRng(ctx.seed + 99);
       const prompt = [...'The '].map((c) => vocab.index.get(c) ?? 0);

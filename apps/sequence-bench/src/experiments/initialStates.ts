@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dense, sparseSoftmaxCrossEntropy } from '@gradkit/core';
-import { loadTraining, saveTraining, type Experiment } from '@gradkit/experiment-runner';
+import { epochCheckpoints, type Experiment } from '@gradkit/experiment-runner';
 import { createInitialState, type InitialStateMethod } from '@gradkit/initial-states';
 import { embedding, lstmCell, stackedRnn } from '@gradkit/rnn';
 import type { SequenceData } from '../data';
@@ -94,7 +94,6 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
       const positionsByEpoch: number[][] = [];
       const stepTimes: number[] = [];
       const epochSeconds: number[] = [];
-      let done = 0;
       // Checkpointed after every epoch: an interrupted paper-profile run continues with --resume.
       const training = {
         variables: Object.fromEntries([
@@ -106,19 +105,11 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
         ]) as Record<string, tf.Variable>,
         optimizer: adam,
       };
-      interface Saved { epoch: number; done: number; noiseSeed: number; trainPpl: typeof trainPpl; validPpl: typeof validPpl; positionsByEpoch: number[][]; stepTimes: number[]; epochSeconds: number[] }
-      const saved = (await loadTraining(ctx.checkpoint, training)) as Saved | null;
-      if (saved != null) {
-        done = saved.done;
-        init.noiseSeed = saved.noiseSeed;
-        trainPpl.push(...saved.trainPpl);
-        validPpl.push(...saved.validPpl);
-        positionsByEpoch.push(...saved.positionsByEpoch);
-        stepTimes.push(...saved.stepTimes);
-        epochSeconds.push(...saved.epochSeconds);
-        ctx.log(`continuing from the checkpoint after epoch ${saved.epoch}`);
-      }
-      for (let epoch = saved?.epoch ?? 0; epoch < config.epochs; epoch++) {
+      const checkpoints = await epochCheckpoints(ctx, training, config.epochs, { trainPpl, validPpl, positionsByEpoch, stepTimes, epochSeconds }, {
+        noiseSeed: { get: () => init.noiseSeed, set: (seed) => (init.noiseSeed = seed as number) },
+      });
+      let done = checkpoints.start * perEpoch;
+      for (let epoch = checkpoints.start; epoch < config.epochs; epoch++) {
         const start = performance.now();
         let sum = 0;
         let n = 0;
@@ -148,9 +139,7 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
         positionsByEpoch.push(mean);
         validPpl.push({ step: epoch + 1, value: Math.exp(mean.reduce((a, c) => a + c, 0) / numSteps) });
         ctx.log(`epoch ${epoch + 1}: training perplexity ${trainPpl.at(-1)?.value.toFixed(2)}, validation ${validPpl.at(-1)?.value.toFixed(2)}, ${epochSeconds.at(-1)?.toFixed(0)} s`);
-        if (ctx.checkpoint != null && epoch + 1 < config.epochs) {
-          await saveTraining(ctx.checkpoint, training, { epoch: epoch + 1, done, noiseSeed: init.noiseSeed, trainPpl, validPpl, positionsByEpoch, stepTimes, epochSeconds } satisfies Saved);
-        }
+        await checkpoints.after(epoch + 1);
       }
       const best = validPpl.reduce((a, c) => (c.value < a.value ? c : a));
       const bestPositions = (positionsByEpoch[best.step - 1] as number[]).map((l, i) => ({ step: i, value: Math.exp(l) }));
