@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { fileCheckpoint, type Experiment, type RunCheckpoint, type RunContext } from '@gradkit/experiment-runner';
+import { fileCheckpoint, reportOnlyCheckpoint, type Experiment, type RunCheckpoint, type RunContext } from '@gradkit/experiment-runner';
 import { afterAll, describeBackends, expect, expectValuesClose, test } from '@gradkit/test-harness';
 import { sequenceData, type SequenceData } from '../src/data';
 import { charLmExperiments } from '../src/experiments/charLm';
@@ -20,7 +20,7 @@ const cases: Array<[string, Experiment<SequenceData, { epochs: number }>]> = [
 ];
 
 describeBackends('checkpointed experiments', (backend) => {
-  test.each(cases)('%s: stopped after epoch 1 of 2 and resumed gives the uninterrupted run\'s curves', async (_, experiment) => {
+  test.each(cases)('%s: stopped after epoch 1 of 2, reported as it stands (--partial) and resumed gives the uninterrupted run\'s curves', async (_, experiment) => {
     const config = { ...experiment.profiles.smoke, epochs: 2 } as { epochs: number };
     const data = sequenceData(undefined);
     const ctx = (checkpoint?: RunCheckpoint): RunContext => ({
@@ -49,6 +49,16 @@ describeBackends('checkpointed experiments', (backend) => {
     await expect(experiment.run(ctx(stopping), config, data)).rejects.toThrow(Interrupted);
     expect(saves).toBe(1);
     // what a killed process would have freed
+    tf.disposeVariables();
+    expect(tf.memory().numTensors).toBe(before);
+
+    // --partial: the run as it stood after epoch 1, from the checkpoint, training nothing
+    const progress: string[] = [];
+    const partial = await experiment.run(ctx(reportOnlyCheckpoint(file, config, (p) => progress.push(p))), config, data);
+    expect(progress).toEqual(['after epoch 1 of 2']);
+    const firstEpoch = (o: typeof straight) => o.curves?.filter((c) => c.metric.includes('by epoch') || c.metric.includes('nats')).map((c) => c.points[0]?.value);
+    expect(partial.curves?.filter((c) => c.metric.includes('by epoch') || c.metric.includes('nats')).map((c) => c.points.length)).toEqual([1, 1]);
+    expect(firstEpoch(partial)).toEqual(firstEpoch(straight));
     tf.disposeVariables();
     expect(tf.memory().numTensors).toBe(before);
 

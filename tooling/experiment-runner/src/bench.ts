@@ -29,4 +29,6 @@ export interface WorkerJob {
   /** Where the run keeps its checkpoint, and whether an existing one is continued (`--resume`). */
   checkpointFile?: string;
   resume?: boolean;
+  /** Report where the run stands from its checkpoint, training nothing (`--partial`). */
+  partial?: boolean;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, describeBackends, expect, expectNoLeaks, expectValuesClose, takeValues, test, valuesOf } from '@gradkit/test-harness';
-import { decodeCheckpoint, encodeCheckpoint, epochCheckpoints, fileCheckpoint, loadTraining, saveTraining, type Training } from './checkpoint';
+import { decodeCheckpoint, encodeCheckpoint, epochCheckpoints, fileCheckpoint, loadTraining, reportOnlyCheckpoint, saveTraining, type Training } from './checkpoint';
 
 const dir = mkdtempSync(join(tmpdir(), 'checkpoint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -125,13 +125,39 @@ describeBackends('saveTraining / loadTraining', (backend) => {
     tf.tidy(() => w.assign(tf.zeros([2])));
     const second = await epochCheckpoints({ checkpoint: fileCheckpoint(file, {}, true), log: (m) => logs.push(m) }, { variables: { w } }, 3, { curve: resumedCurve }, values);
     expect(second.start).toBe(2);
+    expect(second.end).toBe(3);
     expect(resumedCurve).toEqual([0, 10]);
     expect(seed).toBe(9);
     expect(await valuesOf(w)).toEqual(afterTwo);
     expect(logs).toEqual(['continuing from the checkpoint after epoch 2']);
     const none = await epochCheckpoints({ log: (m) => logs.push(m) }, { variables: { w } }, 3, { curve: [] });
     expect(none.start).toBe(0);
+    expect(none.end).toBe(3);
     await none.after(1);
+    w.dispose();
+  });
+
+  test('epochCheckpoints under --partial: restores, runs no epoch, says how far the run got, never saves', async () => {
+    const w = tf.tidy(() => tf.variable(tf.tensor1d([1, 2])));
+    const file = join(dir, 'partial.ckpt');
+    const config = { epochs: 5 };
+    const run = await epochCheckpoints({ checkpoint: fileCheckpoint(file, config, false), log: () => undefined }, { variables: { w } }, 5, { curve: [] });
+    tf.tidy(() => w.assign(tf.tensor1d([3, 4])));
+    await run.after(2);
+    const saved = readFileSync(file);
+    tf.tidy(() => w.assign(tf.zeros([2])));
+    const progress: string[] = [];
+    const curve: number[] = [];
+    const report = await epochCheckpoints({ checkpoint: reportOnlyCheckpoint(file, config, (p) => progress.push(p)), log: () => undefined }, { variables: { w } }, 5, { curve });
+    expect([report.start, report.end]).toEqual([2, 2]);
+    expect(progress).toEqual(['after epoch 2 of 5']);
+    expect(await valuesOf(w)).toEqual([3, 4]);
+    await report.after(3);
+    expect(readFileSync(file).equals(saved)).toBe(true);
+    expect(() => reportOnlyCheckpoint(file, config, () => undefined).save({ state: null, arrays: {} })).toThrow(`${file}: --partial reports on a run without training it; this experiment tried to save`);
+    // another configuration is refused as with --resume; no checkpoint at all: nothing to report
+    await expect(epochCheckpoints({ checkpoint: reportOnlyCheckpoint(file, { epochs: 6 }, () => undefined), log: () => undefined }, { variables: { w } }, 6, { curve })).rejects.toThrow('written by a run with another configuration');
+    await expect(epochCheckpoints({ checkpoint: reportOnlyCheckpoint(join(dir, 'missing.ckpt'), config, () => undefined), log: () => undefined }, { variables: { w } }, 5, { curve })).rejects.toThrow('--partial: this run has no checkpoint; expected an unfinished run that saved at least one epoch');
     w.dispose();
   });
 });

@@ -26,6 +26,12 @@ export interface RunCheckpoint {
   load(): CheckpointData | null;
   /** Replaces the saved checkpoint atomically (an interrupted save leaves the previous one). */
   save(data: CheckpointData): void;
+  /**
+   * Present only when the runner reports where an unfinished run stands (`--partial`): the run restores its last
+   * save, trains nothing, calls this with how far it had got (e.g. "after epoch 9 of 20") and returns its result
+   * so far. `save` then throws. {@link epochCheckpoints} does all of this for an epoch loop.
+   */
+  reportOnly?(progress: string): void;
 }
 
 const MAGIC = 'gradkit-checkpoint 1\n';
@@ -98,6 +104,20 @@ export function fileCheckpoint(file: string, config: unknown, resume: boolean): 
   return {
     load: () => (resume && existsSync(file) ? decodeCheckpoint(readFileSync(file), config, file) : null),
     save: (data) => writeFileAtomic(file, encodeCheckpoint(config, data)),
+  };
+}
+
+/**
+ * The same checkpoint, read-only, for a report on an unfinished run (`--partial`): loads it, refuses to save, and
+ * passes on the run's description of how far it had got.
+ */
+export function reportOnlyCheckpoint(file: string, config: unknown, progress: (text: string) => void): RunCheckpoint {
+  return {
+    load: () => (existsSync(file) ? decodeCheckpoint(readFileSync(file), config, file) : null),
+    save: () => {
+      throw new Error(`${file}: --partial reports on a run without training it; this experiment tried to save`);
+    },
+    reportOnly: progress,
   };
 }
 
@@ -177,10 +197,12 @@ export async function loadTraining(checkpoint: RunCheckpoint | undefined, traini
   return run;
 }
 
-/** A training loop's per-epoch checkpoints: where to start, and what to call after each epoch. */
+/** A training loop's per-epoch checkpoints: where to start and stop, and what to call after each epoch. */
 export interface EpochCheckpoints {
   /** Epochs already done by the run being continued (0 when it starts from scratch). */
   readonly start: number;
+  /** Where the loop stops: the configured epochs, or `start` when the runner only reports (`--partial`). */
+  readonly end: number;
   /** Saves the training state and progress after `epochsDone` epochs, unless that was the last one (or there is no checkpoint). */
   after(epochsDone: number): Promise<void>;
 }
@@ -189,7 +211,8 @@ export interface EpochCheckpoints {
  * Per-epoch checkpoints for an epoch loop. Restores the last save — variables, optimizer, the run's progress lists
  * (curves, step times…; appended back in place) and single values it names (`values`, e.g. a noise seed) — and logs
  * it; `after(epoch)` saves them, as one JSON object `{ epoch, ...lists, ...values }`. The loop runs
- * `for (let epoch = c.start; epoch < epochs; epoch++) { …; await c.after(epoch + 1); }`.
+ * `for (let epoch = c.start; epoch < c.end; epoch++) { …; await c.after(epoch + 1); }`; under `--partial` it
+ * runs no epoch, and the run returns its result from the restored lists.
  */
 export async function epochCheckpoints(
   ctx: { checkpoint?: RunCheckpoint; log(message: string): void },
@@ -202,12 +225,20 @@ export async function epochCheckpoints(
   if (saved != null) {
     for (const [name, list] of Object.entries(lists)) list.push(...((saved[name] as unknown[] | undefined) ?? []));
     for (const [name, value] of Object.entries(values)) value.set(saved[name]);
-    ctx.log(`continuing from the checkpoint after epoch ${saved.epoch}`);
+  }
+  const start = saved?.epoch ?? 0;
+  const reportOnly = ctx.checkpoint?.reportOnly;
+  if (reportOnly != null) {
+    if (saved == null) throw new Error('--partial: this run has no checkpoint; expected an unfinished run that saved at least one epoch');
+    reportOnly.call(ctx.checkpoint, `after epoch ${start} of ${epochs}`);
+  } else if (saved != null) {
+    ctx.log(`continuing from the checkpoint after epoch ${start}`);
   }
   return {
-    start: saved?.epoch ?? 0,
+    start,
+    end: reportOnly != null ? start : epochs,
     after: async (epochsDone) => {
-      if (ctx.checkpoint == null || epochsDone >= epochs) return;
+      if (ctx.checkpoint == null || reportOnly != null || epochsDone >= epochs) return;
       const current = Object.fromEntries(Object.entries(values).map(([name, value]) => [name, value.get()]));
       await saveTraining(ctx.checkpoint, training, { ...lists, ...current, epoch: epochsDone });
     },

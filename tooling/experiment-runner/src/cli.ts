@@ -16,6 +16,8 @@ export interface BenchOptions {
   seed: number;
   out: string;
   resume: boolean;
+  /** Report unfinished checkpointed runs as they stand, training nothing (`--partial`). */
+  partial: boolean;
   help: boolean;
   /** The bench's own options, by name. */
   extra: Record<string, string | boolean | undefined>;
@@ -32,6 +34,8 @@ export function usage(name: string, registry: ExperimentRegistry<never>, extra: 
     '  --seed N            random seed (default 1); the same seed on the same backend gives the same numbers',
     `  --out DIR           output folder (default ${defaultOut})`,
     '  --resume            skip runs whose results are already in the output folder; continue checkpointed ones',
+    '  --partial           train nothing: report the unfinished runs in the output folder as their checkpoints stand',
+    '                      (after their last saved epoch), beside the finished ones, in OUT/partial/',
     ...Object.entries(extra).map(([key, o]) => `  --${`${key} ${o.valueName ?? ''}`.trim().padEnd(18)}${o.description}`),
     '  --help              this text',
   ];
@@ -57,6 +61,7 @@ export function parseBenchArgs(argv: string[], registry: ExperimentRegistry<neve
         seed: { type: 'string' },
         out: { type: 'string' },
         resume: { type: 'boolean' },
+        partial: { type: 'boolean' },
         help: { type: 'boolean' },
         ...Object.fromEntries(Object.entries(extra).map(([k, o]) => [k, { type: o.type }])),
       },
@@ -91,6 +96,7 @@ export function parseBenchArgs(argv: string[], registry: ExperimentRegistry<neve
     seed,
     out: (v.out as string | undefined) ?? defaultOut,
     resume: v.resume === true,
+    partial: v.partial === true,
     help: v.help === true,
     extra: Object.fromEntries(Object.keys(extra).map((k) => [k, v[k]])),
   };

@@ -88,4 +88,6 @@ export interface RunRecord {
   peakRssMb: number;
   notes: string[];
   finishedAt: string;
+  /** Set on a `--partial` report of an unfinished run: how far it had got, e.g. "after epoch 9 of 20". */
+  partial?: string;
 }

@@ -36,7 +36,7 @@ function rowOf(r: RunRecord): Row {
   return {
     backend: r.backend,
     experiment: r.experiment,
-    result: `${r.primary.metric} ${r.primary.value.toFixed(4)}`,
+    result: `${r.primary.metric} ${r.primary.value.toFixed(4)}${r.partial != null ? ` (partial: ${r.partial})` : ''}`,
     post: ref == null ? '' : `${ref.value}${comparable ? '' : ` (${ref.profile} profile)`}`,
     diff: ref == null ? '' : `${r.primary.value - ref.value >= 0 ? '+' : ''}${(r.primary.value - ref.value).toFixed(4)}`,
     msPerStep: r.msPerStepMedian == null ? '' : r.msPerStepMedian.toFixed(2),

@@ -17,7 +17,8 @@ let current: ChildProcess | undefined;
  * The whole command line of a bench: parses options, runs each (experiment, backend) pair in its own worker
  * process (so peak memory is per run and one run cannot disturb the next), writes each finished run atomically
  * to `<out>/runs/`, and rewrites the reports after every run. With `--resume`, finished runs are skipped and
- * runs that saved a checkpoint (`<out>/checkpoints/`) continue from it.
+ * runs that saved a checkpoint (`<out>/checkpoints/`) continue from it; with `--partial`, nothing trains: the
+ * unfinished runs are reported from their checkpoints, beside the finished ones, in `<out>/partial/`.
  * Exits 0 on success, 1 if a run failed, 2 on bad input, 130 on Ctrl-C.
  */
 export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = process.argv.slice(2)): Promise<void> {
@@ -53,15 +54,21 @@ export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = pro
 
   const records: RunRecord[] = [];
   let failures = 0;
+  // --partial: finished runs as they are, unfinished ones from their checkpoints, reports in OUT/partial
+  const reportsDir = options.partial ? join(out, 'partial') : out;
   for (const experiment of options.experiments) {
     for (const backend of backends) {
       const id = runId({ experiment, backend, profile: options.profile, seed: options.seed });
       const checkpointFile = join(out, 'checkpoints', `${id}.ckpt`);
-      const job: WorkerJob = { experiment, backend, profile: options.profile, seed: options.seed, extra: options.extra, checkpointFile, resume: options.resume };
+      const job: WorkerJob = { experiment, backend, profile: options.profile, seed: options.seed, extra: options.extra, checkpointFile, resume: options.resume, partial: options.partial };
       const file = join(out, 'runs', `${id}.json`);
-      if (options.resume && existsSync(file)) {
+      if ((options.resume || options.partial) && existsSync(file)) {
         records.push(JSON.parse(readFileSync(file, 'utf8')) as RunRecord);
-        console.error(`[${backend}] ${experiment}: finished earlier (--resume), skipped`);
+        console.error(`[${backend}] ${experiment}: finished earlier, ${options.partial ? 'reported as it is' : 'skipped (--resume)'}`);
+        continue;
+      }
+      if (options.partial && !existsSync(checkpointFile)) {
+        console.error(`[${backend}] ${experiment}: neither finished nor checkpointed in ${out}, nothing to report (--partial)`);
         continue;
       }
       const record = await runInWorker(bench.entry, job);
@@ -69,15 +76,15 @@ export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = pro
         failures += 1;
         continue;
       }
-      writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
-      removeCheckpoint(checkpointFile);
+      writeFileAtomic(join(reportsDir, 'runs', `${id}.json`), `${JSON.stringify(record, null, 2)}\n`);
+      if (!options.partial) removeCheckpoint(checkpointFile);
       records.push(record);
-      await writeReports(out, records, command);
+      await writeReports(reportsDir, records, command);
     }
   }
   if (records.length > 0) {
-    const table = await writeReports(out, records, command);
-    console.log(`\n${table}\n\nReports: ${join(out, 'report.md')}, report.json, curves-*.svg/png`);
+    const table = await writeReports(reportsDir, records, command);
+    console.log(`\n${table}\n\nReports: ${join(reportsDir, 'report.md')}, report.json, curves-*.svg/png`);
   }
   if (failures > 0) {
     console.error(`${failures} run(s) failed`);
@@ -140,7 +147,7 @@ function runInWorker(entry: string, job: WorkerJob): Promise<RunRecord | undefin
       current = undefined;
       if (record != null) {
         const acc = `${record.primary.metric} ${record.primary.value.toFixed(4)}`;
-        bar.done(`done: ${acc}, ${formatSeconds(record.wallSeconds)}`);
+        bar.done(`${record.partial != null ? `partial report (${record.partial})` : 'done'}: ${acc}, ${formatSeconds(record.wallSeconds)}`);
       } else {
         bar.done(`FAILED: ${error ?? `worker exited with ${signal ?? `code ${code}`}`}`);
       }

@@ -37,7 +37,8 @@ describe('experiment runner pieces', () => {
 
   test('options: defaults, and one-line errors naming the value', () => {
     const o = parseBenchArgs([], registry as never, {}, 'out');
-    expect(o).toMatchObject({ experiments: ['a'], profile: 'quick', seed: 1, out: 'out', resume: false });
+    expect(o).toMatchObject({ experiments: ['a'], profile: 'quick', seed: 1, out: 'out', resume: false, partial: false });
+    expect(parseBenchArgs(['--partial', '--profile', 'paper'], registry as never, {}, 'out')).toMatchObject({ partial: true, profile: 'paper' });
     expect(() => parseBenchArgs(['--seed', '1.5'], registry as never, {}, 'out')).toThrow('--seed 1.5: expected an integer from 0 to 2147483647');
     expect(() => parseBenchArgs(['--profile', 'x'], registry as never, {}, 'out')).toThrow('Unknown profile "x" for a: expected one of quick, paper');
     expect(() => parseBenchArgs(['--backends', 'cpu,gpu'], registry as never, {}, 'out')).toThrow('Unknown backend in --backends "gpu"');

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { releaseBackends, useBackend } from '@gradkit/backends';
 import type { BenchDefinition, WorkerJob } from './bench';
-import { fileCheckpoint } from './checkpoint';
+import { fileCheckpoint, reportOnlyCheckpoint, type RunCheckpoint } from './checkpoint';
 import type { RunContext, RunRecord } from './experiment';
 import { median } from './stats';
 
@@ -28,6 +28,14 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
     const status = await useBackend(job.backend);
     const data = await bench.loadData(job.extra);
     let peakTensors = tf.memory().numTensors;
+    let partial: string | undefined;
+    const checkpointConfig = { experiment: job.experiment, backend: job.backend, profile: job.profile, seed: job.seed, config };
+    let checkpoint: RunCheckpoint | undefined;
+    if (job.checkpointFile != null) {
+      checkpoint = job.partial === true
+        ? reportOnlyCheckpoint(job.checkpointFile, checkpointConfig, (text) => (partial = text))
+        : fileCheckpoint(job.checkpointFile, checkpointConfig, job.resume === true);
+    }
     let lastProgress = 0;
     const ctx: RunContext = {
       backend: status,
@@ -46,11 +54,12 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
       log(message) {
         void send({ type: 'log', message });
       },
-      ...(job.checkpointFile != null ? { checkpoint: fileCheckpoint(job.checkpointFile, { experiment: job.experiment, backend: job.backend, profile: job.profile, seed: job.seed, config }, job.resume === true) } : {}),
+      ...(checkpoint != null ? { checkpoint } : {}),
     };
     const start = performance.now();
     const output = await experiment.run(ctx, config, data);
     const wallSeconds = (performance.now() - start) / 1000;
+    if (job.partial === true && partial == null) throw new Error(`--partial: experiment "${job.experiment}" does not report on unfinished runs (it keeps no per-epoch checkpoints)`);
     ctx.sampleMemory();
     const ms = median(output.stepTimesMs);
     const record: RunRecord = {
@@ -72,8 +81,9 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
       wallSeconds,
       peakTensors,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
-      notes: output.notes ?? [],
+      notes: partial != null ? [`Partial report, ${partial}: the run is not finished.`, ...(output.notes ?? [])] : (output.notes ?? []),
       finishedAt: new Date().toISOString(),
+      ...(partial != null ? { partial } : {}),
     };
     await send({ type: 'result', record });
   } catch (error) {

@@ -141,7 +141,7 @@ export function charLmExperiment(name: string, cell: CellKind, numSteps: number,
       const training = { variables: Object.fromEntries(model.variables.map((v, i) => [`v${i}`, v])), optimizer: adam };
       const checkpoints = await epochCheckpoints(ctx, training, config.epochs, { trainCurve, validCurve, stepTimes, epochSeconds });
       let done = checkpoints.start * perEpoch;
-      for (let epoch = checkpoints.start; epoch < config.epochs; epoch++) {
+      for (let epoch = checkpoints.start; epoch < checkpoints.end; epoch++) {
         const start = performance.now();
         let states = model.zeroStates(config.batch);
         let sum = 0;

@@ -109,7 +109,7 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
         noiseSeed: { get: () => init.noiseSeed, set: (seed) => (init.noiseSeed = seed as number) },
       });
       let done = checkpoints.start * perEpoch;
-      for (let epoch = checkpoints.start; epoch < config.epochs; epoch++) {
+      for (let epoch = checkpoints.start; epoch < checkpoints.end; epoch++) {
         const start = performance.now();
         let sum = 0;
         let n = 0;
