@@ -65,6 +65,14 @@ describe('mnist-bench command line', () => {
     expect(again.status).toBe(0);
     expect(again.stderr).toMatch(/\[cpu\] throughput: finished earlier \(--resume\), skipped/);
     expect(statSync(file).mtimeMs).toBe(before);
+    // --partial trains nothing: finished runs as they are, runs neither finished nor checkpointed named and left out
+    const partial = cli(['--data', data, '--profile', 'smoke', '--backends', 'cpu', '--experiments', 'throughput,mlp', '--out', out, '--partial']);
+    expect(partial.status).toBe(0);
+    expect(partial.stderr).toMatch(/\[cpu\] throughput: finished earlier \(--partial\), reported as it is/);
+    expect(partial.stderr).toMatch(/\[cpu\] mlp: neither finished nor checkpointed in .*resume, nothing to report \(--partial\)/);
+    expect(readFileSync(join(out, 'partial', 'report.md'), 'utf8')).toMatch(/\| cpu \| throughput \|/);
+    expect(existsSync(join(out, 'runs', 'mlp--cpu--smoke--seed1.json'))).toBe(false);
+    expect(statSync(file).mtimeMs).toBe(before);
   });
 
   test.each([

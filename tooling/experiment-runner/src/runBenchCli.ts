@@ -64,7 +64,7 @@ export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = pro
       const file = join(out, 'runs', `${id}.json`);
       if ((options.resume || options.partial) && existsSync(file)) {
         records.push(JSON.parse(readFileSync(file, 'utf8')) as RunRecord);
-        console.error(`[${backend}] ${experiment}: finished earlier, ${options.partial ? 'reported as it is' : 'skipped (--resume)'}`);
+        console.error(`[${backend}] ${experiment}: finished earlier ${options.partial ? '(--partial), reported as it is' : '(--resume), skipped'}`);
         continue;
       }
       if (options.partial && !existsSync(checkpointFile)) {
