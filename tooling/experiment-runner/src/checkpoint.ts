@@ -113,7 +113,7 @@ export function fileCheckpoint(file: string, config: unknown, resume: boolean): 
  */
 export function reportOnlyCheckpoint(file: string, config: unknown, progress: (text: string) => void): RunCheckpoint {
   return {
-    load: () => (existsSync(file) ? decodeCheckpoint(readFileSync(file), config, file) : null),
+    load: fileCheckpoint(file, config, true).load,
     save: () => {
       throw new Error(`${file}: --partial reports on a run without training it; this experiment tried to save`);
     },
