@@ -1,16 +1,33 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from './mnist';
 
+/** A seeded random number generator: each call returns a number in [0, 1); `state` is all it remembers. */
+export interface Rng {
+  (): number;
+  /** The generator's whole state (a uint32): saved in checkpoints, set to continue the sequence exactly. */
+  state: number;
+}
+
 /** A small seeded PRNG (mulberry32): the same seed gives the same shuffles and initial weights everywhere. */
-export function createRng(seed: number): () => number {
+export function createRng(seed: number): Rng {
   let a = seed >>> 0;
-  return () => {
+  const next = (() => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }) as Rng;
+  Object.defineProperty(next, 'state', {
+    get: () => a,
+    set: (value: unknown) => {
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+        throw new RangeError(`rng state ${String(value)}: expected an integer in [0, 2^32)`);
+      }
+      a = value;
+    },
+  });
+  return next;
 }
 
 /** Normal samples by Box–Muller from `rng`. */
@@ -38,6 +55,13 @@ export function permutation(rng: () => number, n: number): Uint32Array {
   return p;
 }
 
+/** A {@link BatchStream}'s position, as JSON. */
+export interface BatchStreamState {
+  order: number[];
+  cursor: number;
+  epoch: number;
+}
+
 /**
  * Minibatches over epochs: each epoch visits every example once in a fresh seeded order; a batch never spans two
  * epochs (the tail of an epoch that does not fill a batch is dropped, as TF's `next_batch` reshuffles).
@@ -59,6 +83,30 @@ export class BatchStream {
 
   get stepsPerEpoch(): number {
     return Math.floor(this.split.count / this.batchSize);
+  }
+
+  /** Where the stream stands (this epoch's order, the position in it, the epoch), for a checkpoint. */
+  snapshot(): BatchStreamState {
+    return { order: Array.from(this.order), cursor: this.cursor, epoch: this.epoch };
+  }
+
+  /** Continues from a {@link snapshot} (of a stream over the same split and batch size); checked before anything changes. */
+  restore(state: BatchStreamState): void {
+    const n = this.split.count;
+    const { order, cursor, epoch } = (state ?? {}) as Partial<BatchStreamState>;
+    if (!Array.isArray(order) || order.length !== n) {
+      throw new RangeError(`batch stream state: order of ${Array.isArray(order) ? order.length : typeof order} entries, expected a permutation of the ${n} examples`);
+    }
+    const seen = new Uint8Array(n);
+    for (const i of order) {
+      if (!Number.isInteger(i) || i < 0 || i >= n || seen[i] === 1) throw new RangeError(`batch stream state: order holds ${String(i)} (again or out of range), expected a permutation of 0..${n - 1}`);
+      seen[i] = 1;
+    }
+    if (!Number.isInteger(cursor) || (cursor as number) < 0 || (cursor as number) > n) throw new RangeError(`batch stream state: cursor ${String(cursor)}, expected an integer in [0, ${n}]`);
+    if (!Number.isInteger(epoch) || (epoch as number) < 0) throw new RangeError(`batch stream state: epoch ${String(epoch)}, expected an integer ≥ 0`);
+    this.order = Uint32Array.from(order);
+    this.cursor = cursor as number;
+    this.epoch = epoch as number;
   }
 
   /** The next batch as plain arrays (images [batch·features], labels [batch]). */

@@ -81,6 +81,16 @@ describeBackends('batchNorm', () => {
     disposePopulationStatistics(stats);
   });
 
+  test('any number of population statistics coexist, under the same or the default name (tfjs variable names are global)', async () => {
+    const all = [createPopulationStatistics(C), createPopulationStatistics(C), createPopulationStatistics(2, 'layer'), createPopulationStatistics(2, 'layer')];
+    const names = all.flatMap((s) => [s.mean.name, s.variance.name, s.count.name]);
+    expect(new Set(names).size).toBe(names.length);
+    expect(all[0]?.mean.name).toMatch(/^batch_norm_\d+\/population_mean$/);
+    expect(all[3]?.variance.name).toMatch(/^layer_\d+\/population_variance$/);
+    await expectTensorClose(all[1]?.variance as tf.Tensor, [1, 1, 1]);
+    all.forEach(disposePopulationStatistics);
+  });
+
   test("EMA update: pop ← pop·decay + batch·(1 − decay) after each training call", async () => {
     const stats = createPopulationStatistics(C);
     const batches = [uniformValues(4 * C, 10, -2, 2), uniformValues(4 * C, 11, 0, 3)];

@@ -21,12 +21,19 @@ export interface PopulationStatistics {
  */
 export type StatisticsUpdate = 'ema' | 'cumulative' | 'none';
 
+let nextId = 0;
+
+/**
+ * Fresh population statistics for `channels` channels. Their variables are named `<name>_<k>/population_mean`
+ * (…`_variance`, …`_count`); `k` keeps any number of them apart, since tfjs variable names are global.
+ */
 export function createPopulationStatistics(channels: number, name = 'batch_norm'): PopulationStatistics {
   if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`createPopulationStatistics: channels = ${channels}, expected a positive integer`);
+  const prefix = `${name}_${nextId++}`;
   return tf.tidy(() => ({
-    mean: tf.variable(tf.zeros([channels]), false, `${name}/population_mean`),
-    variance: tf.variable(tf.ones([channels]), false, `${name}/population_variance`),
-    count: tf.variable(tf.scalar(0), false, `${name}/population_count`),
+    mean: tf.variable(tf.zeros([channels]), false, `${prefix}/population_mean`),
+    variance: tf.variable(tf.ones([channels]), false, `${prefix}/population_variance`),
+    count: tf.variable(tf.scalar(0), false, `${prefix}/population_count`),
   }));
 }
 

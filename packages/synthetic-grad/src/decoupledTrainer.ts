@@ -45,6 +45,12 @@ export interface DecoupledTrainerOptions {
   onSynthesizerTarget?: (index: number, h: tf.Tensor, target: tf.Tensor) => void;
 }
 
+/** One named optimizer weight, as tfjs optimizers' `getWeights()` lists them. */
+export interface NamedWeight {
+  name: string;
+  tensor: tf.Tensor;
+}
+
 export interface StepResult {
   /** Mean per-example loss of the batch. */
   loss: number;
@@ -86,8 +92,51 @@ export class DecoupledTrainer {
     if (!(Number.isInteger(warmupSteps) && warmupSteps >= 0)) throw new RangeError(`DecoupledTrainer: warmupSteps = ${warmupSteps}, expected an integer ≥ 0`);
   }
 
+  /** Training steps taken (counts toward `warmupSteps`); set it when continuing a run from a checkpoint. */
   get stepsDone(): number {
     return this.steps;
+  }
+
+  set stepsDone(steps: number) {
+    if (!(Number.isInteger(steps) && steps >= 0)) throw new RangeError(`DecoupledTrainer: stepsDone = ${steps}, expected an integer ≥ 0`);
+    this.steps = steps;
+  }
+
+  /**
+   * The optimizers' state (e.g. Adam's moments and step count) for a checkpoint, as one list like a tfjs optimizer's
+   * `getWeights()`: each group's weights in its optimizer's order, named `<group>/<name>`, groups sorted by name.
+   * The caller disposes the tensors that are not variables (as with an optimizer's own list).
+   */
+  async getWeights(): Promise<NamedWeight[]> {
+    const out: NamedWeight[] = [];
+    for (const group of [...this.optimizers.keys()].sort()) {
+      for (const w of await (this.optimizers.get(group) as tf.Optimizer).getWeights()) out.push({ name: `${group}/${w.name}`, tensor: w.tensor });
+    }
+    return out;
+  }
+
+  /**
+   * Restores {@link getWeights}'s list into a trainer built like the saved one (same modules, method and optimizer
+   * factory), before its first step: each group's optimizer is made and given its weights. Groups are checked
+   * before any optimizer is touched.
+   */
+  async setWeights(weights: NamedWeight[]): Promise<void> {
+    const groups = new Map<string, NamedWeight[]>();
+    for (const w of weights) {
+      const cut = w.name.indexOf('/');
+      const group = cut > 0 ? w.name.slice(0, cut) : '';
+      if (!this.groups().includes(group)) {
+        throw new Error(`DecoupledTrainer.setWeights: weight "${w.name}" belongs to no parameter group of this trainer; expected a name starting with one of ${this.groups().map((g) => `"${g}/"`).join(', ')}`);
+      }
+      groups.set(group, [...(groups.get(group) ?? []), { name: w.name.slice(cut + 1), tensor: w.tensor }]);
+    }
+    for (const [group, list] of groups) await this.optimizerOf(group).setWeights(list);
+  }
+
+  /** The parameter groups this trainer can update: each module, the head, each synthesizer. */
+  private groups(): string[] {
+    const { modules, synthesizers } = this.options;
+    return [...modules.map((_, i) => `module ${i}`), 'head', ...(synthesizers ?? []).map((_, i) => `synthesizer ${i}`)];
   }
 
   /** Frees the optimizers (not the modules or synthesizers: the caller owns those). */

@@ -36,6 +36,7 @@ export function denseModule(options: DenseModuleOptions): Module {
     name,
     variables,
     trainable: trainable === 'all' ? variables : [w, b],
+    state: bn ? [bn.stats.mean, bn.stats.variance, bn.stats.count] : [],
     forward(x: tf.Tensor, training: boolean): tf.Tensor {
       if (bn == null) return dense(x, w, b, activation);
       const z = batchNorm(dense(x, w, b), bn, bn.stats, { training, decay: 0.99 });

@@ -11,6 +11,11 @@ export interface Module {
   readonly trainable: tf.Variable[];
   /** Every variable the module owns (disposed by dispose()). */
   readonly variables: tf.Variable[];
+  /**
+   * Variables outside `variables` that training changes without an optimizer — batch norm's population statistics
+   * — so that a checkpoint can save and restore them. Absent or empty when the module has none.
+   */
+  readonly state?: tf.Variable[];
   dispose(): void;
 }
 

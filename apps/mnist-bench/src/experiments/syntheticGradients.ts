@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Experiment } from '@gradkit/experiment-runner';
+import { epochCheckpoints, type Experiment } from '@gradkit/experiment-runner';
 import { createSynthesizer, DecoupledTrainer, denseModule, type Module, type Synthesizer, type TrainingMethod } from '@gradkit/synthetic-grad';
-import { accuracy, BatchStream, createRng, toTensors } from '../batches';
+import { accuracy, BatchStream, createRng, toTensors, type BatchStreamState } from '../batches';
 import type { Dataset } from '../mnist';
 
 export interface SyntheticGradientConfig {
@@ -67,31 +67,51 @@ function syntheticExperiment(variant: Variant): Experiment<Dataset, SyntheticGra
       const batches = new BatchStream(data.trainFull, data.features, config.batchSize, rng);
       const stepTimes: number[] = [];
       const waits: number[][] = [[], []];
-      const points = { train: [] as Array<{ step: number; value: number }>, test: [] as Array<{ step: number; value: number }> };
-      let correct = 0;
-      let seen = 0;
-      for (let it = 1; it <= config.iterations; it++) {
-        const { images, labels } = batches.nextArrays();
-        const { x, y } = toTensors(images, labels, data.features, data.classes);
-        const start = performance.now();
-        const r = await trainer.step(x, y);
-        stepTimes.push(performance.now() - start);
-        r.waits.forEach((w, i) => waits[i]?.push(w));
-        // training accuracy of this batch with the weights as they were (the post's TR: mean batch accuracy)
-        const predicted = tf.tidy(() => tf.argMax(trainer.predict(x, true), 1));
-        const p = await predicted.data();
-        predicted.dispose();
-        p.forEach((c, i) => (correct += c === labels[i] ? 1 : 0));
-        seen += labels.length;
-        tf.dispose([x, y]);
-        ctx.sampleMemory();
-        ctx.progress(it, config.iterations);
-        if (it % config.evalEvery === 0 || it === config.iterations) {
-          points.train.push({ step: it, value: correct / seen });
-          points.test.push({ step: it, value: await accuracy((t) => trainer.predict(t, false), data.test, data.features) });
-          correct = 0;
-          seen = 0;
+      const points = { train: [] as Array<{ step: number; value: number }>, test: [] as Array<{ step: number; value: number }>, loss: [] as Array<{ step: number; value: number }> };
+      // Checkpoints after every evaluation period (the paper profile runs for hours): every variable, batch norm's
+      // population statistics, the optimizers, where the RNG and the batch stream stand, and the lists so far.
+      const variables = Object.fromEntries(
+        [...modules, head, ...(synthesizers ?? [])].flatMap((m, i) => [...m.variables, ...('state' in m ? (m.state ?? []) : [])].map((v, k) => [`${i}/${k}`, v])),
+      );
+      const periods = Math.ceil(config.iterations / config.evalEvery);
+      const checkpoints = await epochCheckpoints(
+        ctx,
+        { variables, optimizer: trainer },
+        periods,
+        { trainPoints: points.train, testPoints: points.test, lossPoints: points.loss, stepTimes, waits0: waits[0] as number[], waits1: waits[1] as number[] },
+        {
+          rng: { get: () => rng.state, set: (v) => (rng.state = v as number) },
+          batches: { get: () => batches.snapshot(), set: (v) => batches.restore(v as BatchStreamState) },
+          steps: { get: () => trainer.stepsDone, set: (v) => (trainer.stepsDone = v as number) },
+        },
+      );
+      for (let period = checkpoints.start; period < checkpoints.end; period++) {
+        let correct = 0;
+        let seen = 0;
+        let lossSum = 0;
+        const last = Math.min(config.iterations, (period + 1) * config.evalEvery);
+        for (let it = period * config.evalEvery + 1; it <= last; it++) {
+          const { images, labels } = batches.nextArrays();
+          const { x, y } = toTensors(images, labels, data.features, data.classes);
+          const start = performance.now();
+          const r = await trainer.step(x, y);
+          stepTimes.push(performance.now() - start);
+          r.waits.forEach((w, i) => waits[i]?.push(w));
+          lossSum += r.loss * labels.length;
+          // training accuracy of this batch with the weights as they were (the post's TR: mean batch accuracy)
+          const predicted = tf.tidy(() => tf.argMax(trainer.predict(x, true), 1));
+          const p = await predicted.data();
+          predicted.dispose();
+          p.forEach((c, i) => (correct += c === labels[i] ? 1 : 0));
+          seen += labels.length;
+          tf.dispose([x, y]);
+          ctx.sampleMemory();
+          ctx.progress(it, config.iterations);
         }
+        points.train.push({ step: last, value: correct / seen });
+        points.loss.push({ step: last, value: lossSum / seen });
+        points.test.push({ step: last, value: await accuracy((t) => trainer.predict(t, false), data.test, data.features) });
+        await checkpoints.after(period + 1);
       }
       const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1] ?? NaN;
       trainer.dispose();
@@ -108,6 +128,7 @@ function syntheticExperiment(variant: Variant): Experiment<Dataset, SyntheticGra
         curves: [
           { series: 'train (mean batch accuracy)', metric: 'accuracy', points: points.train },
           { series: 'test', metric: 'accuracy', points: points.test },
+          { series: 'train', metric: 'cross-entropy per example (mean since the last evaluation)', points: points.loss },
         ],
         stepTimesMs: stepTimes.slice(Math.min(20, stepTimes.length >> 1)),
         examplesPerStep: config.batchSize,

@@ -1,0 +1,77 @@
+// The synthetic-gradient runs (hours in the paper profile) continue from their checkpoints to the result of an
+// uninterrupted run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { fileCheckpoint, reportOnlyCheckpoint, type Experiment, type RunCheckpoint, type RunContext } from '@gradkit/experiment-runner';
+import { afterAll, describeBackends, expect, expectValuesClose, test } from '@gradkit/test-harness';
+import { dniExperiments } from '../src/experiments/syntheticGradients';
+import { loadDataset, type Dataset } from '../src/mnist';
+import { writeTinyDataset } from './fixtures';
+
+const dir = mkdtempSync(join(tmpdir(), 'mnist-checkpoints-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const data = loadDataset(writeTinyDataset(join(dir, 'data'), { train: 600, test: 100 }));
+
+class Interrupted extends Error {}
+
+const cases = ['dni-cdni', 'dni-synthetic-loss-live', 'dni-backprop'].map((name) => [name, dniExperiments.find((e) => e.name === name)] as [string, Experiment<Dataset, { iterations: number; evalEvery: number }>]);
+
+describeBackends('checkpointed synthetic-gradient runs', (backend) => {
+  test.each(cases)('%s: stopped after period 1 of 2, reported as it stands (--partial) and resumed gives the uninterrupted run\'s curves', async (name, experiment) => {
+    // a learning rate that moves the weights in 7 steps: the curves (per-period mean loss among them) show every
+    // weight. Batches of 200 of the 600 training images: new epochs at steps 4 and 7, so the checkpoint (after step
+    // 4) holds an RNG that has drawn two orders, and the resumed run draws the third from it
+    const config = { ...experiment.profiles.smoke, iterations: 7, evalEvery: 4, learningRate: 1e-2, batchSize: 200 } as { iterations: number; evalEvery: number };
+    const ctx = (checkpoint?: RunCheckpoint): RunContext => ({
+      backend: { name: backend.name, tfName: backend.name, available: true, device: backend.device },
+      seed: 4,
+      profile: 'smoke',
+      progress: () => undefined,
+      sampleMemory: () => undefined,
+      log: () => undefined,
+      ...(checkpoint ? { checkpoint } : {}),
+    });
+    const straight = await experiment.run(ctx(), config, data);
+    // evaluations after 4 and 7: two periods, the last a short one
+    expect(straight.curves?.map((c) => c.points.map((p) => p.step))).toEqual([
+      [4, 7],
+      [4, 7],
+      [4, 7],
+    ]);
+
+    const file = join(dir, `${name}-${backend.name}.ckpt`);
+    const saving = fileCheckpoint(file, config, false);
+    let saves = 0;
+    const stopping: RunCheckpoint = {
+      load: saving.load,
+      save: (d) => {
+        saving.save(d);
+        saves += 1;
+        throw new Interrupted('stopped');
+      },
+    };
+    const before = tf.memory().numTensors;
+    await expect(experiment.run(ctx(stopping), config, data)).rejects.toThrow(Interrupted);
+    expect(saves).toBe(1);
+    tf.disposeVariables(); // what a killed process would have freed
+    expect(tf.memory().numTensors).toBe(before);
+
+    const progress: string[] = [];
+    const partial = await experiment.run(ctx(reportOnlyCheckpoint(file, config, (p) => progress.push(p))), config, data);
+    expect(progress).toEqual(['after epoch 1 of 2']);
+    expect(partial.curves?.map((c) => c.points)).toEqual(straight.curves?.map((c) => c.points.slice(0, 1)));
+    tf.disposeVariables();
+    expect(tf.memory().numTensors).toBe(before);
+
+    const resumed = await experiment.run(ctx(fileCheckpoint(file, config, true)), config, data);
+    const values = (o: typeof straight) => o.curves?.flatMap((c) => c.points.map((p) => p.value)) ?? [];
+    expect(resumed.curves?.map((c) => c.points.map((p) => p.step))).toEqual(straight.curves?.map((c) => c.points.map((p) => p.step)));
+    expect(resumed.stepTimesMs?.length).toBe(straight.stepTimesMs?.length);
+    // cpu and wasm repeat the arithmetic bit for bit; webgpu's Adam restores its bias corrections with pow()
+    if (backend.name === 'webgpu') expectValuesClose(values(resumed), values(straight), { rtol: 1e-3, atol: 0.011, what: 'curves' });
+    else expect(values(resumed)).toEqual(values(straight));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
