@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { fileCheckpoint, reportOnlyCheckpoint, type Experiment, type RunCheckpoint, type RunContext } from '@gradkit/experiment-runner';
+import { fileCheckpoint, interruptingCheckpoint, reportOnlyCheckpoint, RunInterrupted, type Experiment, type RunCheckpoint, type RunContext } from '@gradkit/experiment-runner';
 import { afterAll, describeBackends, expect, expectValuesClose, test } from '@gradkit/test-harness';
 import { dniExperiments } from '../src/experiments/syntheticGradients';
 import { loadDataset, type Dataset } from '../src/mnist';
@@ -13,8 +13,6 @@ import { writeTinyDataset } from './fixtures';
 const dir = mkdtempSync(join(tmpdir(), 'mnist-checkpoints-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = loadDataset(writeTinyDataset(join(dir, 'data'), { train: 600, test: 100 }));
-
-class Interrupted extends Error {}
 
 const cases = ['dni-cdni', 'dni-synthetic-loss-live', 'dni-backprop'].map((name) => [name, dniExperiments.find((e) => e.name === name)] as [string, Experiment<Dataset, { iterations: number; evalEvery: number }>]);
 
@@ -42,19 +40,10 @@ describeBackends('checkpointed synthetic-gradient runs', (backend) => {
     ]);
 
     const file = join(dir, `${name}-${backend.name}.ckpt`);
-    const saving = fileCheckpoint(file, config, false);
-    let saves = 0;
-    const stopping: RunCheckpoint = {
-      load: saving.load,
-      save: (d) => {
-        saving.save(d);
-        saves += 1;
-        throw new Interrupted('stopped');
-      },
-    };
+    const stopping = interruptingCheckpoint(file, config);
     const before = tf.memory().numTensors;
-    await expect(experiment.run(ctx(stopping), config, data)).rejects.toThrow(Interrupted);
-    expect(saves).toBe(1);
+    await expect(experiment.run(ctx(stopping), config, data)).rejects.toThrow(RunInterrupted);
+    expect(stopping.saves).toBe(1);
     tf.disposeVariables(); // what a killed process would have freed
     expect(tf.memory().numTensors).toBe(before);
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { fileCheckpoint, reportOnlyCheckpoint, type Experiment, type RunCheckpoint, type RunContext } from '@gradkit/experiment-runner';
+import { fileCheckpoint, interruptingCheckpoint, reportOnlyCheckpoint, RunInterrupted, type Experiment, type RunCheckpoint, type RunContext } from '@gradkit/experiment-runner';
 import { afterAll, describeBackends, expect, expectValuesClose, test } from '@gradkit/test-harness';
 import { sequenceData, type SequenceData } from '../src/data';
 import { charLmExperiments } from '../src/experiments/charLm';
@@ -11,8 +11,6 @@ import { statesExperiments } from '../src/experiments/initialStates';
 
 const dir = mkdtempSync(join(tmpdir(), 'checkpoints-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-class Interrupted extends Error {}
 
 const cases: Array<[string, Experiment<SequenceData, { epochs: number }>]> = [
   ['states-noisy-variable (noise, trained initial state, Adam)', statesExperiments.find((e) => e.name === 'states-noisy-variable') as never],
@@ -35,19 +33,10 @@ describeBackends('checkpointed experiments', (backend) => {
     const straight = await experiment.run(ctx(), config, data);
 
     const file = join(dir, `${experiment.name}-${backend.name}.ckpt`);
-    const saving = fileCheckpoint(file, config, false);
-    let saves = 0;
-    const stopping: RunCheckpoint = {
-      load: saving.load,
-      save: (d) => {
-        saving.save(d);
-        saves += 1;
-        throw new Interrupted('stopped');
-      },
-    };
+    const stopping = interruptingCheckpoint(file, config);
     const before = tf.memory().numTensors;
-    await expect(experiment.run(ctx(stopping), config, data)).rejects.toThrow(Interrupted);
-    expect(saves).toBe(1);
+    await expect(experiment.run(ctx(stopping), config, data)).rejects.toThrow(RunInterrupted);
+    expect(stopping.saves).toBe(1);
     // what a killed process would have freed
     tf.disposeVariables();
     expect(tf.memory().numTensors).toBe(before);

@@ -121,12 +121,13 @@ export class DecoupledTrainer {
    * before any optimizer is touched.
    */
   async setWeights(weights: NamedWeight[]): Promise<void> {
+    const known = this.groups();
     const groups = new Map<string, NamedWeight[]>();
     for (const w of weights) {
       const cut = w.name.indexOf('/');
       const group = cut > 0 ? w.name.slice(0, cut) : '';
-      if (!this.groups().includes(group)) {
-        throw new Error(`DecoupledTrainer.setWeights: weight "${w.name}" belongs to no parameter group of this trainer; expected a name starting with one of ${this.groups().map((g) => `"${g}/"`).join(', ')}`);
+      if (!known.includes(group)) {
+        throw new Error(`DecoupledTrainer.setWeights: weight "${w.name}" belongs to no parameter group of this trainer; expected a name starting with one of ${known.map((g) => `"${g}/"`).join(', ')}`);
       }
       groups.set(group, [...(groups.get(group) ?? []), { name: w.name.slice(cut + 1), tensor: w.tensor }]);
     }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, describeBackends, expect, expectNoLeaks, expectValuesClose, takeValues, test, valuesOf } from '@gradkit/test-harness';
-import { decodeCheckpoint, encodeCheckpoint, epochCheckpoints, fileCheckpoint, loadTraining, reportOnlyCheckpoint, saveTraining, type Training } from './checkpoint';
+import { decodeCheckpoint, encodeCheckpoint, epochCheckpoints, fileCheckpoint, interruptingCheckpoint, loadTraining, reportOnlyCheckpoint, RunInterrupted, saveTraining, type Training } from './checkpoint';
 
 const dir = mkdtempSync(join(tmpdir(), 'checkpoint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,6 +49,16 @@ describe('checkpoint files', () => {
     expect(readdirSync(join(dir, 'checkpoints'))).toEqual(['run.ckpt']);
     writeFileSync(file, readFileSync(file).subarray(0, 10));
     expect(() => resumed.load()).toThrow(`${file}: not a checkpoint`);
+  });
+
+  test('interruptingCheckpoint (for tests of resumable runs): writes its save, then stops the run; --resume finds the save', () => {
+    const file = join(dir, 'interrupted', 'run.ckpt');
+    const stopping = interruptingCheckpoint(file, config);
+    expect(stopping.load()).toBeNull();
+    expect(() => stopping.save(data)).toThrow(RunInterrupted);
+    expect(() => stopping.save({ ...data, state: { epoch: 4 } })).toThrow(`${file}: stopped after save 2`);
+    expect(stopping.saves).toBe(2);
+    expect(fileCheckpoint(file, config, true).load()?.state).toEqual({ epoch: 4 });
   });
 });
 
