@@ -13,6 +13,8 @@ export interface Split {
 export interface Dataset {
   /** Where the files came from. */
   source: string;
+  /** Image height and width (`features` = their product). */
+  imageShape: [number, number];
   features: number;
   classes: number;
   /**
@@ -55,7 +57,7 @@ function read(file: string) {
   return parseIdx(bytes, file);
 }
 
-function loadSplit(dir: string, imagesBase: string, labelsBase: string, classes: number): Split & { features: number } {
+function loadSplit(dir: string, imagesBase: string, labelsBase: string, classes: number): Split & { features: number; imageShape: [number, number] } {
   const imagesFile = findFile(dir, imagesBase);
   const labelsFile = findFile(dir, labelsBase);
   const images = read(imagesFile);
@@ -76,7 +78,7 @@ function loadSplit(dir: string, imagesBase: string, labelsBase: string, classes:
   const pixels = images.data as Uint8Array;
   const scaled = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) scaled[i] = (pixels[i] as number) / 255;
-  return { images: scaled, labels: Uint8Array.from(labelBytes), count, features: rows * cols };
+  return { images: scaled, labels: Uint8Array.from(labelBytes), count, features: rows * cols, imageShape: [rows, cols] };
 }
 
 /** Rows `from`..`to` of a split, sharing memory. */
@@ -92,13 +94,14 @@ export function loadDataset(dir: string = defaultDataDir(), classes = 10): Datas
   if (!existsSync(dir)) throw new IdxFormatError(`${dir}: no such folder; expected a folder with the four MNIST-format IDX files`);
   const trainFull = loadSplit(dir, FILES.trainImages, FILES.trainLabels, classes);
   const test = loadSplit(dir, FILES.testImages, FILES.testLabels, classes);
-  if (test.features !== trainFull.features) {
-    throw new IdxFormatError(`${dir}: test images have ${test.features} pixels, training images ${trainFull.features}; expected the same image size`);
+  if (test.imageShape[0] !== trainFull.imageShape[0] || test.imageShape[1] !== trainFull.imageShape[1]) {
+    throw new IdxFormatError(`${dir}: test images are ${test.imageShape.join('×')}, training images ${trainFull.imageShape.join('×')}; expected the same image size`);
   }
   const features = trainFull.features;
   const validationCount = trainFull.count >= 10_000 ? 5_000 : Math.floor(trainFull.count / 12);
   return {
     source: dir,
+    imageShape: trainFull.imageShape,
     features,
     classes,
     train: slice(trainFull, features, validationCount, trainFull.count),

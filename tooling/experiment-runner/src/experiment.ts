@@ -1,4 +1,5 @@
 import type { BackendStatus } from '@gradkit/backends';
+import type { DataIdentity } from './bench';
 import type { RunCheckpoint } from './checkpoint';
 
 /** A number a post reports, that a run's primary metric is compared with. */
@@ -57,7 +58,8 @@ export interface RunContext {
  */
 export interface Experiment<Data = unknown, Config = unknown> {
   name: string;
-  title: string;
+  /** For reports; a function of the data where the title names its shape (e.g. the input size of an MLP). */
+  title: string | ((data: Data) => string);
   /** Whether it runs when `--experiments` is not given. */
   inDefaultSet: boolean;
   /** The configuration for each profile (`quick`, `paper`, `smoke`, …). */
@@ -71,6 +73,8 @@ export interface RunRecord {
   id: string;
   experiment: string;
   title: string;
+  /** What the run was trained on (absent in records written before runs were keyed by their data). */
+  data?: DataIdentity;
   backend: string;
   device: string;
   profile: string;

@@ -1,6 +1,7 @@
 export { writeFileAtomic } from './atomicWrite';
 export { decodeCheckpoint, encodeCheckpoint, epochCheckpoints, fileCheckpoint, interruptingCheckpoint, loadTraining, reportOnlyCheckpoint, RunInterrupted, saveTraining, type CheckpointArray, type CheckpointData, type EpochCheckpoints, type RunCheckpoint, type Training, type WithWeights } from './checkpoint';
-export type { BenchDefinition, WorkerJob } from './bench';
+export type { BenchDefinition, DataIdentity, WorkerJob } from './bench';
+export { contentKey } from './dataIdentity';
 export { parseBenchArgs, usage, type BenchOptions, type ExtraOption } from './cli';
 export type { Curve, Experiment, Reference, RunContext, RunOutput, RunRecord } from './experiment';
 export { ProgressBar, formatSeconds } from './progress';

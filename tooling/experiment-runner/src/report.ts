@@ -30,15 +30,20 @@ const HEADERS: Row = {
   peakRss: 'peak RSS MB',
 };
 
+/**
+ * The post's figure is compared (a diff) only with a run that reproduces the post's setting: the reference's
+ * profile, on the bench's default data. Other runs show the figure with the profile it belongs to, and no diff.
+ */
 function rowOf(r: RunRecord): Row {
   const ref = r.reference;
-  const comparable = ref != null && ref.profile === r.profile;
+  const defaultData = r.data == null || r.data.isDefault;
+  const comparable = ref != null && ref.profile === r.profile && defaultData;
   return {
     backend: r.backend,
     experiment: r.experiment,
     result: `${r.primary.metric} ${r.primary.value.toFixed(4)}${r.partial != null ? ` (partial: ${r.partial})` : ''}`,
-    post: ref == null ? '' : `${ref.value}${comparable ? '' : ` (${ref.profile} profile)`}`,
-    diff: ref == null ? '' : `${r.primary.value - ref.value >= 0 ? '+' : ''}${(r.primary.value - ref.value).toFixed(4)}`,
+    post: ref == null ? '' : `${ref.value}${comparable ? '' : defaultData ? ` (${ref.profile} profile)` : ' (other data)'}`,
+    diff: ref == null || !comparable ? '' : `${r.primary.value - ref.value >= 0 ? '+' : ''}${(r.primary.value - ref.value).toFixed(4)}`,
     msPerStep: r.msPerStepMedian == null ? '' : r.msPerStepMedian.toFixed(2),
     examplesPerSecond: r.examplesPerSecond == null ? '' : r.examplesPerSecond.toFixed(0),
     wall: r.wallSeconds.toFixed(1),
@@ -73,8 +78,11 @@ export async function writeReports(out: string, records: RunRecord[], command: s
     const metrics = Object.entries(r.metrics).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ');
     return `- **${r.experiment} [${r.backend}]** (${r.title}; ${r.device}): ${metrics || 'no extra metrics'}${r.notes.length ? `. ${r.notes.join(' ')}` : ''}`;
   });
+  const datasets = [...new Set(records.map((r) => r.data?.label ?? 'not recorded (run made before runs were keyed by their data)'))];
   const md = [
     `# ${command}`,
+    '',
+    `Data: ${datasets.join('; ')}.`,
     '',
     `Machine: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}. Profile and seed per run in report.json.`,
     '',

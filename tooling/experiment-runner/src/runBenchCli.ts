@@ -1,9 +1,9 @@
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { availableBackends, BackendUnavailableError, type BackendName, type BackendStatus } from '@gradkit/backends';
 import { removePendingWrites, writeFileAtomic } from './atomicWrite';
-import type { BenchDefinition, WorkerJob } from './bench';
+import type { BenchDefinition, DataIdentity, WorkerJob } from './bench';
 import { removeCheckpoint } from './checkpoint';
 import { parseBenchArgs, usage, type BenchOptions } from './cli';
 import type { RunRecord } from './experiment';
@@ -35,19 +35,26 @@ export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = pro
   }
   const extra = bench.extraOptions ?? {};
   let options: BenchOptions;
+  let data: DataIdentity;
+  let out: string;
   try {
     options = parseBenchArgs(argv, bench.registry as never, extra, bench.defaultOut);
     if (options.help) {
       console.log(usage(bench.name, bench.registry as never, extra, bench.defaultOut));
       return;
     }
-    await bench.validate?.(options.extra);
+    data = await bench.identifyData(options.extra);
+    for (const name of options.experiments) {
+      const experiment = bench.registry.get(name);
+      if (experiment.profiles[options.profile] !== undefined) bench.checkRun?.(name, options.profile, experiment.profiles[options.profile], data);
+    }
+    out = resolve(options.out);
+    checkWritable(out);
   } catch (error) {
     console.error(`${bench.name}: ${(error as Error).message}`);
     process.exit(2);
   }
   const backends = await chooseBackends(bench.name, bench.entry, options.backends);
-  const out = resolve(options.out);
   const command = [bench.name, ...argv].join(' ');
   process.on('SIGINT', () => interrupt(out));
   process.on('SIGTERM', () => interrupt(out));
@@ -56,39 +63,66 @@ export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = pro
   let failures = 0;
   // --partial: finished runs as they are, unfinished ones from their checkpoints, reports in OUT/partial
   const reportsDir = options.partial ? join(out, 'partial') : out;
-  for (const experiment of options.experiments) {
-    for (const backend of backends) {
-      const id = runId({ experiment, backend, profile: options.profile, seed: options.seed });
-      const checkpointFile = join(out, 'checkpoints', `${id}.ckpt`);
-      const job: WorkerJob = { experiment, backend, profile: options.profile, seed: options.seed, extra: options.extra, checkpointFile, resume: options.resume, partial: options.partial };
+  const jobs = options.experiments.flatMap((experiment) => backends.map((backend) => ({ experiment, backend, id: runId({ experiment, backend, profile: options.profile, seed: options.seed }) })));
+  // A finished run in OUT made on other data is neither skipped nor overwritten: found before anything trains.
+  const earlier = new Map<string, RunRecord>();
+  if (options.resume || options.partial) {
+    for (const { id } of jobs) {
       const file = join(out, 'runs', `${id}.json`);
-      if ((options.resume || options.partial) && existsSync(file)) {
-        records.push(JSON.parse(readFileSync(file, 'utf8')) as RunRecord);
-        console.error(`[${backend}] ${experiment}: finished earlier ${options.partial ? '(--partial), reported as it is' : '(--resume), skipped'}`);
-        continue;
+      if (!existsSync(file)) continue;
+      const record = JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
+      const same = record.data != null ? record.data.key === data.key : data.isDefault;
+      if (!same) {
+        console.error(`${bench.name}: ${file} was trained on ${record.data?.label ?? 'the default data (recorded before runs were keyed by their data)'}, not on ${data.label}; give another --out for this data`);
+        process.exit(2);
       }
-      if (options.partial && !existsSync(checkpointFile)) {
-        console.error(`[${backend}] ${experiment}: neither finished nor checkpointed in ${out}, nothing to report (--partial)`);
-        continue;
-      }
-      const record = await runInWorker(bench.entry, job);
-      if (record == null) {
-        failures += 1;
-        continue;
-      }
-      writeFileAtomic(join(reportsDir, 'runs', `${id}.json`), `${JSON.stringify(record, null, 2)}\n`);
-      if (!options.partial) removeCheckpoint(checkpointFile);
-      records.push(record);
-      await writeReports(reportsDir, records, command);
+      earlier.set(id, record);
     }
+  }
+  for (const { experiment, backend, id } of jobs) {
+    // --carry keeps the checkpoint compressed in OUT/carry/ (committed, it travels with the repository); a carried
+    // checkpoint found there is continued and kept there even without --carry
+    const carried = join(out, 'carry', `${id}.ckpt.gz`);
+    const checkpointFile = options.carry || existsSync(carried) ? carried : join(out, 'checkpoints', `${id}.ckpt`);
+    const job: WorkerJob = { experiment, backend, profile: options.profile, seed: options.seed, extra: options.extra, data, checkpointFile, resume: options.resume, partial: options.partial };
+    const finished = earlier.get(id);
+    if (finished != null) {
+      records.push(finished);
+      console.error(`[${backend}] ${experiment}: finished earlier ${options.partial ? '(--partial), reported as it is' : '(--resume), skipped'}`);
+      continue;
+    }
+    if (options.partial && !existsSync(checkpointFile)) {
+      console.error(`[${backend}] ${experiment}: neither finished nor checkpointed in ${out}, nothing to report (--partial)`);
+      continue;
+    }
+    const record = await runInWorker(bench.entry, job, options.verbose);
+    if (record == null) {
+      failures += 1;
+      continue;
+    }
+    writeFileAtomic(join(reportsDir, 'runs', `${id}.json`), `${JSON.stringify(record, null, 2)}\n`);
+    if (!options.partial) removeCheckpoint(checkpointFile);
+    records.push(record);
+    await writeReports(reportsDir, records, command);
   }
   if (records.length > 0) {
     const table = await writeReports(reportsDir, records, command);
     console.log(`\n${table}\n\nReports: ${join(reportsDir, 'report.md')}, report.json, curves-*.svg/png`);
   }
   if (failures > 0) {
-    console.error(`${failures} run(s) failed`);
+    console.error(`${failures} run(s) failed${options.verbose ? '' : ' (--verbose prints the stack)'}; finished runs are in ${join(out, 'runs')}, --resume continues from there`);
     process.exit(1);
+  }
+}
+
+/** Fails before any work (one line) when OUT cannot be created or written. */
+function checkWritable(out: string): void {
+  try {
+    mkdirSync(out, { recursive: true });
+    accessSync(out, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`--out ${out}: cannot be created or written (${code}); expected a writable folder`);
   }
 }
 
@@ -122,7 +156,7 @@ async function chooseBackends(name: string, entry: string, requested: BackendNam
   return requested;
 }
 
-function runInWorker(entry: string, job: WorkerJob): Promise<RunRecord | undefined> {
+function runInWorker(entry: string, job: WorkerJob, verbose: boolean): Promise<RunRecord | undefined> {
   const bar = new ProgressBar(`[${job.backend}] ${job.experiment}`);
   return new Promise((resolvePromise) => {
     const child = fork(entry, ['--worker'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
@@ -141,7 +175,7 @@ function runInWorker(entry: string, job: WorkerJob): Promise<RunRecord | undefin
       if (m.type === 'progress') bar.update(m.done, m.total);
       else if (m.type === 'log') bar.log(`  ${m.message}`);
       else if (m.type === 'result') record = m.record;
-      else error = m.message;
+      else error = verbose && m.stack != null ? [m.message, ...m.stack.split('\n').filter((l) => /^\s+at /.test(l))].join('\n') : m.message;
     });
     child.on('exit', (code, signal) => {
       current = undefined;
@@ -149,7 +183,7 @@ function runInWorker(entry: string, job: WorkerJob): Promise<RunRecord | undefin
         const acc = `${record.primary.metric} ${record.primary.value.toFixed(4)}`;
         bar.done(`${record.partial != null ? `partial report (${record.partial})` : 'done'}: ${acc}, ${formatSeconds(record.wallSeconds)}`);
       } else {
-        bar.done(`FAILED: ${error ?? `worker exited with ${signal ?? `code ${code}`}`}`);
+        bar.done(`FAILED (${job.profile}, seed ${job.seed}): ${error ?? `worker exited with ${signal ?? `code ${code}`}`}`);
       }
       resolvePromise(record);
     });

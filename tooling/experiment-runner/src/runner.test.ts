@@ -54,7 +54,11 @@ describe('experiment runner pieces', () => {
     const table = terminalTable([base, withRef]);
     expect(table.split('\n')).toHaveLength(4);
     expect(table).toMatch(/test accuracy 0\.9750\s+0\.97\s+\+0\.0050/);
-    expect(markdownTable([{ ...withRef, profile: 'quick' }])).toMatch(/\| 0\.97 \(paper profile\) \| \+0\.0050 \|/);
+    // a diff only where the run reproduces the post's setting: its profile, on the bench's default data
+    expect(markdownTable([{ ...withRef, profile: 'quick' }])).toMatch(/\| 0\.97 \(paper profile\) \| {2}\| 2\.00 \|/);
+    const fashion = { key: 'sha256:0', label: 'Fashion-MNIST', isDefault: false };
+    expect(markdownTable([{ ...withRef, data: fashion }])).toMatch(/\| 0\.97 \(other data\) \| {2}\| 2\.00 \|/);
+    expect(markdownTable([{ ...withRef, data: { ...fashion, isDefault: true } }])).toMatch(/\| 0\.97 \| \+0\.0050 \|/);
     expect(existsSync(dir)).toBe(true);
   });
 });

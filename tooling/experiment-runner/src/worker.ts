@@ -9,7 +9,7 @@ export type WorkerMessage =
   | { type: 'progress'; done: number; total: number }
   | { type: 'log'; message: string }
   | { type: 'result'; record: RunRecord }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string; stack?: string };
 
 function send(message: WorkerMessage): Promise<void> {
   return new Promise((resolve) => (process.send ? process.send(message, () => resolve()) : resolve()));
@@ -29,7 +29,8 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
     const data = await bench.loadData(job.extra);
     let peakTensors = tf.memory().numTensors;
     let partial: string | undefined;
-    const checkpointConfig = { experiment: job.experiment, backend: job.backend, profile: job.profile, seed: job.seed, config };
+    // the data's key is part of the configuration: a checkpoint made on other data is refused, never continued
+    const checkpointConfig = { experiment: job.experiment, backend: job.backend, profile: job.profile, seed: job.seed, config, data: job.data.key };
     let checkpoint: RunCheckpoint | undefined;
     if (job.checkpointFile != null) {
       checkpoint = job.partial === true
@@ -65,7 +66,8 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
     const record: RunRecord = {
       id: runId(job),
       experiment: experiment.name,
-      title: experiment.title,
+      title: typeof experiment.title === 'function' ? experiment.title(data) : experiment.title,
+      data: job.data,
       backend: status.name,
       device: status.device ?? status.name,
       profile: job.profile,
@@ -87,7 +89,8 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
     };
     await send({ type: 'result', record });
   } catch (error) {
-    await send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    await send({ type: 'error', message, ...(error instanceof Error && error.stack != null ? { stack: error.stack } : {}) });
   } finally {
     releaseBackends();
   }

@@ -36,7 +36,7 @@ type Mode = { training: true; update: 'ema' | 'cumulative' | 'none' } | { traini
  */
 export const batchnormExperiment: Experiment<Dataset, BatchNormConfig> = {
   name: 'batchnorm',
-  title: 'Batch norm vs none, 784-100-100-10 sigmoid, N(0,1) weights, SGD 0.01, batch 60 (post 1)',
+  title: (data) => `Batch norm vs none, ${data.features}-100-100-10 sigmoid, N(0,1) weights, SGD 0.01, batch 60 (post 1)`,
   inDefaultSet: false,
   reference: { value: 0.97, source: 'post 1, figure: BN net ≈0.97 test accuracy at 40,000 steps', profile: 'paper' },
   profiles: {

@@ -19,7 +19,7 @@ export interface BatchNormSpeedConfig {
  */
 export const batchnormSpeedExperiment: Experiment<Dataset, BatchNormSpeedConfig> = {
   name: 'batchnorm-speed',
-  title: 'BN MLP training step: @gradkit/batchnorm vs tfjs-layers BatchNormalization',
+  title: (data) => `BN MLP ${data.features}-100(BN)-100(BN)-10 training step: @gradkit/batchnorm vs tfjs-layers BatchNormalization`,
   inDefaultSet: false,
   profiles: {
     quick: { batchSize: 100, warmup: 20, timed: 200 },

@@ -23,7 +23,7 @@ export interface MlpConfig {
  */
 export const mlpExperiment: Experiment<Dataset, MlpConfig> = {
   name: 'mlp',
-  title: 'MLP baseline 784-100-100-10 (ReLU, Adam)',
+  title: (data) => `MLP baseline ${data.features}-100-100-10 (ReLU, Adam)`,
   inDefaultSet: true,
   profiles: {
     quick: { hidden: [100, 100], activation: 'relu', optimizer: 'adam', learningRate: 3e-3, decayPerEpoch: 0.5, batchSize: 100, steps: 2200, evalEvery: 275 },

@@ -28,7 +28,7 @@ function stepFlops(batch: number, sizes: number[]): number {
  */
 export const speedExperiment: Experiment<Dataset, SpeedConfig> = {
   name: 'speed',
-  title: 'Training-step speed, stock tfjs vs @gradkit: MLP 784-100-100-10, the same with batch norm, matmul 1024',
+  title: (data) => `Training-step speed, stock tfjs vs @gradkit: MLP ${data.features}-100-100-10, the same with batch norm, matmul 1024`,
   inDefaultSet: false,
   profiles: {
     quick: { batchSize: 100, warmup: 10, timed: 60 },

@@ -17,7 +17,7 @@ export interface ThroughputConfig {
  */
 export const throughputExperiment: Experiment<Dataset, ThroughputConfig> = {
   name: 'throughput',
-  title: 'Training-step throughput, MLP 784-100-100-10, Adam, batch 100',
+  title: (data) => `Training-step throughput, MLP ${data.features}-100-100-10, Adam, batch 100`,
   inDefaultSet: true,
   profiles: {
     quick: { hidden: [100, 100], batchSize: 100, warmup: 20, timed: 100 },
