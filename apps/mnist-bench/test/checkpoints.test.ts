@@ -58,9 +58,30 @@ describeBackends('checkpointed synthetic-gradient runs', (backend) => {
     const values = (o: typeof straight) => o.curves?.flatMap((c) => c.points.map((p) => p.value)) ?? [];
     expect(resumed.curves?.map((c) => c.points.map((p) => p.step))).toEqual(straight.curves?.map((c) => c.points.map((p) => p.step)));
     expect(resumed.stepTimesMs?.length).toBe(straight.stepTimesMs?.length);
-    // cpu and wasm repeat the arithmetic bit for bit; webgpu's Adam restores its bias corrections with pow()
-    if (backend.name === 'webgpu') expectValuesClose(values(resumed), values(straight), { rtol: 1e-3, atol: 0.011, what: 'curves' });
-    else expect(values(resumed)).toEqual(values(straight));
+    // every backend repeats the arithmetic bit for bit: Adam's running powers are saved, not recomputed with pow()
+    expect(values(resumed)).toEqual(values(straight));
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  test('after hundreds of steps too: Adam’s running powers come back as they were, so the resumed curves equal the uninterrupted ones', async () => {
+    // 300 steps before the checkpoint: by then tfjs's pow(β, t+1) differs from the product it keeps in the last
+    // bits, and a run resumed through tfjs's own setWeights drifts (the 0.90608897 vs 0.90608869 of a quick run)
+    const experiment = cases.find(([name]) => name === 'dni-backprop')?.[1] as (typeof cases)[number][1];
+    const config = { ...experiment.profiles.smoke, iterations: 400, evalEvery: 300, learningRate: 3e-3, batchSize: 50 } as { iterations: number; evalEvery: number };
+    const ctx = (checkpoint?: RunCheckpoint): RunContext => ({
+      backend: { name: backend.name, tfName: backend.name, available: true, device: backend.device },
+      seed: 2,
+      profile: 'smoke',
+      progress: () => undefined,
+      sampleMemory: () => undefined,
+      log: () => undefined,
+      ...(checkpoint ? { checkpoint } : {}),
+    });
+    const straight = await experiment.run(ctx(), config, data);
+    const file = join(dir, `long-${backend.name}.ckpt`);
+    await expect(experiment.run(ctx(interruptingCheckpoint(file, config)), config, data)).rejects.toThrow(RunInterrupted);
+    tf.disposeVariables();
+    const resumed = await experiment.run(ctx(fileCheckpoint(file, config, true)), config, data);
+    expect(resumed.curves).toEqual(straight.curves);
   });
 });

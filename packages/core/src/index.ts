@@ -25,3 +25,4 @@ export { stopGradient } from './stopGradient';
 export { sumRows } from './sumRows';
 export { straightThrough, type StraightThroughGradient } from './straightThrough';
 export { withSurrogateGradient } from './withSurrogateGradient';
+export { getOptimizerWeights, setOptimizerWeights, type OptimizerWeight } from './optimizerWeights';

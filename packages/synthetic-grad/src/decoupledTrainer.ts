@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { customGradient, injectGradient, stopGradient } from '@gradkit/core';
+import { customGradient, getOptimizerWeights, injectGradient, setOptimizerWeights, stopGradient } from '@gradkit/core';
 import type { Module, Synthesizer } from './module';
 
 /**
@@ -103,14 +103,15 @@ export class DecoupledTrainer {
   }
 
   /**
-   * The optimizers' state (e.g. Adam's moments and step count) for a checkpoint, as one list like a tfjs optimizer's
+   * The optimizers' state (e.g. Adam's moments, step count and running powers: see core's `getOptimizerWeights`) for a
+   * checkpoint that continues exactly, as one list like a tfjs optimizer's
    * `getWeights()`: each group's weights in its optimizer's order, named `<group>/<name>`, groups sorted by name.
    * The caller disposes the tensors that are not variables (as with an optimizer's own list).
    */
   async getWeights(): Promise<NamedWeight[]> {
     const out: NamedWeight[] = [];
     for (const group of [...this.optimizers.keys()].sort()) {
-      for (const w of await (this.optimizers.get(group) as tf.Optimizer).getWeights()) out.push({ name: `${group}/${w.name}`, tensor: w.tensor });
+      for (const w of await getOptimizerWeights(this.optimizers.get(group) as tf.Optimizer)) out.push({ name: `${group}/${w.name}`, tensor: w.tensor });
     }
     return out;
   }
@@ -131,7 +132,7 @@ export class DecoupledTrainer {
       }
       groups.set(group, [...(groups.get(group) ?? []), { name: w.name.slice(cut + 1), tensor: w.tensor }]);
     }
-    for (const [group, list] of groups) await this.optimizerOf(group).setWeights(list);
+    for (const [group, list] of groups) await setOptimizerWeights(this.optimizerOf(group), list);
   }
 
   /** The parameter groups this trainer can update: each module, the head, each synthesizer. */

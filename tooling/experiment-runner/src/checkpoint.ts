@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
+import { getOptimizerWeights, setOptimizerWeights } from '@gradkit/core';
 import { writeFileAtomic } from './atomicWrite';
 
 /** One saved array: a variable's or an optimizer slot's values. */
@@ -172,6 +173,11 @@ export interface WithWeights {
   setWeights(weights: Array<{ name: string; tensor: tf.Tensor }>): Promise<void>;
 }
 
+/** A tfjs optimizer's complete state (Adam's running powers included, so a resumed run is exact); others list their own. */
+function weightsOf(optimizer: WithWeights): Promise<Array<{ name: string; tensor: tf.Tensor }>> {
+  return optimizer instanceof tf.Optimizer ? getOptimizerWeights(optimizer) : optimizer.getWeights();
+}
+
 /** What {@link saveTraining} saves: variables under stable names, and the optimizer's slots. */
 export interface Training {
   variables: Record<string, tf.Variable>;
@@ -197,7 +203,7 @@ export async function saveTraining(checkpoint: RunCheckpoint, training: Training
   for (const [name, v] of Object.entries(training.variables)) await add(name, v);
   let optimizerSlots: string[] | null = null;
   if (training.optimizer != null) {
-    const weights = await training.optimizer.getWeights();
+    const weights = await weightsOf(training.optimizer);
     for (const [i, w] of weights.entries()) await add(`optimizer/${i}`, w.tensor);
     optimizerSlots = weights.map((w) => w.name);
     // the optimizer's own slots are its variables; what it made for the occasion (the iteration count) is ours
@@ -232,7 +238,7 @@ export async function loadTraining(checkpoint: RunCheckpoint | undefined, traini
       if (a == null) throw new Error(`checkpoint: no optimizer slot ${i} ("${name}")`);
       return { name, tensor: tf.tensor(a.data, a.shape, a.dtype) };
     });
-    await training.optimizer.setWeights(weights);
+    await (training.optimizer instanceof tf.Optimizer ? setOptimizerWeights(training.optimizer, weights) : training.optimizer.setWeights(weights));
     tf.dispose(weights.map((w) => w.tensor));
   }
   return run;

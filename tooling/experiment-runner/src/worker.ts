@@ -31,11 +31,17 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
     let partial: string | undefined;
     // the data's key is part of the configuration: a checkpoint made on other data is refused, never continued
     const checkpointConfig = { experiment: job.experiment, backend: job.backend, profile: job.profile, seed: job.seed, config, data: job.data.key };
+    const start = performance.now();
+    const time = { earlier: 0, parts: 1 };
     let checkpoint: RunCheckpoint | undefined;
     if (job.checkpointFile != null) {
-      checkpoint = job.partial === true
-        ? reportOnlyCheckpoint(job.checkpointFile, checkpointConfig, (text) => (partial = text))
-        : fileCheckpoint(job.checkpointFile, checkpointConfig, job.resume === true);
+      checkpoint = timed(
+        job.partial === true
+          ? reportOnlyCheckpoint(job.checkpointFile, checkpointConfig, (text) => (partial = text))
+          : fileCheckpoint(job.checkpointFile, checkpointConfig, job.resume === true),
+        time,
+        start,
+      );
     }
     let lastProgress = 0;
     const ctx: RunContext = {
@@ -57,9 +63,9 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
       },
       ...(checkpoint != null ? { checkpoint } : {}),
     };
-    const start = performance.now();
     const output = await experiment.run(ctx, config, data);
-    const wallSeconds = (performance.now() - start) / 1000;
+    // a run continued from a checkpoint reports its whole wall time: the parts before and this one
+    const wallSeconds = (partial != null ? 0 : (performance.now() - start) / 1000) + time.earlier;
     if (job.partial === true && partial == null) throw new Error(`--partial: experiment "${job.experiment}" does not report on unfinished runs (it keeps no per-epoch checkpoints)`);
     ctx.sampleMemory();
     const ms = median(output.stepTimesMs);
@@ -83,7 +89,11 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
       wallSeconds,
       peakTensors,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
-      notes: partial != null ? [`Partial report, ${partial}: the run is not finished.`, ...(output.notes ?? [])] : (output.notes ?? []),
+      notes: [
+        ...(partial != null ? [`Partial report, ${partial}: the run is not finished.`] : []),
+        ...(time.parts > 1 ? [`Run in ${time.parts} parts (continued from checkpoints): wall time and step times cover all of them.`] : []),
+        ...(output.notes ?? []),
+      ],
       finishedAt: new Date().toISOString(),
       ...(partial != null ? { partial } : {}),
     };
@@ -94,4 +104,25 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
   } finally {
     releaseBackends();
   }
+}
+
+/**
+ * The run's checkpoint, keeping the wall time of the parts before it: each save records the time so far (and the
+ * part's number) beside the experiment's own state; a load gives the experiment its state and `time` the rest.
+ */
+function timed(inner: RunCheckpoint, time: { earlier: number; parts: number }, start: number): RunCheckpoint {
+  return {
+    load() {
+      const data = inner.load();
+      if (data == null) return null;
+      const saved = data.state as { run: unknown; wallSeconds: number; parts: number };
+      time.earlier = saved.wallSeconds;
+      time.parts = saved.parts + 1;
+      return { state: saved.run, arrays: data.arrays };
+    },
+    save(data) {
+      inner.save({ state: { run: data.state, wallSeconds: time.earlier + (performance.now() - start) / 1000, parts: time.parts }, arrays: data.arrays });
+    },
+    ...(inner.reportOnly != null ? { reportOnly: inner.reportOnly.bind(inner) } : {}),
+  };
 }
