@@ -8,6 +8,8 @@ import type { RunRecord } from './experiment';
 import { ExperimentRegistry } from './registry';
 import { markdownTable, terminalTable } from './report';
 import { median } from './stats';
+import { timed } from './worker';
+import { fileCheckpoint } from './checkpoint';
 
 const dir = mkdtempSync(join(tmpdir(), 'runner-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,5 +62,18 @@ describe('experiment runner pieces', () => {
     expect(markdownTable([{ ...withRef, data: fashion }])).toMatch(/\| 0\.97 \(other data\) \| {2}\| 2\.00 \|/);
     expect(markdownTable([{ ...withRef, data: { ...fashion, isDefault: true } }])).toMatch(/\| 0\.97 \| \+0\.0050 \|/);
     expect(existsSync(dir)).toBe(true);
+  });
+
+  test('a run continued from a checkpoint counts the wall time of its earlier parts', () => {
+    const file = join(dir, 'timed.ckpt');
+    const first = { earlier: 0, parts: 1 };
+    const start = performance.now() - 5000; // this part has run for 5 s
+    timed(fileCheckpoint(file, {}, false), first, start).save({ state: { epoch: 1 }, arrays: {} });
+    const second = { earlier: 0, parts: 1 };
+    const loaded = timed(fileCheckpoint(file, {}, true), second, performance.now()).load();
+    expect(loaded?.state).toEqual({ epoch: 1 });
+    expect(second.parts).toBe(2);
+    expect(second.earlier).toBeGreaterThanOrEqual(5);
+    expect(second.earlier).toBeLessThan(60);
   });
 });

@@ -110,7 +110,7 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
  * The run's checkpoint, keeping the wall time of the parts before it: each save records the time so far (and the
  * part's number) beside the experiment's own state; a load gives the experiment its state and `time` the rest.
  */
-function timed(inner: RunCheckpoint, time: { earlier: number; parts: number }, start: number): RunCheckpoint {
+export function timed(inner: RunCheckpoint, time: { earlier: number; parts: number }, start: number): RunCheckpoint {
   return {
     load() {
       const data = inner.load();
