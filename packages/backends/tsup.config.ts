@@ -12,7 +12,9 @@ export default defineConfig({
   // registers no backend); the ES-module build gets one through createRequire.
   banner: ({ format }) =>
     format === 'esm'
-      ? { js: "import { createRequire as __gradkitCreateRequire } from 'node:module'; const require = __gradkitCreateRequire(import.meta.url);" }
+      ? {
+          js: "import { createRequire as __gradkitCreateRequire } from 'node:module'; const require = __gradkitCreateRequire(import.meta.url);",
+        }
       : {},
   external: ['@gradkit/core', /^@tensorflow\//, 'webgpu'],
 });

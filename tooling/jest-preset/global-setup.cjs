@@ -18,9 +18,15 @@ module.exports = async function globalSetup() {
 function probeBackends() {
   const dist = path.resolve(__dirname, '..', '..', 'packages', 'backends', 'dist', 'index.cjs');
   if (!existsSync(dist)) {
-    throw new Error(`${dist} does not exist: build @gradkit/backends first (npx turbo run build --filter=@gradkit/backends)`);
+    throw new Error(
+      `${dist} does not exist: build @gradkit/backends first (npx turbo run build --filter=@gradkit/backends)`,
+    );
   }
-  const out = execFileSync(process.execPath, [probe], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 120_000 });
+  const out = execFileSync(process.execPath, [probe], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    timeout: 120_000,
+  });
   const line = out.split('\n').find((l) => l.startsWith('GRADKIT_BACKEND_REPORT='));
   if (line == null) throw new Error(`${probe} printed no report:\n${out}`);
   return line.slice('GRADKIT_BACKEND_REPORT='.length);

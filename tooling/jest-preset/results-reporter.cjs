@@ -9,7 +9,9 @@ class ResultsReporter {
   }
 
   onRunComplete(_contexts, results) {
-    const brokenSuites = results.testResults.filter((r) => r.testExecError != null || r.failureMessage && r.numFailingTests === 0).length;
+    const brokenSuites = results.testResults.filter(
+      (r) => r.testExecError != null || (r.failureMessage && r.numFailingTests === 0),
+    ).length;
     const summary = {
       passed: results.numPassedTests,
       failed: results.numFailedTests + brokenSuites,

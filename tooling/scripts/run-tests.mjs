@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The monorepo's test command (what `npm test` and .ci/run run after installing):
-//   1. builds every workspace and runs the static checks (lint, typecheck, publint + arethetypeswrong),
+//   1. builds every workspace and runs the static checks (lint, typecheck, publint + arethetypeswrong, prettier),
 //   2. probes the backends once and prints which ones the tests will run on, and why the others will not,
 //   3. runs every workspace's jest suite through turbo (--continue: one failing package does not hide others),
 //   4. sums the per-package totals the jest results reporter wrote and ends with `N passed, N failed`.
@@ -11,9 +11,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const workspaces = ['packages', 'apps', 'tooling'].flatMap((dir) =>
-  existsSync(join(root, dir)) ? readdirSync(join(root, dir)).map((name) => join(root, dir, name)) : [],
-).filter((dir) => existsSync(join(dir, 'package.json')));
+const workspaces = ['packages', 'apps', 'tooling']
+  .flatMap((dir) =>
+    existsSync(join(root, dir)) ? readdirSync(join(root, dir)).map((name) => join(root, dir, name)) : [],
+  )
+  .filter((dir) => existsSync(join(dir, 'package.json')));
 const turbo = join(root, 'node_modules', '.bin', 'turbo');
 const extra = process.argv.slice(2);
 
@@ -35,6 +37,12 @@ const checks = ['lint', 'typecheck', 'check-package'].map((task) => ({
   task,
   ok: run(['run', task, '--continue', '--output-logs=errors-only']) === 0,
 }));
+// One formatter for the whole repository (.prettierrc.json; what it leaves alone and why: .prettierignore).
+const format = spawnSync(join(root, 'node_modules', '.bin', 'prettier'), ['--check', '.', '--log-level', 'warn'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+checks.push({ task: 'format (prettier --check; npm run format fixes)', ok: format.status === 0 });
 
 let report = process.env.GRADKIT_BACKEND_REPORT;
 if (report == null) {
@@ -42,19 +50,28 @@ if (report == null) {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
   });
-  report = (out.split('\n').find((l) => l.startsWith('GRADKIT_BACKEND_REPORT=')) ?? '').slice('GRADKIT_BACKEND_REPORT='.length);
+  report = (out.split('\n').find((l) => l.startsWith('GRADKIT_BACKEND_REPORT=')) ?? '').slice(
+    'GRADKIT_BACKEND_REPORT='.length,
+  );
 }
 const statuses = JSON.parse(report);
 const selected = process.env.GRADKIT_BACKENDS?.split(',').map((s) => s.trim());
 console.log('\nBackends for this test run:');
 for (const s of statuses) {
   const skipped = selected != null && !selected.includes(s.name);
-  const state = !s.available ? `unavailable: ${s.reason}` : skipped ? 'available, not in GRADKIT_BACKENDS' : `runs on ${s.device}`;
+  const state = !s.available
+    ? `unavailable: ${s.reason}`
+    : skipped
+      ? 'available, not in GRADKIT_BACKENDS'
+      : `runs on ${s.device}`;
   console.log(`  ${s.name.padEnd(15)} ${state}`);
 }
 console.log('');
 
-const status = run(['run', 'test', '--continue', '--concurrency=2', ...extra], { ...process.env, GRADKIT_BACKEND_REPORT: report });
+const status = run(['run', 'test', '--continue', '--concurrency=2', ...extra], {
+  ...process.env,
+  GRADKIT_BACKEND_REPORT: report,
+});
 
 let passed = checks.filter((c) => c.ok).length;
 let failed = checks.length - passed;

@@ -41,7 +41,9 @@ async function train(activation: (x: tf.Tensor) => tf.Tensor): Promise<{ accurac
 
 const report = await availableBackends();
 setDiscreteGradientPolicy('ignore'); // the bare-sign run below is meant to fail; the table says so
-console.log('backend          device                                                   STE acc  bare sign acc  ms/step');
+console.log(
+  'backend          device                                                   STE acc  bare sign acc  ms/step',
+);
 for (const status of report) {
   if (!status.available) {
     console.log(`${status.name.padEnd(16)} unavailable: ${status.reason}`);

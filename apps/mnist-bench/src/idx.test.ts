@@ -27,14 +27,22 @@ describe('parseIdx', () => {
     const bad = Uint8Array.from(images);
     bad[2] = 0x42;
     expect(() => parseIdx(bad, 'train-images')).toThrow(IdxFormatError);
-    expect(() => parseIdx(bad, 'train-images')).toThrow(/^train-images: magic number 0x00004203 is not an IDX header; expected 0x0000TTDD/);
-    expect(() => parseIdx(Uint8Array.from([0x50, 0x4b, 3, 4, 0, 0, 0, 0]), 'a.zip')).toThrow(/^a\.zip: magic number 0x504b0304 is not an IDX header/);
+    expect(() => parseIdx(bad, 'train-images')).toThrow(
+      /^train-images: magic number 0x00004203 is not an IDX header; expected 0x0000TTDD/,
+    );
+    expect(() => parseIdx(Uint8Array.from([0x50, 0x4b, 3, 4, 0, 0, 0, 0]), 'a.zip')).toThrow(
+      /^a\.zip: magic number 0x504b0304 is not an IDX header/,
+    );
   });
 
   test('truncated files: header and data', () => {
     expect(() => parseIdx(Uint8Array.from([0, 0]), 'f')).toThrow('f: 2 bytes; expected at least a 4-byte IDX header');
-    expect(() => parseIdx(images.subarray(0, 10), 'f')).toThrow('f: truncated header (10 bytes); expected 16 for 3 dimensions');
-    expect(() => parseIdx(images.subarray(0, images.length - 1), 'f')).toThrow('f: truncated: 27 bytes, expected 28 for ubyte data of shape [2,2,3]');
+    expect(() => parseIdx(images.subarray(0, 10), 'f')).toThrow(
+      'f: truncated header (10 bytes); expected 16 for 3 dimensions',
+    );
+    expect(() => parseIdx(images.subarray(0, images.length - 1), 'f')).toThrow(
+      'f: truncated: 27 bytes, expected 28 for ubyte data of shape [2,2,3]',
+    );
   });
 
   test('trailing bytes and corrupt gzip data are errors', () => {

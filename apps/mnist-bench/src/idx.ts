@@ -36,7 +36,9 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
     try {
       buf = gunzipSync(buf);
     } catch (error) {
-      throw new IdxFormatError(`${file}: corrupt gzip data (${(error as Error).message}); expected a gzip-compressed IDX file`);
+      throw new IdxFormatError(
+        `${file}: corrupt gzip data (${(error as Error).message}); expected a gzip-compressed IDX file`,
+      );
     }
   }
   if (buf.length < 4) throw new IdxFormatError(`${file}: ${buf.length} bytes; expected at least a 4-byte IDX header`);
@@ -51,15 +53,22 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
     );
   }
   const headerBytes = 4 + 4 * ndims;
-  if (buf.length < headerBytes) throw new IdxFormatError(`${file}: truncated header (${buf.length} bytes); expected ${headerBytes} for ${ndims} dimensions`);
+  if (buf.length < headerBytes)
+    throw new IdxFormatError(
+      `${file}: truncated header (${buf.length} bytes); expected ${headerBytes} for ${ndims} dimensions`,
+    );
   const shape = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i));
   const count = shape.reduce((a, b) => a * b, 1);
   const expected = headerBytes + count * type.size;
   if (buf.length < expected) {
-    throw new IdxFormatError(`${file}: truncated: ${buf.length} bytes, expected ${expected} for ${type.name} data of shape [${shape.join(',')}]`);
+    throw new IdxFormatError(
+      `${file}: truncated: ${buf.length} bytes, expected ${expected} for ${type.name} data of shape [${shape.join(',')}]`,
+    );
   }
   if (buf.length > expected) {
-    throw new IdxFormatError(`${file}: ${buf.length - expected} bytes after the data; expected exactly ${expected} bytes for shape [${shape.join(',')}]`);
+    throw new IdxFormatError(
+      `${file}: ${buf.length - expected} bytes after the data; expected exactly ${expected} bytes for shape [${shape.join(',')}]`,
+    );
   }
   return { type: type.name, shape, data: readValues(view, headerBytes, count, type.name) };
 }

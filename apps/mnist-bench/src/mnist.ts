@@ -44,7 +44,9 @@ export function defaultDataDir(): string {
 
 function findFile(dir: string, base: string): string {
   for (const name of [base, `${base}.gz`]) if (existsSync(join(dir, name))) return join(dir, name);
-  throw new IdxFormatError(`${dir}: missing ${base} (or ${base}.gz); expected the four MNIST-format IDX files ${Object.values(FILES).join(', ')}`);
+  throw new IdxFormatError(
+    `${dir}: missing ${base} (or ${base}.gz); expected the four MNIST-format IDX files ${Object.values(FILES).join(', ')}`,
+  );
 }
 
 function read(file: string) {
@@ -52,38 +54,64 @@ function read(file: string) {
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    throw new IdxFormatError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); expected a readable IDX file`);
+    throw new IdxFormatError(
+      `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); expected a readable IDX file`,
+    );
   }
   return parseIdx(bytes, file);
 }
 
-function loadSplit(dir: string, imagesBase: string, labelsBase: string, classes: number): Split & { features: number; imageShape: [number, number] } {
+function loadSplit(
+  dir: string,
+  imagesBase: string,
+  labelsBase: string,
+  classes: number,
+): Split & { features: number; imageShape: [number, number] } {
   const imagesFile = findFile(dir, imagesBase);
   const labelsFile = findFile(dir, labelsBase);
   const images = read(imagesFile);
   const labels = read(labelsFile);
   if (images.type !== 'ubyte' || images.shape.length !== 3) {
-    throw new IdxFormatError(`${imagesFile}: ${images.type} data of shape [${images.shape.join(',')}]; expected ubyte images of shape [count, rows, cols]`);
+    throw new IdxFormatError(
+      `${imagesFile}: ${images.type} data of shape [${images.shape.join(',')}]; expected ubyte images of shape [count, rows, cols]`,
+    );
   }
   if (labels.type !== 'ubyte' || labels.shape.length !== 1) {
-    throw new IdxFormatError(`${labelsFile}: ${labels.type} data of shape [${labels.shape.join(',')}]; expected ubyte labels of shape [count]`);
+    throw new IdxFormatError(
+      `${labelsFile}: ${labels.type} data of shape [${labels.shape.join(',')}]; expected ubyte labels of shape [count]`,
+    );
   }
   const [count, rows, cols] = images.shape as [number, number, number];
   if (labels.shape[0] !== count) {
-    throw new IdxFormatError(`${labelsFile}: ${labels.shape[0]} labels for ${count} images in ${imagesFile}; expected one label per image`);
+    throw new IdxFormatError(
+      `${labelsFile}: ${labels.shape[0]} labels for ${count} images in ${imagesFile}; expected one label per image`,
+    );
   }
   const labelBytes = labels.data as Uint8Array;
   const bad = labelBytes.findIndex((l) => l >= classes);
-  if (bad >= 0) throw new IdxFormatError(`${labelsFile}: label ${labelBytes[bad]} at index ${bad}; expected labels 0–${classes - 1}`);
+  if (bad >= 0)
+    throw new IdxFormatError(
+      `${labelsFile}: label ${labelBytes[bad]} at index ${bad}; expected labels 0–${classes - 1}`,
+    );
   const pixels = images.data as Uint8Array;
   const scaled = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) scaled[i] = (pixels[i] as number) / 255;
-  return { images: scaled, labels: Uint8Array.from(labelBytes), count, features: rows * cols, imageShape: [rows, cols] };
+  return {
+    images: scaled,
+    labels: Uint8Array.from(labelBytes),
+    count,
+    features: rows * cols,
+    imageShape: [rows, cols],
+  };
 }
 
 /** Rows `from`..`to` of a split, sharing memory. */
 export function slice(split: Split, features: number, from: number, to: number): Split {
-  return { images: split.images.subarray(from * features, to * features), labels: split.labels.subarray(from, to), count: to - from };
+  return {
+    images: split.images.subarray(from * features, to * features),
+    labels: split.labels.subarray(from, to),
+    count: to - from,
+  };
 }
 
 /**
@@ -91,11 +119,14 @@ export function slice(split: Split, features: number, from: number, to: number):
  * Throws an {@link IdxFormatError} naming the file for anything missing, unreadable or malformed.
  */
 export function loadDataset(dir: string = defaultDataDir(), classes = 10): Dataset {
-  if (!existsSync(dir)) throw new IdxFormatError(`${dir}: no such folder; expected a folder with the four MNIST-format IDX files`);
+  if (!existsSync(dir))
+    throw new IdxFormatError(`${dir}: no such folder; expected a folder with the four MNIST-format IDX files`);
   const trainFull = loadSplit(dir, FILES.trainImages, FILES.trainLabels, classes);
   const test = loadSplit(dir, FILES.testImages, FILES.testLabels, classes);
   if (test.imageShape[0] !== trainFull.imageShape[0] || test.imageShape[1] !== trainFull.imageShape[1]) {
-    throw new IdxFormatError(`${dir}: test images are ${test.imageShape.join('×')}, training images ${trainFull.imageShape.join('×')}; expected the same image size`);
+    throw new IdxFormatError(
+      `${dir}: test images are ${test.imageShape.join('×')}, training images ${trainFull.imageShape.join('×')}; expected the same image size`,
+    );
   }
   const features = trainFull.features;
   const validationCount = trainFull.count >= 10_000 ? 5_000 : Math.floor(trainFull.count / 12);

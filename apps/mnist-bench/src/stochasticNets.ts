@@ -62,7 +62,14 @@ export async function trainStochasticNet(
   spec: NetSpec,
   data: Dataset,
   progress: (step: number) => void,
-): Promise<{ accuracy: number; curve: Curve['points']; msPerStep: number[]; firstNonFiniteStep: number | null; maxLogitSpread: number; maxLogitSpreadStep: number }> {
+): Promise<{
+  accuracy: number;
+  curve: Curve['points'];
+  msPerStep: number[];
+  firstNonFiniteStep: number | null;
+  maxLogitSpread: number;
+  maxLogitSpreadStep: number;
+}> {
   const rng = createRng(ctx.seed);
   const stream = new SeedStream(ctx.seed * 7919 + 1);
   const sizes = [data.features, ...spec.hidden, data.classes];
@@ -75,7 +82,8 @@ export async function trainStochasticNet(
       b: tf.variable(tf.tensor1d(Float32Array.from({ length: out }, () => (2 * rng() - 1) * Math.sqrt(3 / out)))),
     }));
   });
-  const annealing = 'annealing' in spec.neuron && spec.neuron.annealing ? new SlopeAnnealing(spec.neuron.annealing) : null;
+  const annealing =
+    'annealing' in spec.neuron && spec.neuron.annealing ? new SlopeAnnealing(spec.neuron.annealing) : null;
   const baselines: Array<ReinforceBaseline | null> = spec.hidden.map((h) =>
     spec.neuron.kind === 'binary-reinforce' && spec.neuron.varianceAdjusted ? createReinforceBaseline(h) : null,
   );
@@ -113,7 +121,11 @@ export async function trainStochasticNet(
             h = binaryNeuron(a, { estimator: 'pass-through', stochastic: false });
             break;
           }
-          const neuron = reinforceBinaryNeuron(a, { stochastic: true, randomness: stream, baseline: baselines[i] ?? null });
+          const neuron = reinforceBinaryNeuron(a, {
+            stochastic: true,
+            randomness: stream,
+            baseline: baselines[i] ?? null,
+          });
           reinforce.push(neuron);
           h = neuron.output;
           break;
@@ -141,17 +153,21 @@ export async function trainStochasticNet(
       const { x, y } = batches.next(data.classes);
       const start = performance.now();
       const kept: { spread?: tf.Scalar } = {};
-      const loss = optimizer.minimize(() => {
-        const { logits, reinforce } = forward(x, true);
-        // the largest spread of one example's logits (max − min over classes): past ≈87 the posts' formula is NaN
-        kept.spread = tf.keep(tf.max(tf.sub(tf.max(logits, 1), tf.min(logits, 1)))) as tf.Scalar;
-        const logProbabilities = spec.loss === 'log-of-softmax' ? tf.log(tf.softmax(logits)) : tf.logSoftmax(logits);
-        // per-example loss: −mean over the 10 classes of y·log softmax = cross-entropy / 10
-        const perExample = tf.div(tf.neg(tf.sum(tf.mul(y, logProbabilities), 1)), data.classes);
-        let total: tf.Tensor = tf.sum(perExample);
-        for (const n of reinforce) total = tf.add(total, n.surrogate(perExample));
-        return total as tf.Scalar;
-      }, true, variables) as tf.Scalar;
+      const loss = optimizer.minimize(
+        () => {
+          const { logits, reinforce } = forward(x, true);
+          // the largest spread of one example's logits (max − min over classes): past ≈87 the posts' formula is NaN
+          kept.spread = tf.keep(tf.max(tf.sub(tf.max(logits, 1), tf.min(logits, 1)))) as tf.Scalar;
+          const logProbabilities = spec.loss === 'log-of-softmax' ? tf.log(tf.softmax(logits)) : tf.logSoftmax(logits);
+          // per-example loss: −mean over the 10 classes of y·log softmax = cross-entropy / 10
+          const perExample = tf.div(tf.neg(tf.sum(tf.mul(y, logProbabilities), 1)), data.classes);
+          let total: tf.Tensor = tf.sum(perExample);
+          for (const n of reinforce) total = tf.add(total, n.surrogate(perExample));
+          return total as tf.Scalar;
+        },
+        true,
+        variables,
+      ) as tf.Scalar;
       const spread = kept.spread as tf.Scalar;
       const [lossValue, spreadValue] = await Promise.all([loss.data(), spread.data()]);
       times.push(performance.now() - start);
@@ -166,10 +182,20 @@ export async function trainStochasticNet(
       progress(step);
     }
     annealing?.step();
-    curve.push({ step, value: await accuracy((x) => forward(x, false).logits as tf.Tensor2D, evalSplit, data.features) });
+    curve.push({
+      step,
+      value: await accuracy((x) => forward(x, false).logits as tf.Tensor2D, evalSplit, data.features),
+    });
   }
   optimizer.dispose();
   tf.dispose(variables);
   baselines.forEach((b) => b && disposeReinforceBaseline(b));
-  return { accuracy: curve.at(-1)?.value ?? NaN, curve, msPerStep: times.slice(Math.min(50, times.length >> 1)), firstNonFiniteStep, maxLogitSpread, maxLogitSpreadStep };
+  return {
+    accuracy: curve.at(-1)?.value ?? NaN,
+    curve,
+    msPerStep: times.slice(Math.min(50, times.length >> 1)),
+    firstNonFiniteStep,
+    maxLogitSpread,
+    maxLogitSpreadStep,
+  };
 }

@@ -16,7 +16,10 @@ export interface TrainLoop {
  * Runs a training loop: times every step (until its loss is read back, so GPU work is included), samples the
  * tensor count, reports progress, and records the evaluation metrics as learning curves.
  */
-export async function runTraining(ctx: RunContext, loop: TrainLoop): Promise<{ stepTimesMs: number[]; curves: Curve[]; final: Record<string, number>; losses: number[] }> {
+export async function runTraining(
+  ctx: RunContext,
+  loop: TrainLoop,
+): Promise<{ stepTimesMs: number[]; curves: Curve[]; final: Record<string, number>; losses: number[] }> {
   const warmup = loop.warmup ?? Math.min(20, Math.floor(loop.steps / 10));
   const stepTimesMs: number[] = [];
   const points = new Map<string, Array<{ step: number; value: number }>>();

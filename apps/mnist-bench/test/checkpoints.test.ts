@@ -4,7 +4,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { fileCheckpoint, interruptingCheckpoint, reportOnlyCheckpoint, RunInterrupted, type Experiment, type RunCheckpoint, type RunContext } from '@gradkit/experiment-runner';
+import {
+  fileCheckpoint,
+  interruptingCheckpoint,
+  reportOnlyCheckpoint,
+  RunInterrupted,
+  type Experiment,
+  type RunCheckpoint,
+  type RunContext,
+} from '@gradkit/experiment-runner';
 import { afterAll, describeBackends, expect, expectValuesClose, test } from '@gradkit/test-harness';
 import { dniExperiments } from '../src/experiments/syntheticGradients';
 import { loadDataset, type Dataset } from '../src/mnist';
@@ -14,60 +22,87 @@ const dir = mkdtempSync(join(tmpdir(), 'mnist-checkpoints-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = loadDataset(writeTinyDataset(join(dir, 'data'), { train: 600, test: 100 }));
 
-const cases = ['dni-cdni', 'dni-synthetic-loss-live', 'dni-backprop'].map((name) => [name, dniExperiments.find((e) => e.name === name)] as [string, Experiment<Dataset, { iterations: number; evalEvery: number }>]);
+const cases = ['dni-cdni', 'dni-synthetic-loss-live', 'dni-backprop'].map(
+  (name) =>
+    [name, dniExperiments.find((e) => e.name === name)] as [
+      string,
+      Experiment<Dataset, { iterations: number; evalEvery: number }>,
+    ],
+);
 
 describeBackends('checkpointed synthetic-gradient runs', (backend) => {
-  test.each(cases)('%s: stopped after period 1 of 2, reported as it stands (--partial) and resumed gives the uninterrupted run\'s curves', async (name, experiment) => {
-    // a learning rate that moves the weights in 7 steps: the curves (per-period mean loss among them) show every
-    // weight. Batches of 200 of the 600 training images: new epochs at steps 4 and 7, so the checkpoint (after step
-    // 4) holds an RNG that has drawn two orders, and the resumed run draws the third from it
-    const config = { ...experiment.profiles.smoke, iterations: 7, evalEvery: 4, learningRate: 1e-2, batchSize: 200 } as { iterations: number; evalEvery: number };
-    const ctx = (checkpoint?: RunCheckpoint): RunContext => ({
-      backend: { name: backend.name, tfName: backend.name, available: true, device: backend.device },
-      seed: 4,
-      profile: 'smoke',
-      progress: () => undefined,
-      sampleMemory: () => undefined,
-      log: () => undefined,
-      ...(checkpoint ? { checkpoint } : {}),
-    });
-    const straight = await experiment.run(ctx(), config, data);
-    // evaluations after 4 and 7: two periods, the last a short one
-    expect(straight.curves?.map((c) => c.points.map((p) => p.step))).toEqual([
-      [4, 7],
-      [4, 7],
-      [4, 7],
-    ]);
+  test.each(cases)(
+    "%s: stopped after period 1 of 2, reported as it stands (--partial) and resumed gives the uninterrupted run's curves",
+    async (name, experiment) => {
+      // a learning rate that moves the weights in 7 steps: the curves (per-period mean loss among them) show every
+      // weight. Batches of 200 of the 600 training images: new epochs at steps 4 and 7, so the checkpoint (after step
+      // 4) holds an RNG that has drawn two orders, and the resumed run draws the third from it
+      const config = {
+        ...experiment.profiles.smoke,
+        iterations: 7,
+        evalEvery: 4,
+        learningRate: 1e-2,
+        batchSize: 200,
+      } as { iterations: number; evalEvery: number };
+      const ctx = (checkpoint?: RunCheckpoint): RunContext => ({
+        backend: { name: backend.name, tfName: backend.name, available: true, device: backend.device },
+        seed: 4,
+        profile: 'smoke',
+        progress: () => undefined,
+        sampleMemory: () => undefined,
+        log: () => undefined,
+        ...(checkpoint ? { checkpoint } : {}),
+      });
+      const straight = await experiment.run(ctx(), config, data);
+      // evaluations after 4 and 7: two periods, the last a short one
+      expect(straight.curves?.map((c) => c.points.map((p) => p.step))).toEqual([
+        [4, 7],
+        [4, 7],
+        [4, 7],
+      ]);
 
-    const file = join(dir, `${name}-${backend.name}.ckpt`);
-    const stopping = interruptingCheckpoint(file, config);
-    const before = tf.memory().numTensors;
-    await expect(experiment.run(ctx(stopping), config, data)).rejects.toThrow(RunInterrupted);
-    expect(stopping.saves).toBe(1);
-    tf.disposeVariables(); // what a killed process would have freed
-    expect(tf.memory().numTensors).toBe(before);
+      const file = join(dir, `${name}-${backend.name}.ckpt`);
+      const stopping = interruptingCheckpoint(file, config);
+      const before = tf.memory().numTensors;
+      await expect(experiment.run(ctx(stopping), config, data)).rejects.toThrow(RunInterrupted);
+      expect(stopping.saves).toBe(1);
+      tf.disposeVariables(); // what a killed process would have freed
+      expect(tf.memory().numTensors).toBe(before);
 
-    const progress: string[] = [];
-    const partial = await experiment.run(ctx(reportOnlyCheckpoint(file, config, (p) => progress.push(p))), config, data);
-    expect(progress).toEqual(['after epoch 1 of 2']);
-    expect(partial.curves?.map((c) => c.points)).toEqual(straight.curves?.map((c) => c.points.slice(0, 1)));
-    tf.disposeVariables();
-    expect(tf.memory().numTensors).toBe(before);
+      const progress: string[] = [];
+      const partial = await experiment.run(
+        ctx(reportOnlyCheckpoint(file, config, (p) => progress.push(p))),
+        config,
+        data,
+      );
+      expect(progress).toEqual(['after epoch 1 of 2']);
+      expect(partial.curves?.map((c) => c.points)).toEqual(straight.curves?.map((c) => c.points.slice(0, 1)));
+      tf.disposeVariables();
+      expect(tf.memory().numTensors).toBe(before);
 
-    const resumed = await experiment.run(ctx(fileCheckpoint(file, config, true)), config, data);
-    const values = (o: typeof straight) => o.curves?.flatMap((c) => c.points.map((p) => p.value)) ?? [];
-    expect(resumed.curves?.map((c) => c.points.map((p) => p.step))).toEqual(straight.curves?.map((c) => c.points.map((p) => p.step)));
-    expect(resumed.stepTimesMs?.length).toBe(straight.stepTimesMs?.length);
-    // every backend repeats the arithmetic bit for bit: Adam's running powers are saved, not recomputed with pow()
-    expect(values(resumed)).toEqual(values(straight));
-    expect(tf.memory().numTensors).toBe(before);
-  });
+      const resumed = await experiment.run(ctx(fileCheckpoint(file, config, true)), config, data);
+      const values = (o: typeof straight) => o.curves?.flatMap((c) => c.points.map((p) => p.value)) ?? [];
+      expect(resumed.curves?.map((c) => c.points.map((p) => p.step))).toEqual(
+        straight.curves?.map((c) => c.points.map((p) => p.step)),
+      );
+      expect(resumed.stepTimesMs?.length).toBe(straight.stepTimesMs?.length);
+      // every backend repeats the arithmetic bit for bit: Adam's running powers are saved, not recomputed with pow()
+      expect(values(resumed)).toEqual(values(straight));
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
 
   test('after hundreds of steps too: Adam’s running powers come back as they were, so the resumed curves equal the uninterrupted ones', async () => {
     // 300 steps before the checkpoint: by then tfjs's pow(β, t+1) differs from the product it keeps in the last
     // bits, and a run resumed through tfjs's own setWeights drifts (the 0.90608897 vs 0.90608869 of a quick run)
     const experiment = cases.find(([name]) => name === 'dni-backprop')?.[1] as (typeof cases)[number][1];
-    const config = { ...experiment.profiles.smoke, iterations: 400, evalEvery: 300, learningRate: 3e-3, batchSize: 50 } as { iterations: number; evalEvery: number };
+    const config = {
+      ...experiment.profiles.smoke,
+      iterations: 400,
+      evalEvery: 300,
+      learningRate: 3e-3,
+      batchSize: 50,
+    } as { iterations: number; evalEvery: number };
     const ctx = (checkpoint?: RunCheckpoint): RunContext => ({
       backend: { name: backend.name, tfName: backend.name, available: true, device: backend.device },
       seed: 2,
@@ -79,7 +114,9 @@ describeBackends('checkpointed synthetic-gradient runs', (backend) => {
     });
     const straight = await experiment.run(ctx(), config, data);
     const file = join(dir, `long-${backend.name}.ckpt`);
-    await expect(experiment.run(ctx(interruptingCheckpoint(file, config)), config, data)).rejects.toThrow(RunInterrupted);
+    await expect(experiment.run(ctx(interruptingCheckpoint(file, config)), config, data)).rejects.toThrow(
+      RunInterrupted,
+    );
     tf.disposeVariables();
     const resumed = await experiment.run(ctx(fileCheckpoint(file, config, true)), config, data);
     expect(resumed.curves).toEqual(straight.curves);

@@ -1,6 +1,15 @@
 // End-to-end: the built CLI (dist/main.js) on a tiny dataset, once per backend through the shared harness.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -21,7 +30,14 @@ function cli(args: string[]) {
 }
 
 interface Report {
-  runs: Array<{ experiment: string; backend: string; primary: { metric: string; value: number }; curves: Array<{ points: Array<{ value: number }> }>; msPerStepMedian: number; peakTensors: number }>;
+  runs: Array<{
+    experiment: string;
+    backend: string;
+    primary: { metric: string; value: number };
+    curves: Array<{ points: Array<{ value: number }> }>;
+    msPerStepMedian: number;
+    peakTensors: number;
+  }>;
 }
 
 describeBackends('mnist-bench end to end', (backend) => {
@@ -43,8 +59,13 @@ describeBackends('mnist-bench end to end', (backend) => {
     expect(mlp.peakTensors).toBeGreaterThan(0);
     // same seed, same backend: the same curve, number for number
     expect(b.runs[0]?.curves).toEqual(mlp.curves);
-    for (const f of ['report.md', 'curves-mlp.svg', 'curves-mlp.png']) expect(existsSync(join(outs[0] as string, f))).toBe(true);
-    expect(readFileSync(join(outs[0] as string, 'curves-mlp.png')).subarray(1, 4).toString()).toBe('PNG');
+    for (const f of ['report.md', 'curves-mlp.svg', 'curves-mlp.png'])
+      expect(existsSync(join(outs[0] as string, f))).toBe(true);
+    expect(
+      readFileSync(join(outs[0] as string, 'curves-mlp.png'))
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
     expect(readFileSync(join(outs[0] as string, 'curves-mlp.svg'), 'utf8')).toMatch(/^<svg/);
   });
 });
@@ -52,8 +73,38 @@ describeBackends('mnist-bench end to end', (backend) => {
 describe('mnist-bench command line', () => {
   test('every experiment runs end to end in the smoke profile (cpu)', () => {
     const out = join(root, 'all');
-    const all = ['speed', 'batchnorm', 'batchnorm-speed', 'bsn-baselines', 'bsn-st', 'bsn-reinforce', 'bsn-depth', 'bsn-low-lr', 'ternary-one-hot', 'bsn-post-loss', 'bsn-pass-through', 'dni-backprop', 'dni-no-backprop', 'dni-synthetic-loss', 'dni-synthetic-loss-live', 'dni-synthetic-gradient', 'dni-cdni', 'dni-waits'];
-    const r = cli(['--data', data, '--profile', 'smoke', '--backends', 'cpu', '--experiments', all.join(','), '--out', out]);
+    const all = [
+      'speed',
+      'batchnorm',
+      'batchnorm-speed',
+      'bsn-baselines',
+      'bsn-st',
+      'bsn-reinforce',
+      'bsn-depth',
+      'bsn-low-lr',
+      'ternary-one-hot',
+      'bsn-post-loss',
+      'bsn-pass-through',
+      'dni-backprop',
+      'dni-no-backprop',
+      'dni-synthetic-loss',
+      'dni-synthetic-loss-live',
+      'dni-synthetic-gradient',
+      'dni-cdni',
+      'dni-waits',
+    ];
+    const r = cli([
+      '--data',
+      data,
+      '--profile',
+      'smoke',
+      '--backends',
+      'cpu',
+      '--experiments',
+      all.join(','),
+      '--out',
+      out,
+    ]);
     expect(r.stderr).not.toMatch(/FAILED/);
     expect(r.status).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
@@ -63,34 +114,78 @@ describe('mnist-bench command line', () => {
 
   test('--resume skips finished runs and leaves their files alone', () => {
     const out = join(root, 'resume');
-    expect(cli(['--data', data, '--profile', 'smoke', '--backends', 'cpu', '--experiments', 'throughput', '--out', out]).status).toBe(0);
+    expect(
+      cli(['--data', data, '--profile', 'smoke', '--backends', 'cpu', '--experiments', 'throughput', '--out', out])
+        .status,
+    ).toBe(0);
     const file = join(out, 'runs', 'throughput--cpu--smoke--seed1.json');
     const before = statSync(file).mtimeMs;
-    const again = cli(['--data', data, '--profile', 'smoke', '--backends', 'cpu', '--experiments', 'throughput', '--out', out, '--resume']);
+    const again = cli([
+      '--data',
+      data,
+      '--profile',
+      'smoke',
+      '--backends',
+      'cpu',
+      '--experiments',
+      'throughput',
+      '--out',
+      out,
+      '--resume',
+    ]);
     expect(again.status).toBe(0);
     expect(again.stderr).toMatch(/\[cpu\] throughput: finished earlier \(--resume\), skipped/);
     expect(statSync(file).mtimeMs).toBe(before);
     // --partial trains nothing: finished runs as they are, runs neither finished nor checkpointed named and left out
-    const partial = cli(['--data', data, '--profile', 'smoke', '--backends', 'cpu', '--experiments', 'throughput,mlp', '--out', out, '--partial']);
+    const partial = cli([
+      '--data',
+      data,
+      '--profile',
+      'smoke',
+      '--backends',
+      'cpu',
+      '--experiments',
+      'throughput,mlp',
+      '--out',
+      out,
+      '--partial',
+    ]);
     expect(partial.status).toBe(0);
     expect(partial.stderr).toMatch(/\[cpu\] throughput: finished earlier \(--partial\), reported as it is/);
-    expect(partial.stderr).toMatch(/\[cpu\] mlp: neither finished nor checkpointed in .*resume, nothing to report \(--partial\)/);
+    expect(partial.stderr).toMatch(
+      /\[cpu\] mlp: neither finished nor checkpointed in .*resume, nothing to report \(--partial\)/,
+    );
     expect(readFileSync(join(out, 'partial', 'report.md'), 'utf8')).toMatch(/\| cpu \| throughput \|/);
     expect(existsSync(join(out, 'runs', 'mlp--cpu--smoke--seed1.json'))).toBe(false);
     expect(statSync(file).mtimeMs).toBe(before);
   });
 
   test.each([
-    [['--backends', 'tpu'], 'mnist-bench: Unknown backend in --backends "tpu": expected one of cpu, wasm, webgpu, tensorflow, tensorflow-gpu'],
-    [['--experiments', 'mlp,resnet'], 'mnist-bench: Unknown experiment "resnet": expected one of mlp, throughput, speed, batchnorm, batchnorm-speed, bsn-baselines, bsn-st, bsn-reinforce, bsn-depth, bsn-low-lr, ternary-one-hot, bsn-post-loss, bsn-pass-through, dni-backprop, dni-no-backprop, dni-synthetic-loss, dni-synthetic-loss-live, dni-synthetic-gradient, dni-cdni, dni-waits'],
-    [['--profile', 'huge'], 'mnist-bench: Unknown profile "huge" for mlp, throughput: expected one of quick, paper, smoke'],
+    [
+      ['--backends', 'tpu'],
+      'mnist-bench: Unknown backend in --backends "tpu": expected one of cpu, wasm, webgpu, tensorflow, tensorflow-gpu',
+    ],
+    [
+      ['--experiments', 'mlp,resnet'],
+      'mnist-bench: Unknown experiment "resnet": expected one of mlp, throughput, speed, batchnorm, batchnorm-speed, bsn-baselines, bsn-st, bsn-reinforce, bsn-depth, bsn-low-lr, ternary-one-hot, bsn-post-loss, bsn-pass-through, dni-backprop, dni-no-backprop, dni-synthetic-loss, dni-synthetic-loss-live, dni-synthetic-gradient, dni-cdni, dni-waits',
+    ],
+    [
+      ['--profile', 'huge'],
+      'mnist-bench: Unknown profile "huge" for mlp, throughput: expected one of quick, paper, smoke',
+    ],
     [['--seed=-4'], 'mnist-bench: --seed -4: expected an integer from 0 to 2147483647'],
     [['--seed='], 'mnist-bench: --seed "": expected an integer from 0 to 2147483647'],
     [['--backends', ','], 'mnist-bench: --backends ",": an empty item; expected a comma-separated list of names'],
     [['--backends', 'cpu,cpu'], 'mnist-bench: --backends "cpu,cpu": "cpu" is listed twice; expected each name once'],
-    [['--experiments', 'mlp,throughput,mlp'], 'mnist-bench: --experiments "mlp,throughput,mlp": "mlp" is listed twice; expected each name once'],
+    [
+      ['--experiments', 'mlp,throughput,mlp'],
+      'mnist-bench: --experiments "mlp,throughput,mlp": "mlp" is listed twice; expected each name once',
+    ],
     [['--seed', '-4'], 'mnist-bench: --seed: its value starts with "-"; write --seed=VALUE'],
-    [['--data', '/nonexistent/mnist'], 'mnist-bench: /nonexistent/mnist: no such folder; expected a folder with the four MNIST-format IDX files'],
+    [
+      ['--data', '/nonexistent/mnist'],
+      'mnist-bench: /nonexistent/mnist: no such folder; expected a folder with the four MNIST-format IDX files',
+    ],
     [['--frobnicate'], "mnist-bench: Unknown option '--frobnicate': see --help for the options"],
   ])('bad input %j: one line, exit 2', (args, message) => {
     const r = cli(args);
@@ -101,19 +196,27 @@ describe('mnist-bench command line', () => {
   test('--help lists every profile, smoke and the experiment-specific ones included', () => {
     const r = cli(['--help']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/--profile NAME +quick \(the default[^)]*\), paper \([^)]*\), smoke \([^)]*\); some experiments also offer wrapper, long/);
+    expect(r.stdout).toMatch(
+      /--profile NAME +quick \(the default[^)]*\), paper \([^)]*\), smoke \([^)]*\); some experiments also offer wrapper, long/,
+    );
   });
 
   test('an unavailable backend asked for by name: one line with the reason, exit 2', () => {
     const r = cli(['--data', data, '--backends', 'tensorflow']);
     if (r.status === 0) return; // tfjs-node installed on this machine
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^mnist-bench: Backend "tensorflow" is unavailable: @tensorflow\/tfjs-node is not installed/);
+    expect(r.stderr.trim()).toMatch(
+      /^mnist-bench: Backend "tensorflow" is unavailable: @tensorflow\/tfjs-node is not installed/,
+    );
   });
 
   test('Ctrl-C leaves no half-written file and the finished runs stay resumable', async () => {
     const out = join(root, 'interrupted');
-    const child = spawn(process.execPath, [main, '--data', data, '--profile', 'paper', '--backends', 'cpu', '--experiments', 'mlp', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [main, '--data', data, '--profile', 'paper', '--backends', 'cpu', '--experiments', 'mlp', '--out', out],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     await new Promise<void>((resolve) => {
       child.stderr.on('data', (d: Buffer) => {
@@ -132,7 +235,8 @@ describe('mnist-bench command line', () => {
 describe('mnist-bench runs are keyed by their data and checked before work', () => {
   const other = writeTinyDataset(join(root, 'other-data'), { seed: 999 });
   const wide = writeTinyDataset(join(root, 'wide-data'), { side: 32 });
-  const smoke = (d: string, out: string, ...more: string[]) => cli(['--data', d, '--profile', 'smoke', '--backends', 'cpu', '--experiments', 'mlp', '--out', out, ...more]);
+  const smoke = (d: string, out: string, ...more: string[]) =>
+    cli(['--data', d, '--profile', 'smoke', '--backends', 'cpu', '--experiments', 'mlp', '--out', out, ...more]);
 
   test('--resume refuses a finished run made on other data, naming both (nothing trains, nothing is overwritten)', () => {
     const out = join(root, 'keyed');
@@ -141,7 +245,9 @@ describe('mnist-bench runs are keyed by their data and checked before work', () 
     const before = readFileSync(file, 'utf8');
     const r = smoke(other, out, '--resume');
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe(`mnist-bench: ${file} was trained on IDX data (${data}): 1,200 training + 200 test images of 28×28 (784 inputs), not on IDX data (${other}): 1,200 training + 200 test images of 28×28 (784 inputs); give another --out for this data`);
+    expect(r.stderr.trim()).toBe(
+      `mnist-bench: ${file} was trained on IDX data (${data}): 1,200 training + 200 test images of 28×28 (784 inputs), not on IDX data (${other}): 1,200 training + 200 test images of 28×28 (784 inputs); give another --out for this data`,
+    );
     expect(readFileSync(file, 'utf8')).toBe(before);
     // the same bytes compressed, from another folder: the same data, so skipped
     const gz = writeTinyDataset(join(root, 'same-data-gz'), { gzip: true });
@@ -152,13 +258,32 @@ describe('mnist-bench runs are keyed by their data and checked before work', () 
     // the checkpoint a dni-cdni smoke run on `data` would leave after its first period (its configuration names
     // the data's key), holding no arrays: continuing it fails on the first variable, refusing it on the configuration
     const experiment = dniExperiments.find((e) => e.name === 'dni-cdni');
-    const config = { experiment: 'dni-cdni', backend: 'cpu', profile: 'smoke', seed: 1, config: experiment?.profiles.smoke, data: identifyDataset(loadDataset(data)).key };
+    const config = {
+      experiment: 'dni-cdni',
+      backend: 'cpu',
+      profile: 'smoke',
+      seed: 1,
+      config: experiment?.profiles.smoke,
+      data: identifyDataset(loadDataset(data)).key,
+    };
     const out = join(root, 'keyed-checkpoint');
     const file = join(out, 'checkpoints', 'dni-cdni--cpu--smoke--seed1.ckpt');
     const run = (d: string) => {
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, encodeCheckpoint(config, { state: { run: { epoch: 1 }, optimizerSlots: null }, arrays: {} }));
-      return cli(['--data', d, '--profile', 'smoke', '--backends', 'cpu', '--experiments', 'dni-cdni', '--out', out, '--resume']);
+      return cli([
+        '--data',
+        d,
+        '--profile',
+        'smoke',
+        '--backends',
+        'cpu',
+        '--experiments',
+        'dni-cdni',
+        '--out',
+        out,
+        '--resume',
+      ]);
     };
     const same = run(data);
     expect(same.status).toBe(1);
@@ -170,13 +295,23 @@ describe('mnist-bench runs are keyed by their data and checked before work', () 
 
   test('--carry keeps the checkpoint gzip-compressed in OUT/carry/, continued by --resume with or without --carry, gone when the run finishes', () => {
     const experiment = dniExperiments.find((e) => e.name === 'dni-cdni');
-    const config = { experiment: 'dni-cdni', backend: 'cpu', profile: 'smoke', seed: 1, config: experiment?.profiles.smoke, data: identifyDataset(loadDataset(data)).key };
+    const config = {
+      experiment: 'dni-cdni',
+      backend: 'cpu',
+      profile: 'smoke',
+      seed: 1,
+      config: experiment?.profiles.smoke,
+      data: identifyDataset(loadDataset(data)).key,
+    };
     const out = join(root, 'carried');
     const file = join(out, 'carry', 'dni-cdni--cpu--smoke--seed1.ckpt.gz');
     const args = ['--data', data, '--profile', 'smoke', '--backends', 'cpu', '--experiments', 'dni-cdni', '--out', out];
     // a carried checkpoint (as committed by another machine) holding no arrays: continuing it fails on the first variable
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, gzipSync(encodeCheckpoint(config, { state: { run: { epoch: 1 }, optimizerSlots: null }, arrays: {} })));
+    writeFileSync(
+      file,
+      gzipSync(encodeCheckpoint(config, { state: { run: { epoch: 1 }, optimizerSlots: null }, arrays: {} })),
+    );
     const resumed = cli([...args, '--resume']);
     expect(resumed.status).toBe(1);
     expect(resumed.stderr).toMatch(/checkpoint: no array "0\/0"/);
@@ -195,7 +330,9 @@ describe('mnist-bench runs are keyed by their data and checked before work', () 
     expect(md).toContain(`Data: IDX data (${wide}): 1,200 training + 200 test images of 32×32 (1024 inputs).`);
     expect(md).toContain('MLP baseline 1024-100-100-10');
     expect(md).not.toContain('784');
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { runs: Array<{ title: string; data: { label: string; isDefault: boolean } }> };
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      runs: Array<{ title: string; data: { label: string; isDefault: boolean } }>;
+    };
     expect(report.runs[0]?.data).toMatchObject({ isDefault: false });
     expect(readFileSync(join(out, 'curves-mlp.svg'), 'utf8')).toContain('data: IDX data');
   });
@@ -205,20 +342,47 @@ describe('mnist-bench runs are keyed by their data and checked before work', () 
     writeFileSync(blocker, 'x');
     const r = smoke(data, join(blocker, 'out'));
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe(`mnist-bench: --out ${join(blocker, 'out')}: cannot be created or written (ENOTDIR); expected a writable folder`);
+    expect(r.stderr.trim()).toBe(
+      `mnist-bench: --out ${join(blocker, 'out')}: cannot be created or written (ENOTDIR); expected a writable folder`,
+    );
     expect(r.stdout).toBe('');
   });
 
   test('a profile whose batch is larger than the training examples is refused before any run', () => {
     const small = writeTinyDataset(join(root, 'small-data'), { train: 30, test: 20 });
-    const r = cli(['--data', small, '--profile', 'smoke', '--backends', 'cpu', '--experiments', 'dni-cdni', '--out', join(root, 'small')]);
+    const r = cli([
+      '--data',
+      small,
+      '--profile',
+      'smoke',
+      '--backends',
+      'cpu',
+      '--experiments',
+      'dni-cdni',
+      '--out',
+      join(root, 'small'),
+    ]);
     expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe(`mnist-bench: dni-cdni --profile smoke: batch size 32 is larger than the 28 training examples of IDX data (${small}): 30 training + 20 test images of 28×28 (784 inputs); expected at most 28`);
+    expect(r.stderr.trim()).toBe(
+      `mnist-bench: dni-cdni --profile smoke: batch size 32 is larger than the 28 training examples of IDX data (${small}): 30 training + 20 test images of 28×28 (784 inputs); expected at most 28`,
+    );
   });
 
   test('an error inside a run is one line naming the run (the stack only with --verbose), exit 1', () => {
     const out = join(root, 'broken-checkpoint');
-    const args = ['--data', data, '--profile', 'smoke', '--backends', 'cpu', '--experiments', 'dni-cdni', '--out', out, '--resume'];
+    const args = [
+      '--data',
+      data,
+      '--profile',
+      'smoke',
+      '--backends',
+      'cpu',
+      '--experiments',
+      'dni-cdni',
+      '--out',
+      out,
+      '--resume',
+    ];
     const file = join(out, 'checkpoints', 'dni-cdni--cpu--smoke--seed1.ckpt');
     for (const verbose of [false, true]) {
       rmSync(out, { recursive: true, force: true });
@@ -227,7 +391,9 @@ describe('mnist-bench runs are keyed by their data and checked before work', () 
       writeFileSync(file, Buffer.concat([Buffer.from('gradkit-checkpoint 1\n'), Buffer.from([232, 3, 0, 0])]));
       const r = cli(verbose ? [...args, '--verbose'] : args);
       expect(r.status).toBe(1);
-      expect(r.stderr).toContain(`[cpu] dni-cdni FAILED (smoke, seed 1): ${file}: truncated header; expected a gradkit checkpoint (delete it to start the run from scratch)`);
+      expect(r.stderr).toContain(
+        `[cpu] dni-cdni FAILED (smoke, seed 1): ${file}: truncated header; expected a gradkit checkpoint (delete it to start the run from scratch)`,
+      );
       expect(/\n\s+at /.test(r.stderr)).toBe(verbose);
       expect(r.stderr).toMatch(/1 run\(s\) failed/);
     }

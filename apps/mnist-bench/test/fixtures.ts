@@ -7,11 +7,14 @@ import { encodeIdx } from '../src/idx';
  * Writes a tiny, easy MNIST-format dataset: class k lights up the k-th band of rows of a `side`×`side` image (28 by
  * default; plus noise from `seed`), so a small MLP separates the classes in a few dozen steps.
  */
-export function writeTinyDataset(dir: string, { train = 1200, test = 200, gzip = false, side = 28, seed: start = 12345 } = {}): string {
+export function writeTinyDataset(
+  dir: string,
+  { train = 1200, test = 200, gzip = false, side = 28, seed: start = 12345 } = {},
+): string {
   mkdirSync(dir, { recursive: true });
   let seed = start;
   const pixels = side * side;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const make = (count: number) => {
     const images = new Uint8Array(count * pixels);
     const labels = new Uint8Array(count);
@@ -26,8 +29,12 @@ export function writeTinyDataset(dir: string, { train = 1200, test = 200, gzip =
     }
     return { images, labels };
   };
-  const write = (name: string, bytes: Uint8Array) => writeFileSync(join(dir, gzip ? `${name}.gz` : name), gzip ? gzipSync(bytes) : bytes);
-  for (const [prefix, count] of [['train', train], ['t10k', test]] as const) {
+  const write = (name: string, bytes: Uint8Array) =>
+    writeFileSync(join(dir, gzip ? `${name}.gz` : name), gzip ? gzipSync(bytes) : bytes);
+  for (const [prefix, count] of [
+    ['train', train],
+    ['t10k', test],
+  ] as const) {
     const { images, labels } = make(count);
     write(`${prefix}-images-idx3-ubyte`, encodeIdx('ubyte', [count, side, side], images));
     write(`${prefix}-labels-idx1-ubyte`, encodeIdx('ubyte', [count], labels));

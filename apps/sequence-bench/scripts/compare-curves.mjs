@@ -13,7 +13,10 @@ const runs = files.map((f) => {
   const run = JSON.parse(readFileSync(f, 'utf8'));
   const matching = run.curves.filter((c) => c.metric.includes(metric));
   // one line per run and curve: "experiment[: series] [backend]"
-  const curves = matching.map((c) => ({ ...c, series: matching.length > 1 ? `${run.experiment}: ${c.series}` : run.experiment }));
+  const curves = matching.map((c) => ({
+    ...c,
+    series: matching.length > 1 ? `${run.experiment}: ${c.series}` : run.experiment,
+  }));
   if (curves.length === 0) throw new Error(`${f}: no curve whose metric contains ${JSON.stringify(metric)}`);
   return { ...run, title: 'by experiment', curves };
 });

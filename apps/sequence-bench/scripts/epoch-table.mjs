@@ -14,7 +14,8 @@ const runs = files.map((f) => {
   const curve = (series) => run.curves.find((c) => c.metric.includes(metric) && c.series === series)?.points ?? [];
   const training = curve('training');
   const validation = curve('validation');
-  if (validation.length === 0) throw new Error(`${f}: no "validation" curve whose metric contains ${JSON.stringify(metric)}`);
+  if (validation.length === 0)
+    throw new Error(`${f}: no "validation" curve whose metric contains ${JSON.stringify(metric)}`);
   const best = validation.reduce((a, c) => (c.value < a.value ? c : a));
   return { name: run.experiment + (run.partial ? ` (${run.partial})` : ''), training, validation, best };
 });
@@ -29,4 +30,6 @@ const cell = (r, e) => {
 console.log(`| epoch | ${runs.map((r) => r.name).join(' | ')} |`);
 console.log(`|---:|${runs.map(() => '---:').join('|')}|`);
 for (let e = 0; e < epochs; e++) console.log(`| ${e + 1} | ${runs.map((r) => cell(r, e)).join(' | ')} |`);
-console.log(`| best validation (epoch) | ${runs.map((r) => `${r.best.value.toFixed(2)} (${r.best.step})`).join(' | ')} |`);
+console.log(
+  `| best validation (epoch) | ${runs.map((r) => `${r.best.value.toFixed(2)} (${r.best.step})`).join(' | ')} |`,
+);

@@ -10,7 +10,9 @@ if (files.length === 0) {
 }
 const first = 3;
 const restFrom = 5;
-console.log(`| method (best epoch) | ${Array.from({ length: first }, (_, i) => `position ${i}`).join(' | ')} | mean of positions ${restFrom}–49 |`);
+console.log(
+  `| method (best epoch) | ${Array.from({ length: first }, (_, i) => `position ${i}`).join(' | ')} | mean of positions ${restFrom}–49 |`,
+);
 console.log(`|---|${Array.from({ length: first + 1 }, () => '---:').join('|')}|`);
 for (const f of files) {
   const run = JSON.parse(readFileSync(f, 'utf8'));
@@ -19,5 +21,10 @@ for (const f of files) {
   const values = curve.points.map((p) => p.value);
   const rest = values.slice(restFrom);
   const mean = rest.reduce((a, v) => a + v, 0) / rest.length;
-  console.log(`| ${run.experiment} (${curve.series.replace('validation, ', '')}) | ${values.slice(0, first).map((v) => v.toFixed(1)).join(' | ')} | ${mean.toFixed(1)} |`);
+  console.log(
+    `| ${run.experiment} (${curve.series.replace('validation, ', '')}) | ${values
+      .slice(0, first)
+      .map((v) => v.toFixed(1))
+      .join(' | ')} | ${mean.toFixed(1)} |`,
+  );
 }

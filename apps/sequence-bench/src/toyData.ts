@@ -29,7 +29,12 @@ export function optimalCrossEntropies(): { none: number; t3: number; both: numbe
  * PTB-reader batching (post 2): the sequence cut into `batch` contiguous rows, rows cut into windows of
  * `numSteps` columns. Yields [batch·numSteps] x and y arrays (row-major), window by window.
  */
-export function* ptbWindows(x: Uint8Array, y: Uint8Array, batch: number, numSteps: number): Generator<{ x: Uint8Array; y: Uint8Array }> {
+export function* ptbWindows(
+  x: Uint8Array,
+  y: Uint8Array,
+  batch: number,
+  numSteps: number,
+): Generator<{ x: Uint8Array; y: Uint8Array }> {
   const rowLength = Math.floor(x.length / batch);
   for (let w = 0; w + numSteps <= rowLength; w += numSteps) {
     const xs = new Uint8Array(batch * numSteps);

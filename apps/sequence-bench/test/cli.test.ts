@@ -17,7 +17,24 @@ interface Report {
   runs: Array<{ experiment: string; primary: { value: number }; notes: string[] }>;
 }
 
-const ALL = ['rnn-toy', 'gru-speed', 'char-gru-80', 'char-lstm-80', 'char-ln-lstm-80', 'char-gru-30', 'char-mixture-30', 'char-lstm-30', 'char-lstm-200', 'spam-padded', 'spam-bucketed', 'spam-seq2seq', 'states-zero', 'states-variable', 'states-noisy', 'states-noisy-variable'];
+const ALL = [
+  'rnn-toy',
+  'gru-speed',
+  'char-gru-80',
+  'char-lstm-80',
+  'char-ln-lstm-80',
+  'char-gru-30',
+  'char-mixture-30',
+  'char-lstm-30',
+  'char-lstm-200',
+  'spam-padded',
+  'spam-bucketed',
+  'spam-seq2seq',
+  'states-zero',
+  'states-variable',
+  'states-noisy',
+  'states-noisy-variable',
+];
 // one of each kind on every backend (every experiment runs on cpu below)
 const EACH_KIND = ['rnn-toy', 'char-gru-80', 'spam-seq2seq', 'states-noisy-variable'];
 
@@ -31,7 +48,9 @@ describeBackends('sequence-bench end to end', (backend) => {
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
     expect(report.runs.map((run) => run.experiment)).toEqual(all);
     for (const run of report.runs) expect(Number.isFinite(run.primary.value)).toBe(true);
-    expect(report.runs.find((run) => run.experiment === 'char-gru-80')?.notes.join(' ')).toMatch(/Sample \(top 5\): "The /);
+    expect(report.runs.find((run) => run.experiment === 'char-gru-80')?.notes.join(' ')).toMatch(
+      /Sample \(top 5\): "The /,
+    );
     // the states run saved a checkpoint after its first epoch; a finished run's checkpoint is deleted
     expect(existsSync(join(out, 'checkpoints'))).toBe(true);
     expect(readdirSync(join(out, 'checkpoints'))).toEqual([]);
@@ -51,12 +70,27 @@ describe('sequence-bench command line', () => {
   test('--text FILE trains on any text; a missing or tiny file is a one-line error', () => {
     const file = join(root, 'text.txt');
     writeFileSync(file, 'the quick brown fox jumps over the lazy dog. '.repeat(500));
-    const r = cli(['--text', file, '--profile', 'smoke', '--backends', 'cpu', '--experiments', 'char-gru-30', '--out', join(root, 'text')]);
+    const r = cli([
+      '--text',
+      file,
+      '--profile',
+      'smoke',
+      '--backends',
+      'cpu',
+      '--experiments',
+      'char-gru-30',
+      '--out',
+      join(root, 'text'),
+    ]);
     expect(r.status).toBe(0);
     const bad = cli(['--text', join(root, 'nope.txt'), '--experiments', 'char-gru-30']);
     expect(bad.status).toBe(2);
-    expect(bad.stderr.trim()).toMatch(/^sequence-bench: .*nope\.txt: cannot be read \(ENOENT\); expected a UTF-8 text file$/);
+    expect(bad.stderr.trim()).toMatch(
+      /^sequence-bench: .*nope\.txt: cannot be read \(ENOENT\); expected a UTF-8 text file$/,
+    );
     writeFileSync(join(root, 'tiny.txt'), 'hi');
-    expect(cli(['--text', join(root, 'tiny.txt')]).stderr.trim()).toMatch(/tiny\.txt: 2 characters; expected at least 1,000 characters of text$/);
+    expect(cli(['--text', join(root, 'tiny.txt')]).stderr.trim()).toMatch(
+      /tiny\.txt: 2 characters; expected at least 1,000 characters of text$/,
+    );
   });
 });

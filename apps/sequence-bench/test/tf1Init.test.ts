@@ -21,7 +21,7 @@ describeBackends('tf1 initial weights', () => {
         expect(max).toBeLessThanOrEqual(limit);
         expect(max).toBeGreaterThan(0.98 * limit);
         const variance = values.reduce((s, x) => s + x * x, 0) / values.length;
-        expect(Math.abs(variance / (limit * limit / 3) - 1)).toBeLessThan(0.1);
+        expect(Math.abs(variance / ((limit * limit) / 3) - 1)).toBeLessThan(0.1);
       } else {
         expect(values).toEqual(await valuesOf(plain.variables[i] as tf.Variable));
       }

@@ -36,7 +36,9 @@ export function isBackendName(name: unknown): name is BackendName {
 /** Throws a one-line error unless `name` is a known backend name. */
 export function assertBackendName(name: unknown, where = 'backend'): asserts name is BackendName {
   if (!isBackendName(name)) {
-    throw new UnknownBackendError(`Unknown ${where} ${JSON.stringify(name)}: expected one of ${BACKEND_NAMES.join(', ')}`);
+    throw new UnknownBackendError(
+      `Unknown ${where} ${JSON.stringify(name)}: expected one of ${BACKEND_NAMES.join(', ')}`,
+    );
   }
 }
 

@@ -8,13 +8,25 @@ describeBackends('useBackend', (backend) => {
     const status = await useBackend(backend.name);
     expect(tf.getBackend()).toBe(status.tfName);
     expect(status.available).toBe(true);
-    const a = tf.tensor2d([[1, 2], [3, 4]]);
-    const b = tf.tensor2d([[5, 6], [7, 8]]);
+    const a = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
+    const b = tf.tensor2d([
+      [5, 6],
+      [7, 8],
+    ]);
     const c = tf.matMul(a, b);
-    await expectTensorClose(c, [[19, 22], [43, 50]]);
+    await expectTensorClose(c, [
+      [19, 22],
+      [43, 50],
+    ]);
     // ∂/∂a Σ(a·b) = 1·bᵀ: rows [5+6, 7+8]
     const g = tf.grad((x: tf.Tensor) => tf.sum(tf.matMul(x as tf.Tensor2D, b)))(a);
-    await expectTensorClose(g, [[11, 15], [11, 15]]);
+    await expectTensorClose(g, [
+      [11, 15],
+      [11, 15],
+    ]);
     tf.dispose([a, b, c, g]);
   });
 
@@ -49,7 +61,9 @@ describe('availableBackends', () => {
 
 describe('useBackend errors', () => {
   test('an unknown name is a one-line error listing the known ones', async () => {
-    await expect(useBackend('tpu')).rejects.toThrow('Unknown backend "tpu": expected one of cpu, wasm, webgpu, tensorflow, tensorflow-gpu');
+    await expect(useBackend('tpu')).rejects.toThrow(
+      'Unknown backend "tpu": expected one of cpu, wasm, webgpu, tensorflow, tensorflow-gpu',
+    );
   });
 
   test('tfjs-node missing: the reason says it is not installed and why installing may fail', async () => {
@@ -58,7 +72,9 @@ describe('useBackend errors', () => {
     if (node?.available) return; // a machine with tfjs-node installed: nothing to check here
     const error = await useBackend('tensorflow').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BackendUnavailableError);
-    expect((error as Error).message).toMatch(/^Backend "tensorflow" is unavailable: @tensorflow\/tfjs-node is not installed \(optional peer dependency; /);
+    expect((error as Error).message).toMatch(
+      /^Backend "tensorflow" is unavailable: @tensorflow\/tfjs-node is not installed \(optional peer dependency; /,
+    );
     expect((error as BackendUnavailableError).status.reason).toBe(node?.reason);
   });
 });

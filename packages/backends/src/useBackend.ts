@@ -20,7 +20,11 @@ export async function useBackend(name: string): Promise<BackendStatus> {
   await provider.register();
   const ok = await tf.setBackend(provider.tfName);
   if (!ok) {
-    throw new BackendUnavailableError({ ...status, available: false, reason: `tfjs could not initialize backend "${provider.tfName}"` });
+    throw new BackendUnavailableError({
+      ...status,
+      available: false,
+      reason: `tfjs could not initialize backend "${provider.tfName}"`,
+    });
   }
   await tf.ready();
   // Anything imported after @gradkit/core that registers tfjs's stock gradients (tfjs-layers imports

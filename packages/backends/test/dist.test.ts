@@ -17,7 +17,11 @@ ${load}
 `;
 
 function run(args: string[]): { backend: string; grad: number[]; chained: string } {
-  const out = execFileSync(process.execPath, args, { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const out = execFileSync(process.execPath, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   return JSON.parse(out.trim().split('\n').pop() as string);
 }
 
@@ -26,14 +30,21 @@ describe('published builds', () => {
   const expected = [1, 2, 3].map((v) => 1 / (v + 1) ** 2);
 
   test('CommonJS require: gradients and chained ops are registered', () => {
-    const r = run(['-e', body(`const tf = require('@tensorflow/tfjs-core'); const { useBackend } = require('@gradkit/backends');`)]);
+    const r = run([
+      '-e',
+      body(`const tf = require('@tensorflow/tfjs-core'); const { useBackend } = require('@gradkit/backends');`),
+    ]);
     expect(r.backend).toBe('cpu');
     r.grad.forEach((v, i) => expect(v).toBeCloseTo(expected[i] as number, 6));
     expect(r.chained).toBe('function');
   });
 
   test('ES module import: gradients and chained ops are registered', () => {
-    const r = run(['--input-type=module', '-e', body(`import * as tf from '@tensorflow/tfjs-core'; import { useBackend } from '@gradkit/backends';`)]);
+    const r = run([
+      '--input-type=module',
+      '-e',
+      body(`import * as tf from '@tensorflow/tfjs-core'; import { useBackend } from '@gradkit/backends';`),
+    ]);
     r.grad.forEach((v, i) => expect(v).toBeCloseTo(expected[i] as number, 6));
     expect(r.chained).toBe('function');
   });

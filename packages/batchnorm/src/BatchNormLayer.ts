@@ -55,7 +55,8 @@ export class BatchNorm extends tfl.layers.Layer {
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
     if (!(this.epsilon > 0)) throw new RangeError(`BatchNorm: epsilon = ${this.epsilon}, expected a number > 0`);
-    if (!(this.decay >= 0 && this.decay <= 1)) throw new RangeError(`BatchNorm: decay = ${this.decay}, expected a number in [0, 1]`);
+    if (!(this.decay >= 0 && this.decay <= 1))
+      throw new RangeError(`BatchNorm: decay = ${this.decay}, expected a number in [0, 1]`);
     if (this.statistics !== 'ema' && this.statistics !== 'cumulative') {
       throw new TypeError(`BatchNorm: statistics = ${JSON.stringify(this.statistics)}, expected 'ema' or 'cumulative'`);
     }
@@ -66,12 +67,28 @@ export class BatchNorm extends tfl.layers.Layer {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
     const channels = shape.at(-1);
     if (shape.length < 2 || channels == null) {
-      throw new Error(`BatchNorm: input shape [${shape.join(',')}], expected rank ≥ 2 with a known channel dimension last`);
+      throw new Error(
+        `BatchNorm: input shape [${shape.join(',')}], expected rank ≥ 2 with a known channel dimension last`,
+      );
     }
     if (this.scale) this.gamma = this.addWeight('gamma', [channels], 'float32', tfl.initializers.ones());
     if (this.center) this.beta = this.addWeight('beta', [channels], 'float32', tfl.initializers.zeros());
-    this.movingMean = this.addWeight('population_mean', [channels], 'float32', tfl.initializers.zeros(), undefined, false);
-    this.movingVariance = this.addWeight('population_variance', [channels], 'float32', tfl.initializers.ones(), undefined, false);
+    this.movingMean = this.addWeight(
+      'population_mean',
+      [channels],
+      'float32',
+      tfl.initializers.zeros(),
+      undefined,
+      false,
+    );
+    this.movingVariance = this.addWeight(
+      'population_variance',
+      [channels],
+      'float32',
+      tfl.initializers.ones(),
+      undefined,
+      false,
+    );
     this.movingCount = this.addWeight('population_count', [], 'float32', tfl.initializers.zeros(), undefined, false);
     this.built = true;
   }
@@ -79,18 +96,27 @@ export class BatchNorm extends tfl.layers.Layer {
   /** The population statistics as variables (shared with the layer's weights, not copies). */
   populationStatistics(): PopulationStatistics {
     // LayerVariable.read() returns the tf.Variable it wraps, typed as a Tensor.
-    return { mean: this.movingMean.read() as tf.Variable, variance: this.movingVariance.read() as tf.Variable, count: this.movingCount.read() as tf.Variable };
+    return {
+      mean: this.movingMean.read() as tf.Variable,
+      variance: this.movingVariance.read() as tf.Variable,
+      count: this.movingCount.read() as tf.Variable,
+    };
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean; mask?: tf.Tensor }): tf.Tensor {
     const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
-    return batchNorm(x, { gamma: this.gamma?.read() ?? null, beta: this.beta?.read() ?? null }, this.populationStatistics(), {
-      training: kwargs.training === true,
-      epsilon: this.epsilon,
-      decay: this.decay,
-      update: this.statistics,
-      ...(kwargs.mask != null ? { mask: kwargs.mask } : {}),
-    });
+    return batchNorm(
+      x,
+      { gamma: this.gamma?.read() ?? null, beta: this.beta?.read() ?? null },
+      this.populationStatistics(),
+      {
+        training: kwargs.training === true,
+        epsilon: this.epsilon,
+        decay: this.decay,
+        update: this.statistics,
+        ...(kwargs.mask != null ? { mask: kwargs.mask } : {}),
+      },
+    );
   }
 
   override computeMask(_inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] {
@@ -99,7 +125,14 @@ export class BatchNorm extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), epsilon: this.epsilon, decay: this.decay, statistics: this.statistics, center: this.center, scale: this.scale };
+    return {
+      ...super.getConfig(),
+      epsilon: this.epsilon,
+      decay: this.decay,
+      statistics: this.statistics,
+      center: this.center,
+      scale: this.scale,
+    };
   }
 }
 

@@ -58,9 +58,14 @@ describeBackends('batchNorm', () => {
     });
     // changing a masked row changes nothing in the kept rows
     const changed = input.values.map((v, i) => (Math.floor(i / C) === 1 ? v + 100 : v));
-    const [a, b] = [input.values, changed].map((vals) => tf.tidy(() => batchNorm(tf.tensor2d(vals, [6, C]), {}, null, { training: true, mask: m })));
+    const [a, b] = [input.values, changed].map((vals) =>
+      tf.tidy(() => batchNorm(tf.tensor2d(vals, [6, C]), {}, null, { training: true, mask: m })),
+    );
     const [va, vb] = [await valuesOf(a as tf.Tensor), await valuesOf(b as tf.Tensor)];
-    expectValuesClose(vb.filter((_, i) => mask[Math.floor(i / C)] === 1), va.filter((_, i) => mask[Math.floor(i / C)] === 1));
+    expectValuesClose(
+      vb.filter((_, i) => mask[Math.floor(i / C)] === 1),
+      va.filter((_, i) => mask[Math.floor(i / C)] === 1),
+    );
     tf.dispose([m, a as tf.Tensor, b as tf.Tensor]);
   });
 
@@ -73,8 +78,15 @@ describeBackends('batchNorm', () => {
     const x = randomInput([4, C], 9, -3, 3);
     const gamma = [1.5, 0.5, 2];
     const beta = [0.1, 0.2, -0.3];
-    const y = tf.tidy(() => batchNorm(tf.tensor2d(x.values, [4, C]), { gamma: tf.tensor1d(gamma), beta: tf.tensor1d(beta) }, stats, { training: false }));
-    await expectTensorClose(y, referenceBatchNorm(x.values, C, { gamma, beta, mean: [0.5, -1, 2], variance: [4, 0.25, 1] }));
+    const y = tf.tidy(() =>
+      batchNorm(tf.tensor2d(x.values, [4, C]), { gamma: tf.tensor1d(gamma), beta: tf.tensor1d(beta) }, stats, {
+        training: false,
+      }),
+    );
+    await expectTensorClose(
+      y,
+      referenceBatchNorm(x.values, C, { gamma, beta, mean: [0.5, -1, 2], variance: [4, 0.25, 1] }),
+    );
     // inference leaves the statistics alone
     await expectTensorClose(stats.mean, [0.5, -1, 2]);
     tf.dispose(y);
@@ -82,7 +94,12 @@ describeBackends('batchNorm', () => {
   });
 
   test('any number of population statistics coexist, under the same or the default name (tfjs variable names are global)', async () => {
-    const all = [createPopulationStatistics(C), createPopulationStatistics(C), createPopulationStatistics(2, 'layer'), createPopulationStatistics(2, 'layer')];
+    const all = [
+      createPopulationStatistics(C),
+      createPopulationStatistics(C),
+      createPopulationStatistics(2, 'layer'),
+      createPopulationStatistics(2, 'layer'),
+    ];
     const names = all.flatMap((s) => [s.mean.name, s.variance.name, s.count.name]);
     expect(new Set(names).size).toBe(names.length);
     expect(all[0]?.mean.name).toMatch(/^batch_norm_\d+\/population_mean$/);
@@ -91,7 +108,7 @@ describeBackends('batchNorm', () => {
     all.forEach(disposePopulationStatistics);
   });
 
-  test("EMA update: pop ← pop·decay + batch·(1 − decay) after each training call", async () => {
+  test('EMA update: pop ← pop·decay + batch·(1 − decay) after each training call', async () => {
     const stats = createPopulationStatistics(C);
     const batches = [uniformValues(4 * C, 10, -2, 2), uniformValues(4 * C, 11, 0, 3)];
     let mean = [0, 0, 0];
@@ -110,7 +127,12 @@ describeBackends('batchNorm', () => {
   test('cumulative update: exactly the mean and variance of every entry seen (batches of different sizes)', async () => {
     const stats = createPopulationStatistics(C);
     const batches = [normalValues(5 * C, 12, 1, 2), normalValues(3 * C, 13, -1, 0.5), normalValues(8 * C, 14, 0, 1)];
-    for (const b of batches) tf.dispose(tf.tidy(() => batchNorm(tf.tensor2d(b, [b.length / C, C]), {}, stats, { training: true, update: 'cumulative' })));
+    for (const b of batches)
+      tf.dispose(
+        tf.tidy(() =>
+          batchNorm(tf.tensor2d(b, [b.length / C, C]), {}, stats, { training: true, update: 'cumulative' }),
+        ),
+      );
     const all = referenceMoments(batches.flat(), C);
     await expectTensorClose(stats.mean, all.mean, { rtol: 1e-5, atol: 1e-5 });
     await expectTensorClose(stats.variance, all.variance, { rtol: 1e-5, atol: 1e-5 });
@@ -128,7 +150,11 @@ describeBackends('batchNorm', () => {
       const p = affine === 'gamma' ? variableOf([1, 1, 1, 1, 1]) : variableOf([0, 0, 0, 0, 0]);
       const stats = createPopulationStatistics(5);
       const sgd = tf.train.sgd(0.5);
-      const loss = () => tf.losses.softmaxCrossEntropy(labels, tf.matMul(tf.sigmoid(batchNorm(tf.matMul(x, w1), { [affine]: p }, stats, { training: true })), w2)) as tf.Scalar;
+      const loss = () =>
+        tf.losses.softmaxCrossEntropy(
+          labels,
+          tf.matMul(tf.sigmoid(batchNorm(tf.matMul(x, w1), { [affine]: p }, stats, { training: true })), w2),
+        ) as tf.Scalar;
       const before = tf.tidy(loss);
       const first = (await before.data())[0] as number;
       before.dispose();
@@ -154,13 +180,23 @@ describeBackends('batchNorm', () => {
   test('bad input is a one-line error naming the value', () => {
     const x = tf.zeros([4, 3]);
     const g = tf.ones([4]);
-    expect(() => batchNorm(x, { gamma: g }, null, { training: true })).toThrow('batchNorm: gamma has shape [4], expected [3] (one per channel of x [4,3])');
-    expect(() => batchNorm(x, {}, null, { training: false })).toThrow(/^batchNorm: inference \(training: false\) needs population statistics/);
-    expect(() => batchNorm(x, {}, null, {} as never)).toThrow('batchNorm: options.training is undefined, expected true (batch statistics) or false (population statistics)');
+    expect(() => batchNorm(x, { gamma: g }, null, { training: true })).toThrow(
+      'batchNorm: gamma has shape [4], expected [3] (one per channel of x [4,3])',
+    );
+    expect(() => batchNorm(x, {}, null, { training: false })).toThrow(
+      /^batchNorm: inference \(training: false\) needs population statistics/,
+    );
+    expect(() => batchNorm(x, {}, null, {} as never)).toThrow(
+      'batchNorm: options.training is undefined, expected true (batch statistics) or false (population statistics)',
+    );
     const v = tf.zeros([3]);
-    expect(() => batchNorm(v, {}, null, { training: true })).toThrow('batchNorm: x has shape [3], expected rank ≥ 2 with channels last ([N, C] or [N, H, W, C])');
+    expect(() => batchNorm(v, {}, null, { training: true })).toThrow(
+      'batchNorm: x has shape [3], expected rank ≥ 2 with channels last ([N, C] or [N, H, W, C])',
+    );
     const m = tf.ones([3]);
-    expect(() => batchNorm(x, {}, null, { training: true, mask: m })).toThrow("batchNorm: mask has shape [3], expected [4] (x's shape without the channel axis)");
+    expect(() => batchNorm(x, {}, null, { training: true, mask: m })).toThrow(
+      "batchNorm: mask has shape [3], expected [4] (x's shape without the channel axis)",
+    );
     tf.dispose([x, g, m, v]);
   });
 });

@@ -42,7 +42,12 @@ export interface BatchNormOptions {
  * const stats = createPopulationStatistics(100);
  * const h = tf.sigmoid(batchNorm(tf.matMul(x, w), { gamma, beta }, stats, { training: true }));
  */
-export function batchNorm(x: tf.Tensor, params: BatchNormParams, stats: PopulationStatistics | null, options: BatchNormOptions): tf.Tensor {
+export function batchNorm(
+  x: tf.Tensor,
+  params: BatchNormParams,
+  stats: PopulationStatistics | null,
+  options: BatchNormOptions,
+): tf.Tensor {
   const { gamma, beta } = params;
   validate(x, gamma, beta, stats, options);
   const epsilon = options.epsilon ?? 1e-3;
@@ -56,14 +61,26 @@ export function batchNorm(x: tf.Tensor, params: BatchNormParams, stats: Populati
       return tf.add(tf.mul(x, k), shift);
     });
   }
-  const [y, mean, variance, count] = trainingOp(x, gamma ?? null, beta ?? null, options.mask ?? null, epsilon) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-  if (stats != null) updatePopulationStatistics(stats, { mean, variance, count }, options.update ?? 'ema', options.decay ?? 0.999);
+  const [y, mean, variance, count] = trainingOp(x, gamma ?? null, beta ?? null, options.mask ?? null, epsilon) as [
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+    tf.Tensor,
+  ];
+  if (stats != null)
+    updatePopulationStatistics(stats, { mean, variance, count }, options.update ?? 'ema', options.decay ?? 0.999);
   tf.dispose([mean, variance, count]);
   return y;
 }
 
 /** Training-mode batch norm as one tape node: outputs y and the (non-differentiable) batch moments. */
-function trainingOp(x: tf.Tensor, gamma: tf.Tensor | null, beta: tf.Tensor | null, mask: tf.Tensor | null, epsilon: number): tf.Tensor[] {
+function trainingOp(
+  x: tf.Tensor,
+  gamma: tf.Tensor | null,
+  beta: tf.Tensor | null,
+  mask: tf.Tensor | null,
+  epsilon: number,
+): tf.Tensor[] {
   const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
   const channels = x.shape.at(-1) as number;
   // Σ over every axis but the channels, as sumRows of a [entries, C] view: a product with a row of ones on cpu and
@@ -104,32 +121,55 @@ function trainingOp(x: tf.Tensor, gamma: tf.Tensor | null, beta: tf.Tensor | nul
   return op(...inputs) as tf.Tensor[];
 }
 
-function validate(x: tf.Tensor, gamma: tf.Tensor | null | undefined, beta: tf.Tensor | null | undefined, stats: PopulationStatistics | null, options: BatchNormOptions): void {
-  if (!(x instanceof tf.Tensor)) throw new TypeError(`batchNorm: x is ${typeof x}, expected a tf.Tensor of shape [N, C] or [N, …, C]`);
-  if (x.rank < 2) throw new Error(`batchNorm: x has shape [${x.shape.join(',')}], expected rank ≥ 2 with channels last ([N, C] or [N, H, W, C])`);
+function validate(
+  x: tf.Tensor,
+  gamma: tf.Tensor | null | undefined,
+  beta: tf.Tensor | null | undefined,
+  stats: PopulationStatistics | null,
+  options: BatchNormOptions,
+): void {
+  if (!(x instanceof tf.Tensor))
+    throw new TypeError(`batchNorm: x is ${typeof x}, expected a tf.Tensor of shape [N, C] or [N, …, C]`);
+  if (x.rank < 2)
+    throw new Error(
+      `batchNorm: x has shape [${x.shape.join(',')}], expected rank ≥ 2 with channels last ([N, C] or [N, H, W, C])`,
+    );
   if (options == null || typeof options.training !== 'boolean') {
-    throw new TypeError(`batchNorm: options.training is ${options == null ? 'missing' : String(options.training)}, expected true (batch statistics) or false (population statistics)`);
+    throw new TypeError(
+      `batchNorm: options.training is ${options == null ? 'missing' : String(options.training)}, expected true (batch statistics) or false (population statistics)`,
+    );
   }
   const channels = x.shape.at(-1) as number;
-  for (const [name, t] of [['gamma', gamma], ['beta', beta]] as const) {
+  for (const [name, t] of [
+    ['gamma', gamma],
+    ['beta', beta],
+  ] as const) {
     if (t != null && (t.rank !== 1 || t.shape[0] !== channels)) {
-      throw new Error(`batchNorm: ${name} has shape [${t.shape.join(',')}], expected [${channels}] (one per channel of x [${x.shape.join(',')}])`);
+      throw new Error(
+        `batchNorm: ${name} has shape [${t.shape.join(',')}], expected [${channels}] (one per channel of x [${x.shape.join(',')}])`,
+      );
     }
   }
   if (stats != null && stats.mean.shape[0] !== channels) {
     throw new Error(`batchNorm: population statistics have ${stats.mean.shape[0]} channels, x has ${channels}`);
   }
   if (!options.training && stats == null) {
-    throw new Error('batchNorm: inference (training: false) needs population statistics; pass them, or use training: true with update: "none" for batch statistics');
+    throw new Error(
+      'batchNorm: inference (training: false) needs population statistics; pass them, or use training: true with update: "none" for batch statistics',
+    );
   }
   const epsilon = options.epsilon ?? 1e-3;
   if (!(epsilon > 0)) throw new RangeError(`batchNorm: epsilon = ${epsilon}, expected a number > 0`);
   const decay = options.decay ?? 0.999;
   if (!(decay >= 0 && decay <= 1)) throw new RangeError(`batchNorm: decay = ${decay}, expected a number in [0, 1]`);
   if (options.update != null && !['ema', 'cumulative', 'none'].includes(options.update)) {
-    throw new TypeError(`batchNorm: update = ${JSON.stringify(options.update)}, expected 'ema', 'cumulative' or 'none'`);
+    throw new TypeError(
+      `batchNorm: update = ${JSON.stringify(options.update)}, expected 'ema', 'cumulative' or 'none'`,
+    );
   }
   if (options.mask != null && !tf.util.arraysEqual(options.mask.shape, x.shape.slice(0, -1))) {
-    throw new Error(`batchNorm: mask has shape [${options.mask.shape.join(',')}], expected [${x.shape.slice(0, -1).join(',')}] (x's shape without the channel axis)`);
+    throw new Error(
+      `batchNorm: mask has shape [${options.mask.shape.join(',')}], expected [${x.shape.slice(0, -1).join(',')}] (x's shape without the channel axis)`,
+    );
   }
 }

@@ -17,7 +17,10 @@ export interface StatisticsModel {
  * The weights do not change. Works on `tf.LayersModel`s with {@link BatchNorm} layers and on any
  * {@link StatisticsModel}. Returns the number of batches seen.
  */
-export async function estimatePopulationStatistics(model: tfl.LayersModel | StatisticsModel, batches: Iterable<tf.Tensor> | AsyncIterable<tf.Tensor>): Promise<number> {
+export async function estimatePopulationStatistics(
+  model: tfl.LayersModel | StatisticsModel,
+  batches: Iterable<tf.Tensor> | AsyncIterable<tf.Tensor>,
+): Promise<number> {
   let seen = 0;
   if (isStatisticsModel(model)) {
     model.populationStatistics().forEach(resetPopulationStatistics);
@@ -28,7 +31,8 @@ export async function estimatePopulationStatistics(model: tfl.LayersModel | Stat
     return seen;
   }
   const layers = model.layers.filter((l): l is BatchNorm => l instanceof BatchNorm);
-  if (layers.length === 0) throw new Error(`estimatePopulationStatistics: model "${model.name}" has no BatchNorm layer`);
+  if (layers.length === 0)
+    throw new Error(`estimatePopulationStatistics: model "${model.name}" has no BatchNorm layer`);
   const modes = layers.map((l) => l.statistics);
   try {
     for (const l of layers) {
@@ -46,5 +50,8 @@ export async function estimatePopulationStatistics(model: tfl.LayersModel | Stat
 }
 
 function isStatisticsModel(model: unknown): model is StatisticsModel {
-  return typeof (model as StatisticsModel).populationStatistics === 'function' && typeof (model as StatisticsModel).forward === 'function';
+  return (
+    typeof (model as StatisticsModel).populationStatistics === 'function' &&
+    typeof (model as StatisticsModel).forward === 'function'
+  );
 }

@@ -9,7 +9,10 @@ import * as tf from '@tensorflow/tfjs-core';
  * e.g. padding). Without a mask every entry counts. `count` is M, per channel broadcast-free (a scalar).
  * The caller owns the returned tensors.
  */
-export function batchMoments(x: tf.Tensor, mask?: tf.Tensor): { mean: tf.Tensor1D; variance: tf.Tensor1D; count: tf.Scalar } {
+export function batchMoments(
+  x: tf.Tensor,
+  mask?: tf.Tensor,
+): { mean: tf.Tensor1D; variance: tf.Tensor1D; count: tf.Scalar } {
   return tf.tidy(() => {
     const axes = x.shape.slice(0, -1).map((_, i) => i);
     if (mask == null) {

@@ -28,7 +28,8 @@ let nextId = 0;
  * (…`_variance`, …`_count`); `k` keeps any number of them apart, since tfjs variable names are global.
  */
 export function createPopulationStatistics(channels: number, name = 'batch_norm'): PopulationStatistics {
-  if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`createPopulationStatistics: channels = ${channels}, expected a positive integer`);
+  if (!Number.isInteger(channels) || channels < 1)
+    throw new RangeError(`createPopulationStatistics: channels = ${channels}, expected a positive integer`);
   const prefix = `${name}_${nextId++}`;
   return tf.tidy(() => ({
     mean: tf.variable(tf.zeros([channels]), false, `${prefix}/population_mean`),
@@ -69,7 +70,10 @@ export function updatePopulationStatistics(
     const delta = tf.sub(batch.mean, stats.mean);
     const share = tf.div(batch.count, tf.maximum(n, 1));
     // the old variance is meaningless before the first batch (it is the initial 1), so it is weighted by n0 = 0
-    const m2 = tf.add(tf.add(tf.mul(stats.variance, n0), tf.mul(batch.variance, batch.count)), tf.mul(tf.square(delta), tf.mul(n0, share)));
+    const m2 = tf.add(
+      tf.add(tf.mul(stats.variance, n0), tf.mul(batch.variance, batch.count)),
+      tf.mul(tf.square(delta), tf.mul(n0, share)),
+    );
     stats.mean.assign(tf.add(stats.mean, tf.mul(delta, share)));
     stats.variance.assign(tf.div(m2, tf.maximum(n, 1)));
     stats.count.assign(n);

@@ -43,7 +43,9 @@ mkdirSync(outDir, { recursive: true });
     legalComments: 'none',
     logLevel: 'warning',
     outfile: join(outDir, 'tfjs-gradients.js'),
-    banner: { js: `// Generated from @tensorflow/tfjs-core ${version} by scripts/generate-gradient-bundle.mjs. Do not edit.` },
+    banner: {
+      js: `// Generated from @tensorflow/tfjs-core ${version} by scripts/generate-gradient-bundle.mjs. Do not edit.`,
+    },
   });
 }
 const types = `import type { GradConfig } from '@tensorflow/tfjs-core';\nexport declare const gradConfigs: GradConfig[];\n`;

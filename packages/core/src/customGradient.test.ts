@@ -1,5 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGradients, describeBackends, disposeFailedGradientTape, expect, expectNoLeaks, expectTensorClose, randomInput, test, variableOf } from '@gradkit/test-harness';
+import {
+  checkGradients,
+  describeBackends,
+  disposeFailedGradientTape,
+  expect,
+  expectNoLeaks,
+  expectTensorClose,
+  randomInput,
+  test,
+  variableOf,
+} from '@gradkit/test-harness';
 import { customGradient } from './index';
 
 // y = x·w and z = x + w, elementwise, in one node with the product rule written by hand.
@@ -34,7 +44,9 @@ describeBackends('customGradient', () => {
   test('an output that does not reach the loss gets a zero upstream gradient', async () => {
     const x = tf.tensor1d([1, 2, 3]);
     const w = tf.tensor1d([4, 5, 6]);
-    const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum((productAndSum(a, b) as tf.Tensor[])[0] as tf.Tensor))([x, w]);
+    const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum((productAndSum(a, b) as tf.Tensor[])[0] as tf.Tensor),
+    )([x, w]);
     // only y = x·w reaches the loss: ∂/∂x = w, ∂/∂w = x
     await expectTensorClose(gx as tf.Tensor, [4, 5, 6]);
     await expectTensorClose(gw as tf.Tensor, [1, 2, 3]);
@@ -67,7 +79,10 @@ describeBackends('customGradient', () => {
     const x = tf.tensor1d([1, 2]);
     const w = tf.tensor1d([3, 4]);
     await expectNoLeaks(() => tf.dispose(productAndSum(x, w)), 'forward only');
-    await expectNoLeaks(() => tf.dispose(tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(squarePlusConstant(a, b)))([x, w])), 'forward and backward');
+    await expectNoLeaks(
+      () => tf.dispose(tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(squarePlusConstant(a, b)))([x, w])),
+      'forward and backward',
+    );
     tf.dispose([x, w]);
   });
 
@@ -80,9 +95,14 @@ describeBackends('customGradient', () => {
   });
 
   test('a wrong number of gradients is a one-line error', () => {
-    const bad = customGradient((x: tf.Tensor, y: tf.Tensor) => ({ value: tf.add(x, y), gradient: (dy: tf.Tensor) => [dy] }));
+    const bad = customGradient((x: tf.Tensor, y: tf.Tensor) => ({
+      value: tf.add(x, y),
+      gradient: (dy: tf.Tensor) => [dy],
+    }));
     const x = tf.scalar(1);
-    expect(() => tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => bad(a, b))([x, x]))).toThrow('customGradient: gradient returned 1 gradient(s) for 2 input(s)');
+    expect(() => tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => bad(a, b))([x, x]))).toThrow(
+      'customGradient: gradient returned 1 gradient(s) for 2 input(s)',
+    );
     disposeFailedGradientTape();
     x.dispose();
   });
@@ -90,14 +110,18 @@ describeBackends('customGradient', () => {
   test('a gradient of the wrong shape is a one-line error', () => {
     const bad = customGradient((x: tf.Tensor) => ({ value: tf.mul(x, 2), gradient: () => tf.zeros([5]) }));
     const x = tf.tensor1d([1, 2]);
-    expect(() => tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(bad(a)))(x))).toThrow('customGradient: gradient 0 has shape [5], expected [2] (the shape of input 0)');
+    expect(() => tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(bad(a)))(x))).toThrow(
+      'customGradient: gradient 0 has shape [5], expected [2] (the shape of input 0)',
+    );
     disposeFailedGradientTape();
     x.dispose();
   });
 
   test('non-tensor inputs and bad results are rejected', () => {
     const f = customGradient((x: tf.Tensor) => ({ value: x, gradient: (dy: tf.Tensor) => dy }));
-    expect(() => f([1, 2] as unknown as tf.Tensor)).toThrow('customGradient: input 0 is array of length 2, expected a tf.Tensor');
+    expect(() => f([1, 2] as unknown as tf.Tensor)).toThrow(
+      'customGradient: input 0 is array of length 2, expected a tf.Tensor',
+    );
     const noGradient = customGradient((x: tf.Tensor) => ({ value: x }) as never);
     const x = tf.scalar(1);
     expect(() => noGradient(x)).toThrow('customGradient: f returned gradient = undefined, expected a function');

@@ -69,7 +69,9 @@ export function customGradient<I extends tf.Tensor[], O extends tf.Tensor | tf.T
         throw new TypeError(`customGradient: f returned ${describeValue(result)}, expected { value, gradient, save? }`);
       }
       if (typeof result.gradient !== 'function') {
-        throw new TypeError(`customGradient: f returned gradient = ${describeValue(result.gradient)}, expected a function`);
+        throw new TypeError(
+          `customGradient: f returned gradient = ${describeValue(result.gradient)}, expected a function`,
+        );
       }
       multiOutput = Array.isArray(result.value);
       const outputs = multiOutput ? (result.value as tf.Tensor[]) : [result.value as tf.Tensor];
@@ -79,7 +81,8 @@ export function customGradient<I extends tf.Tensor[], O extends tf.Tensor | tf.T
       // would tie the tape in a knot.
       const fresh = outputs.map((o, i) => (inputs.includes(o) || outputs.indexOf(o) !== i ? tf.clone(o) : o));
       if (result.save != null) {
-        if (!Array.isArray(result.save)) throw new TypeError(`customGradient: save is ${describeValue(result.save)}, expected an array of tensors`);
+        if (!Array.isArray(result.save))
+          throw new TypeError(`customGradient: save is ${describeValue(result.save)}, expected an array of tensors`);
         result.save.forEach((t, i) => assertTensor(t, `save[${i}]`, 'customGradient'));
         save(result.save);
       }
@@ -105,7 +108,9 @@ export function customGradient<I extends tf.Tensor[], O extends tf.Tensor | tf.T
           const g = typeof entry === 'function' ? entry() : entry;
           assertTensor(g, `gradient ${i}`, 'customGradient');
           if (!tf.util.arraysEqual(g.shape, shape)) {
-            throw new Error(`customGradient: gradient ${i} has shape ${shapeText(g.shape)}, expected ${shapeText(shape)} (the shape of input ${i})`);
+            throw new Error(
+              `customGradient: gradient ${i} has shape ${shapeText(g.shape)}, expected ${shapeText(shape)} (the shape of input ${i})`,
+            );
           }
           // A gradient that is the upstream tensor itself (an identity backward), a saved tensor, or one returned
           // for two inputs is copied, so that the engine owns each gradient exactly once.

@@ -18,13 +18,21 @@ export type DenseActivation = 'linear' | 'relu' | 'sigmoid';
  *
  * `x` is [batch, in], `w` [in, out], `b` [out] or null. The caller owns the result.
  */
-export function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null = null, activation: DenseActivation = 'linear'): tf.Tensor2D {
+export function dense(
+  x: tf.Tensor,
+  w: tf.Tensor,
+  b: tf.Tensor | null = null,
+  activation: DenseActivation = 'linear',
+): tf.Tensor2D {
   assertTensor(x, 'x', 'dense');
   assertTensor(w, 'w', 'dense');
   if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[0]) {
-    throw new Error(`dense: x has shape [${x.shape.join(',')}] and w [${w.shape.join(',')}]; expected [batch, in] and [in, out]`);
+    throw new Error(
+      `dense: x has shape [${x.shape.join(',')}] and w [${w.shape.join(',')}]; expected [batch, in] and [in, out]`,
+    );
   }
-  if (b != null && (b.rank !== 1 || b.shape[0] !== w.shape[1])) throw new Error(`dense: b has shape [${b.shape.join(',')}], expected [${w.shape[1]}]`);
+  if (b != null && (b.rank !== 1 || b.shape[0] !== w.shape[1]))
+    throw new Error(`dense: b has shape [${b.shape.join(',')}], expected [${w.shape[1]}]`);
   if (activation !== 'linear' && activation !== 'relu' && activation !== 'sigmoid') {
     throw new TypeError(`dense: activation is ${describeValue(activation)}, expected 'linear', 'relu' or 'sigmoid'`);
   }
@@ -38,9 +46,16 @@ export function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null = null, ac
       gradient: (dy: tf.Tensor, [sx, sw, sy]: tf.Tensor[]) => {
         const yv = sy as tf.Tensor;
         const g =
-          activation === 'relu' ? tf.mul(dy, tf.step(yv, 0)) : activation === 'sigmoid' ? tf.mul(dy, tf.mul(yv, tf.sub(1, yv))) : dy;
+          activation === 'relu'
+            ? tf.mul(dy, tf.step(yv, 0))
+            : activation === 'sigmoid'
+              ? tf.mul(dy, tf.mul(yv, tf.sub(1, yv)))
+              : dy;
         // lazily: the input gradient of a first layer (whose input is data) is never computed
-        const grads: Array<() => tf.Tensor> = [() => matMulTransposed(g, sw as tf.Tensor, false, true), () => matMulTransposed(sx as tf.Tensor, g, true, false)];
+        const grads: Array<() => tf.Tensor> = [
+          () => matMulTransposed(g, sw as tf.Tensor, false, true),
+          () => matMulTransposed(sx as tf.Tensor, g, true, false),
+        ];
         if (bi) grads.push(() => sumRows(g));
         return grads;
       },

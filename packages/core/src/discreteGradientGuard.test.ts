@@ -1,6 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterEach, describeBackends, disposeFailedGradientTape, expect, expectTensorClose, jest, test } from '@gradkit/test-harness';
-import { DISCRETE_KERNELS, getDiscreteGradientPolicy, setDiscreteGradientPolicy, traceDiscreteGradients } from './index';
+import {
+  afterEach,
+  describeBackends,
+  disposeFailedGradientTape,
+  expect,
+  expectTensorClose,
+  jest,
+  test,
+} from '@gradkit/test-harness';
+import {
+  DISCRETE_KERNELS,
+  getDiscreteGradientPolicy,
+  setDiscreteGradientPolicy,
+  traceDiscreteGradients,
+} from './index';
 
 const ops: Record<(typeof DISCRETE_KERNELS)[number], (x: tf.Tensor) => tf.Tensor> = {
   Sign: (x) => tf.sign(x),
@@ -19,7 +32,9 @@ describeBackends('discrete-gradient guard', () => {
   test.each(DISCRETE_KERNELS)('traces %s and keeps tfjs’s zero gradient', async (kernel) => {
     setDiscreteGradientPolicy('ignore');
     const x = tf.tensor1d([0.3, -1.6, 2.5]);
-    const { result: g, kernels } = traceDiscreteGradients(() => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(ops[kernel](a), 3)))(x));
+    const { result: g, kernels } = traceDiscreteGradients(() =>
+      tf.grad((a: tf.Tensor) => tf.sum(tf.mul(ops[kernel](a), 3)))(x),
+    );
     expect(kernels).toEqual([kernel]);
     await expectTensorClose(g, [0, 0, 0], { rtol: 0, atol: 0 });
     tf.dispose([x, g]);
@@ -28,7 +43,9 @@ describeBackends('discrete-gradient guard', () => {
   test("'throw' names the kernel and the fix", () => {
     setDiscreteGradientPolicy('throw');
     const x = tf.tensor1d([0.3, 1.2]);
-    expect(() => tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.round(a)))(x))).toThrow(/the gradient of Round is zero everywhere.*straightThrough/);
+    expect(() => tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.round(a)))(x))).toThrow(
+      /the gradient of Round is zero everywhere.*straightThrough/,
+    );
     disposeFailedGradientTape();
     x.dispose();
   });
@@ -50,13 +67,17 @@ describeBackends('discrete-gradient guard', () => {
 
   test('ops off the gradient path are not reported', () => {
     const x = tf.tensor1d([0.3, 1.2]);
-    const { result, kernels } = traceDiscreteGradients(() => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(a, tf.round(tf.scalar(2.4)))))(x));
+    const { result, kernels } = traceDiscreteGradients(() =>
+      tf.grad((a: tf.Tensor) => tf.sum(tf.mul(a, tf.round(tf.scalar(2.4)))))(x),
+    );
     expect(kernels).toEqual([]);
     tf.dispose([x, result]);
   });
 
   test('a bad policy is a one-line error and the policy is unchanged', () => {
-    expect(() => setDiscreteGradientPolicy('loud' as never)).toThrow(`setDiscreteGradientPolicy: policy is string "loud", expected 'warn', 'throw' or 'ignore'`);
+    expect(() => setDiscreteGradientPolicy('loud' as never)).toThrow(
+      `setDiscreteGradientPolicy: policy is string "loud", expected 'warn', 'throw' or 'ignore'`,
+    );
     expect(getDiscreteGradientPolicy()).toBe('warn');
   });
 });

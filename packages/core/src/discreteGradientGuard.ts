@@ -35,7 +35,9 @@ function state(): GuardState {
 /** Sets the policy for gradients through discrete ops; returns the previous one. */
 export function setDiscreteGradientPolicy(policy: DiscreteGradientPolicy): DiscreteGradientPolicy {
   if (policy !== 'warn' && policy !== 'throw' && policy !== 'ignore') {
-    throw new TypeError(`setDiscreteGradientPolicy: policy is ${describeValue(policy)}, expected 'warn', 'throw' or 'ignore'`);
+    throw new TypeError(
+      `setDiscreteGradientPolicy: policy is ${describeValue(policy)}, expected 'warn', 'throw' or 'ignore'`,
+    );
   }
   const s = state();
   const previous = s.policy;

@@ -17,7 +17,13 @@ export {
   type DiscreteKernel,
 } from './discreteGradientGuard';
 export { injectGradient, vjp } from './injectGradient';
-export { batchMatMulGradConfig, matMulTransposed, setTransposeStrategy, transposeStrategy, type TransposeStrategy } from './matMulTransposed';
+export {
+  batchMatMulGradConfig,
+  matMulTransposed,
+  setTransposeStrategy,
+  transposeStrategy,
+  type TransposeStrategy,
+} from './matMulTransposed';
 export { registerGradients } from './register-gradients';
 export { scaleGradient } from './scaleGradient';
 export { sparseSoftmaxCrossEntropy } from './sparseSoftmaxCrossEntropy';

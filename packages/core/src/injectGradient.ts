@@ -19,7 +19,9 @@ export function injectGradient(y: tf.Tensor | tf.Tensor[], g: tf.Tensor | tf.Ten
   const ys = Array.isArray(y) ? y : [y];
   const gs = Array.isArray(g) ? g : [g];
   if (Array.isArray(y) !== Array.isArray(g) || ys.length !== gs.length) {
-    throw new Error(`injectGradient: got ${describeValue(y)} outputs and ${describeValue(g)} gradients; expected one gradient per output`);
+    throw new Error(
+      `injectGradient: got ${describeValue(y)} outputs and ${describeValue(g)} gradients; expected one gradient per output`,
+    );
   }
   if (ys.length === 0) throw new Error('injectGradient: y = [], expected at least one tensor');
   ys.forEach((t, i) => assertTensor(t, Array.isArray(y) ? `y[${i}]` : 'y', 'injectGradient'));
@@ -28,7 +30,9 @@ export function injectGradient(y: tf.Tensor | tf.Tensor[], g: tf.Tensor | tf.Ten
     const gi = gs[i] as tf.Tensor;
     if (!tf.util.arraysEqual(t.shape, gi.shape)) {
       const at = Array.isArray(y) ? `[${i}]` : '';
-      throw new Error(`injectGradient: g${at} has shape ${shapeText(gi.shape)}, expected y${at}'s shape ${shapeText(t.shape)}`);
+      throw new Error(
+        `injectGradient: g${at} has shape ${shapeText(gi.shape)}, expected y${at}'s shape ${shapeText(t.shape)}`,
+      );
     }
   });
   return customGradient((..._inputs: tf.Tensor[]) => ({

@@ -1,19 +1,38 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { afterEach, checkGradients, describeBackends, expect, expectValuesClose, randomInput, test, takeValues } from '@gradkit/test-harness';
+import {
+  afterEach,
+  checkGradients,
+  describeBackends,
+  expect,
+  expectValuesClose,
+  randomInput,
+  test,
+  takeValues,
+} from '@gradkit/test-harness';
 import { dense, matMulTransposed, setTransposeStrategy, transposeStrategy } from './index';
 
 /** Plain-number product of row-major matrices with optional transposes (the oracle). */
-function matMulRef(a: number[], [ar, ac]: number[], b: number[], [br, bc]: number[], ta: boolean, tb: boolean): number[] {
-  const at = (i: number, k: number) => (ta ? (a[k * (ac as number) + i] as number) : (a[i * (ac as number) + k] as number));
-  const bt = (k: number, j: number) => (tb ? (b[j * (bc as number) + k] as number) : (b[k * (bc as number) + j] as number));
+function matMulRef(
+  a: number[],
+  [ar, ac]: number[],
+  b: number[],
+  [br, bc]: number[],
+  ta: boolean,
+  tb: boolean,
+): number[] {
+  const at = (i: number, k: number) =>
+    ta ? (a[k * (ac as number) + i] as number) : (a[i * (ac as number) + k] as number);
+  const bt = (k: number, j: number) =>
+    tb ? (b[j * (bc as number) + k] as number) : (b[k * (bc as number) + j] as number);
   const [n, kk] = ta ? [ac as number, ar as number] : [ar as number, ac as number];
   const m = tb ? (br as number) : (bc as number);
   const out: number[] = [];
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) {
-    let s = 0;
-    for (let k = 0; k < kk; k++) s += at(i, k) * bt(k, j);
-    out.push(s);
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < m; j++) {
+      let s = 0;
+      for (let k = 0; k < kk; k++) s += at(i, k) * bt(k, j);
+      out.push(s);
+    }
   return out;
 }
 
@@ -21,36 +40,52 @@ async function takeValuesAll(ts: tf.Tensor[]): Promise<number[][]> {
   return Promise.all(ts.map((t) => takeValues(t)));
 }
 
-const FLAGS: Array<[boolean, boolean]> = [[false, false], [false, true], [true, false], [true, true]];
+const FLAGS: Array<[boolean, boolean]> = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+];
 
 describeBackends('matMulTransposed and the BatchMatMul gradient', (backend) => {
   afterEach(() => {
     setTransposeStrategy(backend.name, backend.name === 'wasm' ? 'explicit' : 'flags');
   });
 
-  test.each(['flags', 'explicit'] as const)('%s: forward and gradients of every transpose combination match finite differences', async (strategy) => {
-    setTransposeStrategy(backend.name, strategy);
-    expect(transposeStrategy()).toBe(strategy);
-    for (const [ta, tb] of FLAGS) {
-      const aShape = ta ? [4, 3] : [3, 4];
-      const bShape = tb ? [5, 4] : [4, 5];
-      await checkGradients({
-        f: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, ta, tb),
-        reference: (a, b) => matMulRef(a, aShape, b, bShape, ta, tb),
-        inputs: [randomInput(aShape, 1), randomInput(bShape, 2)],
-      });
-      const [a, b] = [tf.tensor(randomInput(aShape, 3).values, aShape), tf.tensor(randomInput(bShape, 4).values, bShape)];
-      const want = matMulRef(Array.from(await a.data()), aShape, Array.from(await b.data()), bShape, ta, tb);
-      expectValuesClose(await takeValues(tf.tidy(() => matMulTransposed(a, b, ta, tb))), want, { what: `matMulTransposed(${ta}, ${tb})` });
-      tf.dispose([a, b]);
-    }
-  });
+  test.each(['flags', 'explicit'] as const)(
+    '%s: forward and gradients of every transpose combination match finite differences',
+    async (strategy) => {
+      setTransposeStrategy(backend.name, strategy);
+      expect(transposeStrategy()).toBe(strategy);
+      for (const [ta, tb] of FLAGS) {
+        const aShape = ta ? [4, 3] : [3, 4];
+        const bShape = tb ? [5, 4] : [4, 5];
+        await checkGradients({
+          f: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, ta, tb),
+          reference: (a, b) => matMulRef(a, aShape, b, bShape, ta, tb),
+          inputs: [randomInput(aShape, 1), randomInput(bShape, 2)],
+        });
+        const [a, b] = [
+          tf.tensor(randomInput(aShape, 3).values, aShape),
+          tf.tensor(randomInput(bShape, 4).values, bShape),
+        ];
+        const want = matMulRef(Array.from(await a.data()), aShape, Array.from(await b.data()), bShape, ta, tb);
+        expectValuesClose(await takeValues(tf.tidy(() => matMulTransposed(a, b, ta, tb))), want, {
+          what: `matMulTransposed(${ta}, ${tb})`,
+        });
+        tf.dispose([a, b]);
+      }
+    },
+  );
 
   test('batched (rank 3) products differentiate with the explicit strategy', async () => {
     setTransposeStrategy(backend.name, 'explicit');
     await checkGradients({
       f: (a, b) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, false, true),
-      reference: (a, b) => [0, 1].flatMap((n) => matMulRef(a.slice(n * 6, n * 6 + 6), [2, 3], b.slice(n * 12, n * 12 + 12), [4, 3], false, true)),
+      reference: (a, b) =>
+        [0, 1].flatMap((n) =>
+          matMulRef(a.slice(n * 6, n * 6 + 6), [2, 3], b.slice(n * 12, n * 12 + 12), [4, 3], false, true),
+        ),
       inputs: [randomInput([2, 2, 3], 5), randomInput([2, 4, 3], 6)],
     });
   });
@@ -60,12 +95,17 @@ describeBackends('matMulTransposed and the BatchMatMul gradient', (backend) => {
     const w = tf.tensor2d(randomInput([5, 3], 12).values, [5, 3]);
     const b = tf.tensor1d(randomInput([3], 13).values);
     const dy = tf.tensor2d(randomInput([6, 3], 14).values, [6, 3]);
-    const gradsOf = (f: (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor) => takeValuesAll(tf.tidy(() => tf.grads(f)([x, w, b], dy)));
+    const gradsOf = (f: (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor) =>
+      takeValuesAll(tf.tidy(() => tf.grads(f)([x, w, b], dy)));
     // stock: tfjs's own BatchMatMul gradient (matMul with transpose flags), the path the 'flags' strategy keeps
     setTransposeStrategy(backend.name, 'flags');
-    const stock = await gradsOf((xx, ww, bb) => tf.sigmoid(tf.add(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), bb)));
+    const stock = await gradsOf((xx, ww, bb) =>
+      tf.sigmoid(tf.add(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), bb)),
+    );
     setTransposeStrategy(backend.name, 'explicit');
-    const explicit = await gradsOf((xx, ww, bb) => tf.sigmoid(tf.add(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), bb)));
+    const explicit = await gradsOf((xx, ww, bb) =>
+      tf.sigmoid(tf.add(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), bb)),
+    );
     const fused = await gradsOf((xx, ww, bb) => dense(xx, ww, bb, 'sigmoid'));
     stock.forEach((g, i) => {
       expectValuesClose(explicit[i] as number[], g, { what: `explicit strategy, gradient ${i}` });
@@ -74,17 +114,25 @@ describeBackends('matMulTransposed and the BatchMatMul gradient', (backend) => {
     tf.dispose([x, w, b, dy]);
   });
 
-  test.each(['linear', 'relu', 'sigmoid'] as const)('dense(x, w, b, %s): one fused kernel forward, gradients match finite differences', async (activation) => {
-    const act = { linear: (v: number) => v, relu: (v: number) => Math.max(0, v), sigmoid: (v: number) => 1 / (1 + Math.exp(-v)) }[activation];
-    await checkGradients({
-      f: (x, w, b) => dense(x, w, b, activation),
-      reference: (x, w, b) => matMulRef(x, [3, 4], w, [4, 2], false, false).map((v, i) => act(v + (b[i % 2] as number))),
-      inputs: [randomInput([3, 4], 7), randomInput([4, 2], 8), randomInput([2], 9, 0.1, 0.5)],
-    });
-    const x = tf.ones([2, 3]);
-    const w = tf.ones([4, 2]);
-    expect(() => dense(x, w)).toThrow('dense: x has shape [2,3] and w [4,2]; expected [batch, in] and [in, out]');
-    expect(await takeValues(tf.tidy(() => dense(tf.ones([2, 4]), w)))).toEqual([4, 4, 4, 4]);
-    tf.dispose([x, w]);
-  });
+  test.each(['linear', 'relu', 'sigmoid'] as const)(
+    'dense(x, w, b, %s): one fused kernel forward, gradients match finite differences',
+    async (activation) => {
+      const act = {
+        linear: (v: number) => v,
+        relu: (v: number) => Math.max(0, v),
+        sigmoid: (v: number) => 1 / (1 + Math.exp(-v)),
+      }[activation];
+      await checkGradients({
+        f: (x, w, b) => dense(x, w, b, activation),
+        reference: (x, w, b) =>
+          matMulRef(x, [3, 4], w, [4, 2], false, false).map((v, i) => act(v + (b[i % 2] as number))),
+        inputs: [randomInput([3, 4], 7), randomInput([4, 2], 8), randomInput([2], 9, 0.1, 0.5)],
+      });
+      const x = tf.ones([2, 3]);
+      const w = tf.ones([4, 2]);
+      expect(() => dense(x, w)).toThrow('dense: x has shape [2,3] and w [4,2]; expected [batch, in] and [in, out]');
+      expect(await takeValues(tf.tidy(() => dense(tf.ones([2, 4]), w)))).toEqual([4, 4, 4, 4]);
+      tf.dispose([x, w]);
+    },
+  );
 });

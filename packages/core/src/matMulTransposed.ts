@@ -69,9 +69,12 @@ export const batchMatMulGradConfig: tf.GradConfig = {
     const g = dy as tf.Tensor;
     const [a, b] = saved as [tf.Tensor, tf.Tensor];
     const { transposeA, transposeB } = (attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean };
-    if (!transposeA && !transposeB) return { a: () => matMulTransposed(g, b, false, true), b: () => matMulTransposed(a, g, true, false) };
-    if (!transposeA && transposeB) return { a: () => matMulTransposed(g, b, false, false), b: () => matMulTransposed(g, a, true, false) };
-    if (transposeA && !transposeB) return { a: () => matMulTransposed(b, g, false, true), b: () => matMulTransposed(a, g, false, false) };
+    if (!transposeA && !transposeB)
+      return { a: () => matMulTransposed(g, b, false, true), b: () => matMulTransposed(a, g, true, false) };
+    if (!transposeA && transposeB)
+      return { a: () => matMulTransposed(g, b, false, false), b: () => matMulTransposed(g, a, true, false) };
+    if (transposeA && !transposeB)
+      return { a: () => matMulTransposed(b, g, false, true), b: () => matMulTransposed(a, g, false, false) };
     return { a: () => matMulTransposed(b, g, true, true), b: () => matMulTransposed(g, a, true, true) };
   },
 };

@@ -45,9 +45,17 @@ describeBackends('getOptimizerWeights / setOptimizerWeights', () => {
     expect(weights.map((x) => x.name)).toEqual(plain.map((x) => x.name));
     const bogus = tf.scalar(1);
     const adam = tf.train.adam(0.1);
-    await expect(setOptimizerWeights(adam, [{ name: 'gradkit:accBeta3', tensor: bogus }])).rejects.toThrow('setOptimizerWeights: unknown weight "gradkit:accBeta3"; expected "gradkit:accBeta1" or "gradkit:accBeta2"');
-    await expect(setOptimizerWeights(momentum, [{ name: 'gradkit:accBeta1', tensor: bogus }])).rejects.toThrow('setOptimizerWeights: "gradkit:accBeta1" given, but this optimizer (Adagrad) keeps no such value');
-    tf.dispose([bogus, w, ...[...weights, ...plain].filter((x) => !(x.tensor instanceof tf.Variable)).map((x) => x.tensor)]);
+    await expect(setOptimizerWeights(adam, [{ name: 'gradkit:accBeta3', tensor: bogus }])).rejects.toThrow(
+      'setOptimizerWeights: unknown weight "gradkit:accBeta3"; expected "gradkit:accBeta1" or "gradkit:accBeta2"',
+    );
+    await expect(setOptimizerWeights(momentum, [{ name: 'gradkit:accBeta1', tensor: bogus }])).rejects.toThrow(
+      'setOptimizerWeights: "gradkit:accBeta1" given, but this optimizer (Adagrad) keeps no such value',
+    );
+    tf.dispose([
+      bogus,
+      w,
+      ...[...weights, ...plain].filter((x) => !(x.tensor instanceof tf.Variable)).map((x) => x.tensor),
+    ]);
     momentum.dispose();
     adam.dispose();
   });

@@ -40,11 +40,17 @@ export async function setOptimizerWeights(optimizer: tf.Optimizer, weights: Opti
     .map((w) => {
       const key = w.name.slice(PREFIX.length);
       if (!(POWERS as readonly string[]).includes(key)) {
-        throw new Error(`setOptimizerWeights: unknown weight "${w.name}"; expected ${POWERS.map((k) => `"${PREFIX}${k}"`).join(' or ')}`);
+        throw new Error(
+          `setOptimizerWeights: unknown weight "${w.name}"; expected ${POWERS.map((k) => `"${PREFIX}${k}"`).join(' or ')}`,
+        );
       }
       const v = powers.get(key);
-      if (v == null) throw new Error(`setOptimizerWeights: "${w.name}" given, but this optimizer (${optimizer.getClassName()}) keeps no such value`);
-      if (w.tensor.size !== 1) throw new Error(`setOptimizerWeights: "${w.name}" has shape [${w.tensor.shape.join(', ')}]; expected a scalar`);
+      if (v == null)
+        throw new Error(
+          `setOptimizerWeights: "${w.name}" given, but this optimizer (${optimizer.getClassName()}) keeps no such value`,
+        );
+      if (w.tensor.size !== 1)
+        throw new Error(`setOptimizerWeights: "${w.name}" has shape [${w.tensor.shape.join(', ')}]; expected a scalar`);
       return { v, w };
     });
   await optimizer.setWeights(weights.filter((w) => !w.name.startsWith(PREFIX)));

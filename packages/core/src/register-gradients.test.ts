@@ -24,7 +24,10 @@ describeBackends('registered gradients', () => {
     expect(registerGradients()).toEqual([]);
     const mine = tf.getGradient('Sin');
     tf.unregisterGradient('Sin');
-    tf.registerGradient({ kernelName: 'Sin', gradFunc: (dy: tf.Tensor | tf.Tensor[]) => ({ x: () => tf.mul(dy as tf.Tensor, 0) }) });
+    tf.registerGradient({
+      kernelName: 'Sin',
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => ({ x: () => tf.mul(dy as tf.Tensor, 0) }),
+    });
     const custom = tf.getGradient('Sin');
     expect(registerGradients()).toEqual([]);
     expect(tf.getGradient('Sin')).toBe(custom);

@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGradients, checkPseudoGradient, describeBackends, expect, expectTensorClose, randomInput, test, variableOf } from '@gradkit/test-harness';
+import {
+  checkGradients,
+  checkPseudoGradient,
+  describeBackends,
+  expect,
+  expectTensorClose,
+  randomInput,
+  test,
+  variableOf,
+} from '@gradkit/test-harness';
 import { scaleGradient } from './index';
 
 describeBackends('scaleGradient', () => {
@@ -52,7 +61,9 @@ describeBackends('scaleGradient', () => {
     const x = tf.zeros([2, 3]);
     const s = tf.zeros([4]);
     expect(() => scaleGradient(x, Number.NaN)).toThrow('scaleGradient: scale = NaN, expected a finite number');
-    expect(() => scaleGradient(x, s)).toThrow("scaleGradient: scale has shape [4], which does not broadcast to x's shape [2,3]");
+    expect(() => scaleGradient(x, s)).toThrow(
+      "scaleGradient: scale has shape [4], which does not broadcast to x's shape [2,3]",
+    );
     tf.dispose([x, s]);
   });
 });

@@ -16,7 +16,8 @@ import { assertTensor, describeValue } from './internal/describe';
  */
 export function scaleGradient<T extends tf.Tensor>(x: T, scale: number | tf.Tensor): T {
   assertTensor(x, 'x', 'scaleGradient');
-  if (scale == null) throw new TypeError(`scaleGradient: scale is ${describeValue(scale)}, expected a number or tensor`);
+  if (scale == null)
+    throw new TypeError(`scaleGradient: scale is ${describeValue(scale)}, expected a number or tensor`);
   if (typeof scale === 'number') {
     if (!Number.isFinite(scale)) throw new RangeError(`scaleGradient: scale = ${scale}, expected a finite number`);
   } else {
@@ -28,13 +29,16 @@ export function scaleGradient<T extends tf.Tensor>(x: T, scale: number | tf.Tens
       shape = undefined;
     }
     if (shape == null || !tf.util.arraysEqual(shape, x.shape)) {
-      throw new Error(`scaleGradient: scale has shape [${scale.shape.join(',')}], which does not broadcast to x's shape [${x.shape.join(',')}]`);
+      throw new Error(
+        `scaleGradient: scale has shape [${scale.shape.join(',')}], which does not broadcast to x's shape [${x.shape.join(',')}]`,
+      );
     }
   }
   return customGradient((input: tf.Tensor) => ({
     value: input,
     // a tensor scale is saved: it may have been created inside the function being differentiated
     save: typeof scale === 'number' ? [] : [scale],
-    gradient: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, typeof scale === 'number' ? scale : (saved[0] as tf.Tensor)),
+    gradient: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.mul(dy, typeof scale === 'number' ? scale : (saved[0] as tf.Tensor)),
   }))(x) as T;
 }

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGradients, describeBackends, expect, expectValuesClose, randomInput, takeValues, test } from '@gradkit/test-harness';
+import {
+  checkGradients,
+  describeBackends,
+  expect,
+  expectValuesClose,
+  randomInput,
+  takeValues,
+  test,
+} from '@gradkit/test-harness';
 import { sparseSoftmaxCrossEntropy } from './index';
 
 /** float64: log Σ_j exp(z_ij) − z_{i,y_i} per row, the max subtracted first. */
@@ -26,13 +34,38 @@ describeBackends('sparseSoftmaxCrossEntropy', () => {
   test('the same values and gradients as tfjs losses.softmaxCrossEntropy with one-hot labels', async () => {
     const z = tf.tensor2d(randomInput([n, c], 22, -4, 4).values, [n, c]);
     const dy = tf.tensor1d([1, -0.5, 2, 0.25, 3]);
-    const ours = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(sparseSoftmaxCrossEntropy(Int32Array.from(labels), x as tf.Tensor2D), dy)))(z));
+    const ours = tf.tidy(() =>
+      tf.grad((x: tf.Tensor) =>
+        tf.sum(tf.mul(sparseSoftmaxCrossEntropy(Int32Array.from(labels), x as tf.Tensor2D), dy)),
+      )(z),
+    );
     const theirs = tf.tidy(() =>
-      tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), c), x, undefined, undefined, tf.Reduction.NONE), dy)))(z),
+      tf.grad((x: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            tf.losses.softmaxCrossEntropy(
+              tf.oneHot(tf.tensor1d(labels, 'int32'), c),
+              x,
+              undefined,
+              undefined,
+              tf.Reduction.NONE,
+            ),
+            dy,
+          ),
+        ),
+      )(z),
     );
     expectValuesClose(await takeValues(ours), await takeValues(theirs), { what: 'gradient' });
     const lossOurs = tf.tidy(() => sparseSoftmaxCrossEntropy(labels, z));
-    const lossTheirs = tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), c), z, undefined, undefined, tf.Reduction.NONE));
+    const lossTheirs = tf.tidy(() =>
+      tf.losses.softmaxCrossEntropy(
+        tf.oneHot(tf.tensor1d(labels, 'int32'), c),
+        z,
+        undefined,
+        undefined,
+        tf.Reduction.NONE,
+      ),
+    );
     expectValuesClose(await takeValues(lossOurs), await takeValues(lossTheirs), { what: 'loss' });
     tf.dispose([z, dy]);
   });
@@ -48,11 +81,17 @@ describeBackends('sparseSoftmaxCrossEntropy', () => {
 
   test('bad input: one-line errors naming the value', () => {
     const z = tf.zeros([2, 3]) as tf.Tensor2D;
-    expect(() => sparseSoftmaxCrossEntropy([0], z)).toThrow('sparseSoftmaxCrossEntropy: 1 labels for 2 rows of logits, expected one per row');
-    expect(() => sparseSoftmaxCrossEntropy([0, 3], z)).toThrow('sparseSoftmaxCrossEntropy: labels[1] = 3, expected an integer in [0, 3)');
+    expect(() => sparseSoftmaxCrossEntropy([0], z)).toThrow(
+      'sparseSoftmaxCrossEntropy: 1 labels for 2 rows of logits, expected one per row',
+    );
+    expect(() => sparseSoftmaxCrossEntropy([0, 3], z)).toThrow(
+      'sparseSoftmaxCrossEntropy: labels[1] = 3, expected an integer in [0, 3)',
+    );
     expect(() => sparseSoftmaxCrossEntropy([0.5, 1], z)).toThrow('labels[0] = 0.5, expected an integer in [0, 3)');
     const cube = tf.zeros([2, 3, 1]);
-    expect(() => sparseSoftmaxCrossEntropy([0, 1], cube as never)).toThrow('sparseSoftmaxCrossEntropy: logits have shape [2,3,1], expected [rows, classes]');
+    expect(() => sparseSoftmaxCrossEntropy([0, 1], cube as never)).toThrow(
+      'sparseSoftmaxCrossEntropy: logits have shape [2,3,1], expected [rows, classes]',
+    );
     expect(() => sparseSoftmaxCrossEntropy([0, 1], [[1, 2]] as never)).toThrow(/sparseSoftmaxCrossEntropy: logits/);
     tf.dispose([z, cube]);
   });

@@ -19,12 +19,17 @@ import { assertTensor } from './internal/describe';
  */
 export function sparseSoftmaxCrossEntropy(labels: Int32Array | readonly number[], logits: tf.Tensor2D): tf.Tensor1D {
   assertTensor(logits, 'logits', 'sparseSoftmaxCrossEntropy');
-  if (logits.rank !== 2) throw new Error(`sparseSoftmaxCrossEntropy: logits have shape [${logits.shape.join(',')}], expected [rows, classes]`);
+  if (logits.rank !== 2)
+    throw new Error(
+      `sparseSoftmaxCrossEntropy: logits have shape [${logits.shape.join(',')}], expected [rows, classes]`,
+    );
   const [n, c] = logits.shape;
-  if (labels.length !== n) throw new Error(`sparseSoftmaxCrossEntropy: ${labels.length} labels for ${n} rows of logits, expected one per row`);
+  if (labels.length !== n)
+    throw new Error(`sparseSoftmaxCrossEntropy: ${labels.length} labels for ${n} rows of logits, expected one per row`);
   for (let i = 0; i < n; i++) {
     const y = labels[i] as number;
-    if (!(Number.isInteger(y) && y >= 0 && y < c)) throw new RangeError(`sparseSoftmaxCrossEntropy: labels[${i}] = ${y}, expected an integer in [0, ${c})`);
+    if (!(Number.isInteger(y) && y >= 0 && y < c))
+      throw new RangeError(`sparseSoftmaxCrossEntropy: labels[${i}] = ${y}, expected an integer in [0, ${c})`);
   }
   const ys = Int32Array.from(labels);
   const f = tf.customGrad((z, save) => {
@@ -33,7 +38,13 @@ export function sparseSoftmaxCrossEntropy(labels: Int32Array | readonly number[]
     const e = tf.exp(shifted);
     const sum = tf.sum(e, 1, true);
     // the labels' logits, at flat positions i·C + y_i
-    const picked = tf.gather(tf.reshape(shifted, [n * c]), tf.tensor1d(ys.map((y, i) => i * c + y), 'int32'));
+    const picked = tf.gather(
+      tf.reshape(shifted, [n * c]),
+      tf.tensor1d(
+        ys.map((y, i) => i * c + y),
+        'int32',
+      ),
+    );
     (save as tf.GradSaveFunc)([e, sum]);
     return {
       value: tf.sub(tf.reshape(tf.log(sum), [n]), picked),

@@ -1,12 +1,30 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkPseudoGradient, describeBackends, expect, expectTensorClose, randomInput, test, variableOf } from '@gradkit/test-harness';
+import {
+  checkPseudoGradient,
+  describeBackends,
+  expect,
+  expectTensorClose,
+  randomInput,
+  test,
+  variableOf,
+} from '@gradkit/test-harness';
 import { stopGradient } from './index';
 
 describeBackends('stopGradient', () => {
   test('forward is the identity', async () => {
-    const x = tf.tensor2d([[1.5, -2], [0, 3.25]]);
+    const x = tf.tensor2d([
+      [1.5, -2],
+      [0, 3.25],
+    ]);
     const y = stopGradient(x);
-    await expectTensorClose(y, [[1.5, -2], [0, 3.25]], { shape: [2, 2], rtol: 0, atol: 0 });
+    await expectTensorClose(
+      y,
+      [
+        [1.5, -2],
+        [0, 3.25],
+      ],
+      { shape: [2, 2], rtol: 0, atol: 0 },
+    );
     expect(y).not.toBe(x);
     tf.dispose([x, y]);
   });
@@ -23,7 +41,9 @@ describeBackends('stopGradient', () => {
 
   test('a loss that only sees stopGradient(v) has no path to v', () => {
     const v = variableOf([1, 2, 3]);
-    expect(() => tf.tidy(() => tf.variableGrads(() => tf.sum(stopGradient(v)), [v]))).toThrow(/Cannot (find a connection|compute gradient)/);
+    expect(() => tf.tidy(() => tf.variableGrads(() => tf.sum(stopGradient(v)), [v]))).toThrow(
+      /Cannot (find a connection|compute gradient)/,
+    );
     v.dispose();
   });
 

@@ -48,14 +48,21 @@ describeBackends('straightThrough', () => {
     const x = tf.tensor(input.values, input.shape);
     const u = tf.onesLike(x);
     const g = tf.grad((a: tf.Tensor) => f(a))(x, u);
-    const fd = finiteDifferences((v) => v.map(sigmoid), [input.values], 0, input.values.map(() => 1));
+    const fd = finiteDifferences(
+      (v) => v.map(sigmoid),
+      [input.values],
+      0,
+      input.values.map(() => 1),
+    );
     expectValuesClose(await valuesOf(g), fd, { rtol: 1e-4, atol: 1e-6 });
     tf.dispose([x, u, g]);
   });
 
   test('no gradient is taken through the discrete op inside', () => {
     const x = tf.tensor1d([0.2, 1.7]);
-    const { result, kernels } = traceDiscreteGradients(() => tf.grad((a: tf.Tensor) => tf.sum(straightThrough((v) => tf.round(v))(a)))(x));
+    const { result, kernels } = traceDiscreteGradients(() =>
+      tf.grad((a: tf.Tensor) => tf.sum(straightThrough((v) => tf.round(v))(a)))(x),
+    );
     expect(kernels).toEqual([]);
     tf.dispose([x, result]);
   });
@@ -74,7 +81,9 @@ describeBackends('straightThrough', () => {
   });
 
   test('bad options and a wrong forward shape are one-line errors', () => {
-    expect(() => straightThrough((x) => x, { clip: 0 })).toThrow('straightThrough: clip = number 0, expected a number > 0');
+    expect(() => straightThrough((x) => x, { clip: 0 })).toThrow(
+      'straightThrough: clip = number 0, expected a number > 0',
+    );
     expect(() => straightThrough((x) => x, 'clipped' as never)).toThrow(
       `straightThrough: gradient is string "clipped", expected 'identity', { clip: number } or { surrogate: (x) => tensor }`,
     );

@@ -30,14 +30,17 @@ export function straightThrough(
   forward: (x: tf.Tensor) => tf.Tensor,
   gradient: StraightThroughGradient = 'identity',
 ): (x: tf.Tensor) => tf.Tensor {
-  if (typeof forward !== 'function') throw new TypeError(`straightThrough: forward is ${describeValue(forward)}, expected a function`);
+  if (typeof forward !== 'function')
+    throw new TypeError(`straightThrough: forward is ${describeValue(forward)}, expected a function`);
   const kind = validate(gradient);
 
   const checked = (x: tf.Tensor): tf.Tensor => {
     const y = forward(x);
     assertTensor(y, 'forward(x)', 'straightThrough');
     if (!tf.util.arraysEqual(y.shape, x.shape)) {
-      throw new Error(`straightThrough: forward(x) has shape [${y.shape.join(',')}], expected x's shape [${x.shape.join(',')}]`);
+      throw new Error(
+        `straightThrough: forward(x) has shape [${y.shape.join(',')}], expected x's shape [${x.shape.join(',')}]`,
+      );
     }
     return y;
   };
@@ -67,14 +70,18 @@ function validate(gradient: unknown): 'identity' | 'clip' | 'surrogate' {
   if (gradient != null && typeof gradient === 'object') {
     if ('clip' in gradient) {
       const c = (gradient as { clip: unknown }).clip;
-      if (typeof c !== 'number' || !(c > 0)) throw new RangeError(`straightThrough: clip = ${describeValue(c)}, expected a number > 0`);
+      if (typeof c !== 'number' || !(c > 0))
+        throw new RangeError(`straightThrough: clip = ${describeValue(c)}, expected a number > 0`);
       return 'clip';
     }
     if ('surrogate' in gradient) {
       const s = (gradient as { surrogate: unknown }).surrogate;
-      if (typeof s !== 'function') throw new TypeError(`straightThrough: surrogate is ${describeValue(s)}, expected a function of x`);
+      if (typeof s !== 'function')
+        throw new TypeError(`straightThrough: surrogate is ${describeValue(s)}, expected a function of x`);
       return 'surrogate';
     }
   }
-  throw new TypeError(`straightThrough: gradient is ${describeValue(gradient)}, expected 'identity', { clip: number } or { surrogate: (x) => tensor }`);
+  throw new TypeError(
+    `straightThrough: gradient is ${describeValue(gradient)}, expected 'identity', { clip: number } or { surrogate: (x) => tensor }`,
+  );
 }

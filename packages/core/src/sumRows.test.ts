@@ -7,11 +7,12 @@ describeBackends('sumRows', () => {
     const [rows, cols] = [7, 3];
     await checkGradients({
       f: (x) => sumRows(x),
-      reference: (x) => Array.from({ length: cols }, (_, j) => {
-        let s = 0;
-        for (let i = 0; i < rows; i++) s += x[i * cols + j] as number;
-        return s;
-      }),
+      reference: (x) =>
+        Array.from({ length: cols }, (_, j) => {
+          let s = 0;
+          for (let i = 0; i < rows; i++) s += x[i * cols + j] as number;
+          return s;
+        }),
       inputs: [randomInput([rows, cols], 3)],
     });
   });

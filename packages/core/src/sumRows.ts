@@ -14,5 +14,10 @@ export function sumRows(x: tf.Tensor): tf.Tensor1D {
   assertTensor(x, 'x', 'sumRows');
   if (x.rank !== 2) throw new Error(`sumRows: x has shape [${x.shape.join(',')}], expected [rows, cols]`);
   if (!PRODUCT_BACKENDS.has(tf.getBackend())) return tf.sum(x, 0) as tf.Tensor1D;
-  return tf.tidy(() => tf.reshape(tf.matMul(tf.ones([1, x.shape[0] as number]), x as tf.Tensor2D), [x.shape[1] as number]) as tf.Tensor1D);
+  return tf.tidy(
+    () =>
+      tf.reshape(tf.matMul(tf.ones([1, x.shape[0] as number]), x as tf.Tensor2D), [
+        x.shape[1] as number,
+      ]) as tf.Tensor1D,
+  );
 }

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeBackends, expect, expectValuesClose, finiteDifferences, randomInput, test, valuesOf } from '@gradkit/test-harness';
+import {
+  describeBackends,
+  expect,
+  expectValuesClose,
+  finiteDifferences,
+  randomInput,
+  test,
+  valuesOf,
+} from '@gradkit/test-harness';
 import { traceDiscreteGradients, withSurrogateGradient } from './index';
 
 describeBackends('withSurrogateGradient', () => {
@@ -8,9 +16,19 @@ describeBackends('withSurrogateGradient', () => {
     const x = tf.tensor(input.values, input.shape);
     const y = tf.tidy(() => withSurrogateGradient(tf.sign(x), tf.tanh(x)));
     expect(await valuesOf(y)).toEqual(input.values.map((v) => Math.sign(v)));
-    const u = tf.tensor(input.values.map((_, i) => (i % 3) - 1), input.shape);
-    const { result: g, kernels } = traceDiscreteGradients(() => tf.grad((a: tf.Tensor) => withSurrogateGradient(tf.sign(a), tf.tanh(a)))(x, u));
-    const fd = finiteDifferences((v) => v.map(Math.tanh), [input.values], 0, input.values.map((_, i) => (i % 3) - 1));
+    const u = tf.tensor(
+      input.values.map((_, i) => (i % 3) - 1),
+      input.shape,
+    );
+    const { result: g, kernels } = traceDiscreteGradients(() =>
+      tf.grad((a: tf.Tensor) => withSurrogateGradient(tf.sign(a), tf.tanh(a)))(x, u),
+    );
+    const fd = finiteDifferences(
+      (v) => v.map(Math.tanh),
+      [input.values],
+      0,
+      input.values.map((_, i) => (i % 3) - 1),
+    );
     expectValuesClose(await valuesOf(g), fd, { rtol: 1e-4, atol: 1e-6 });
     // the sign that produced the value is never differentiated
     expect(kernels).toEqual([]);
@@ -30,7 +48,9 @@ describeBackends('withSurrogateGradient', () => {
   test('different shapes are a one-line error', () => {
     const a = tf.zeros([2, 3]);
     const b = tf.zeros([3, 2]);
-    expect(() => withSurrogateGradient(a, b)).toThrow('withSurrogateGradient: value has shape [2,3] but surrogate has shape [3,2]; expected equal shapes');
+    expect(() => withSurrogateGradient(a, b)).toThrow(
+      'withSurrogateGradient: value has shape [2,3] but surrogate has shape [3,2]; expected equal shapes',
+    );
     tf.dispose([a, b]);
   });
 });

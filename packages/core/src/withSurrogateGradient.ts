@@ -19,8 +19,12 @@ export function withSurrogateGradient<T extends tf.Tensor>(value: T, surrogate: 
   assertTensor(value, 'value', 'withSurrogateGradient');
   assertTensor(surrogate, 'surrogate', 'withSurrogateGradient');
   if (!tf.util.arraysEqual(value.shape, surrogate.shape)) {
-    throw new Error(`withSurrogateGradient: value has shape ${shapeText(value.shape)} but surrogate has shape ${shapeText(surrogate.shape)}; expected equal shapes`);
+    throw new Error(
+      `withSurrogateGradient: value has shape ${shapeText(value.shape)} but surrogate has shape ${shapeText(surrogate.shape)}; expected equal shapes`,
+    );
   }
   // `value` is captured, not an input, so the ops that produced it are never on the gradient path.
-  return customGradient((_s: tf.Tensor) => ({ value: tf.clone(value), gradient: (dy: tf.Tensor) => dy }))(surrogate) as T;
+  return customGradient((_s: tf.Tensor) => ({ value: tf.clone(value), gradient: (dy: tf.Tensor) => dy }))(
+    surrogate,
+  ) as T;
 }

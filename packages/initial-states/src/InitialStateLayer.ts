@@ -34,11 +34,14 @@ export class InitialStateLayer extends tfl.layers.Layer {
 
   constructor(args: InitialStateLayerArgs) {
     super(args);
-    if (!Number.isInteger(args?.units) || args.units < 1) throw new RangeError(`InitialStateLayer: units = ${args?.units}, expected a positive integer`);
+    if (!Number.isInteger(args?.units) || args.units < 1)
+      throw new RangeError(`InitialStateLayer: units = ${args?.units}, expected a positive integer`);
     this.units = args.units;
     this.method = args.method ?? 'variable';
     if (!['zero', 'variable', 'noisy', 'noisy-variable'].includes(this.method)) {
-      throw new TypeError(`InitialStateLayer: method = ${JSON.stringify(this.method)}, expected 'zero', 'variable', 'noisy' or 'noisy-variable'`);
+      throw new TypeError(
+        `InitialStateLayer: method = ${JSON.stringify(this.method)}, expected 'zero', 'variable', 'noisy' or 'noisy-variable'`,
+      );
     }
     this.stddev = args.stddev ?? 0.3;
     this.seed = args.seed;
@@ -46,7 +49,12 @@ export class InitialStateLayer extends tfl.layers.Layer {
 
   override build(): void {
     if (this.method === 'variable' || this.method === 'noisy-variable') {
-      this.vector = this.addWeight('initial_state', [1, this.units], 'float32', tfl.initializers.glorotUniform({ ...(this.seed != null ? { seed: this.seed } : {}) }));
+      this.vector = this.addWeight(
+        'initial_state',
+        [1, this.units],
+        'float32',
+        tfl.initializers.glorotUniform({ ...(this.seed != null ? { seed: this.seed } : {}) }),
+      );
     }
     this.built = true;
   }
@@ -61,15 +69,28 @@ export class InitialStateLayer extends tfl.layers.Layer {
     const batch = x.shape[0] as number;
     return tf.tidy(() => {
       let s = this.vector ? tf.tile(this.vector.read(), [batch, 1]) : tf.zeros([batch, this.units]);
-      if (kwargs.training === true && (this.method === 'noisy' || this.method === 'noisy-variable') && this.stddev > 0) {
-        s = tf.add(s, tf.randomNormal([batch, this.units], 0, this.stddev, 'float32', (this.seed ?? 0) * 100003 + this.draws++));
+      if (
+        kwargs.training === true &&
+        (this.method === 'noisy' || this.method === 'noisy-variable') &&
+        this.stddev > 0
+      ) {
+        s = tf.add(
+          s,
+          tf.randomNormal([batch, this.units], 0, this.stddev, 'float32', (this.seed ?? 0) * 100003 + this.draws++),
+        );
       }
       return s;
     });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), units: this.units, method: this.method, stddev: this.stddev, ...(this.seed != null ? { seed: this.seed } : {}) };
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      method: this.method,
+      stddev: this.stddev,
+      ...(this.seed != null ? { seed: this.seed } : {}),
+    };
   }
 }
 

@@ -1,7 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { basicRnnCell, gruCell, layerNormGruCell, layerNormLstmCell, lstmCell, mixtureGruCell, rnn, stackedRnn, type Cell } from '@gradkit/rnn';
-import { checkGradients, describeBackends, expect, expectValuesClose, normalValues, randomInput, takeValues, test, valuesOf } from '@gradkit/test-harness';
+import {
+  basicRnnCell,
+  gruCell,
+  layerNormGruCell,
+  layerNormLstmCell,
+  lstmCell,
+  mixtureGruCell,
+  rnn,
+  stackedRnn,
+  type Cell,
+} from '@gradkit/rnn';
+import {
+  checkGradients,
+  describeBackends,
+  expect,
+  expectValuesClose,
+  normalValues,
+  randomInput,
+  takeValues,
+  test,
+  valuesOf,
+} from '@gradkit/test-harness';
 import { createInitialState, InitialStateLayer } from './index';
 
 const [B, T, F, U] = [3, 4, 2, 5];
@@ -31,7 +51,13 @@ describeBackends('initial states', () => {
           let s = v.slice();
           for (let t = 0; t < T; t++) {
             const xt = xv.slice((bi * T + t) * F, (bi * T + t + 1) * F);
-            s = Array.from({ length: U }, (_, j) => Math.tanh(xt.reduce((acc, xi, k) => acc + xi * (W as number[])[k * U + j]!, 0) + s.reduce((acc, si, k) => acc + si * (Us as number[])[k * U + j]!, 0) + (b as number[])[j]!));
+            s = Array.from({ length: U }, (_, j) =>
+              Math.tanh(
+                xt.reduce((acc, xi, k) => acc + xi * (W as number[])[k * U + j]!, 0) +
+                  s.reduce((acc, si, k) => acc + si * (Us as number[])[k * U + j]!, 0) +
+                  (b as number[])[j]!,
+              ),
+            );
             out.push(...s);
           }
         }
@@ -43,10 +69,17 @@ describeBackends('initial states', () => {
     // and the provider's variable gets Σ_batch ∂L/∂s0, bit for bit
     const init = createInitialState({ spec: U, method: 'variable', seed: 5 });
     const loss = (s0: tf.Tensor2D) => tf.sum(tf.square(rnn(cell, x, { initialState: [s0] }).outputs)) as tf.Scalar;
-    const { value, grads } = tf.variableGrads(() => loss((init.flatState(B, { training: true }))[0] as tf.Tensor2D), init.variables);
+    const { value, grads } = tf.variableGrads(
+      () => loss(init.flatState(B, { training: true })[0] as tf.Tensor2D),
+      init.variables,
+    );
     const s0 = init.flatState(B, { training: false })[0] as tf.Tensor2D;
     const direct = tf.grad((s: tf.Tensor) => loss(s as tf.Tensor2D))(s0);
-    expectValuesClose(await valuesOf(grads[init.variables[0]!.name] as tf.Tensor), await takeValues(tf.sum(direct, 0)), { rtol: 1e-5, atol: 1e-7 });
+    expectValuesClose(
+      await valuesOf(grads[init.variables[0]!.name] as tf.Tensor),
+      await takeValues(tf.sum(direct, 0)),
+      { rtol: 1e-5, atol: 1e-7 },
+    );
     tf.dispose([x, value, grads as never, s0, direct]);
     init.dispose();
     cell.dispose();
@@ -78,7 +111,8 @@ describeBackends('initial states', () => {
     const next = a.flatState(B, { training: true });
     b.noiseSeed = saved;
     const resumed = b.flatState(B, { training: true });
-    for (let i = 0; i < 2; i++) expect(await takeValues(resumed[i] as tf.Tensor)).toEqual(await takeValues(next[i] as tf.Tensor));
+    for (let i = 0; i < 2; i++)
+      expect(await takeValues(resumed[i] as tf.Tensor)).toEqual(await takeValues(next[i] as tf.Tensor));
     expect(() => (b.noiseSeed = 1.5)).toThrow('initialState.noiseSeed = 1.5, expected an integer');
     expect(b.noiseSeed).toBe(saved + 2);
     a.dispose();
@@ -94,14 +128,20 @@ describeBackends('initial states', () => {
     const v = await valuesOf(init.variables[0] as tf.Tensor);
     expect(hv).toEqual([...v, ...v]);
     expectValuesClose(await takeValues(init.regularization() as tf.Tensor), [0.5 * v.reduce((s, x) => s + x * x, 0)]);
-    expect(() => createInitialState({ spec: [U, U], method: 'variable', learn: [true] })).toThrow('learn has 1 entries where the state has 2');
+    expect(() => createInitialState({ spec: [U, U], method: 'variable', learn: [true] })).toThrow(
+      'learn has 1 entries where the state has 2',
+    );
     init.dispose();
   });
 
   test('nested structures of every built-in cell, and a stack of two LSTMs', async () => {
     const cells: Cell[] = [
-      basicRnnCell({ inputSize: F, units: U }), gruCell({ inputSize: F, units: U }), lstmCell({ inputSize: F, units: U }),
-      layerNormLstmCell({ inputSize: F, units: U }), layerNormGruCell({ inputSize: F, units: U }), mixtureGruCell({ inputSize: F, units: U, transforms: 2 }),
+      basicRnnCell({ inputSize: F, units: U }),
+      gruCell({ inputSize: F, units: U }),
+      lstmCell({ inputSize: F, units: U }),
+      layerNormLstmCell({ inputSize: F, units: U }),
+      layerNormGruCell({ inputSize: F, units: U }),
+      mixtureGruCell({ inputSize: F, units: U, transforms: 2 }),
     ];
     const x = tf.tensor3d(normalValues(B * T * F, 8), [B, T, F]);
     for (const cell of cells) {
@@ -113,7 +153,9 @@ describeBackends('initial states', () => {
     }
     const stack = [lstmCell({ inputSize: F, units: U }), lstmCell({ inputSize: U, units: U })];
     const init = createInitialState({ spec: stack.map((c) => c.stateSizes), method: 'variable', seed: 10 });
-    const out = tf.tidy(() => stackedRnn(stack, x, { initialStates: init.state(B, { training: true }) as tf.Tensor2D[][] }).outputs);
+    const out = tf.tidy(
+      () => stackedRnn(stack, x, { initialStates: init.state(B, { training: true }) as tf.Tensor2D[][] }).outputs,
+    );
     expect(out.shape).toEqual([B, T, U]);
     tf.dispose([x, out]);
     init.dispose();
@@ -122,7 +164,9 @@ describeBackends('initial states', () => {
 
   test('InitialStateLayer feeds a tfjs-layers GRU, trains, and saves and loads', async () => {
     const input = tfl.input({ shape: [T, F] });
-    const h0 = new InitialStateLayer({ units: U, method: 'noisy-variable', seed: 3 }).apply(input) as tfl.SymbolicTensor;
+    const h0 = new InitialStateLayer({ units: U, method: 'noisy-variable', seed: 3 }).apply(
+      input,
+    ) as tfl.SymbolicTensor;
     const gru = tfl.layers.gru({ units: U }).apply(input, { initialState: [h0] }) as tfl.SymbolicTensor;
     const out = tfl.layers.dense({ units: 1 }).apply(gru) as tfl.SymbolicTensor;
     const model = tfl.model({ inputs: input, outputs: out });
@@ -130,12 +174,20 @@ describeBackends('initial states', () => {
     model.compile({ optimizer, loss: 'meanSquaredError' });
     const x = tf.tensor3d(normalValues(8 * T * F, 11), [8, T, F]);
     const y = tf.ones([8, 1]);
-    const before = await valuesOf(model.layers.find((l) => l instanceof InitialStateLayer)?.getWeights()[0] as tf.Tensor);
+    const before = await valuesOf(
+      model.layers.find((l) => l instanceof InitialStateLayer)?.getWeights()[0] as tf.Tensor,
+    );
     await model.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0 });
-    const after = await valuesOf(model.layers.find((l) => l instanceof InitialStateLayer)?.getWeights()[0] as tf.Tensor);
+    const after = await valuesOf(
+      model.layers.find((l) => l instanceof InitialStateLayer)?.getWeights()[0] as tf.Tensor,
+    );
     expect(after).not.toEqual(before);
     let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    await model.save(
+      tf.io.withSaveHandler(
+        async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }),
+      ),
+    );
     const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
     const [p, q] = [model, loaded].map((m) => tf.tidy(() => m.predict(x) as tf.Tensor));
     expect(await takeValues(q as tf.Tensor)).toEqual(await takeValues(p as tf.Tensor));

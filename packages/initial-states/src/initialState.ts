@@ -59,9 +59,12 @@ export function createInitialState(options: InitialStateOptions): InitialState {
   const { spec, method, stddev = 0.3, initializer = 'glorot', l2 = 0, name = 'initial_state' } = options;
   const sizes = flattenSpec(spec);
   if (!['zero', 'variable', 'noisy', 'noisy-variable'].includes(method)) {
-    throw new TypeError(`createInitialState: method = ${JSON.stringify(method)}, expected 'zero', 'variable', 'noisy' or 'noisy-variable'`);
+    throw new TypeError(
+      `createInitialState: method = ${JSON.stringify(method)}, expected 'zero', 'variable', 'noisy' or 'noisy-variable'`,
+    );
   }
-  if (!(stddev >= 0 && Number.isFinite(stddev))) throw new RangeError(`createInitialState: stddev = ${stddev}, expected a finite number ≥ 0`);
+  if (!(stddev >= 0 && Number.isFinite(stddev)))
+    throw new RangeError(`createInitialState: stddev = ${stddev}, expected a finite number ≥ 0`);
   if (!(l2 >= 0)) throw new RangeError(`createInitialState: l2 = ${l2}, expected a number ≥ 0`);
   const learned = method === 'variable' || method === 'noisy-variable';
   const noisy = method === 'noisy' || method === 'noisy-variable';
@@ -71,19 +74,24 @@ export function createInitialState(options: InitialStateOptions): InitialState {
     learned && learnMask[i]
       ? tf.tidy(() => {
           const limit = Math.sqrt(6 / (1 + size));
-          const init = initializer === 'zeros' ? tf.zeros([1, size]) : tf.randomUniform([1, size], -limit, limit, 'float32', seed + 7919 * (i + 1));
+          const init =
+            initializer === 'zeros'
+              ? tf.zeros([1, size])
+              : tf.randomUniform([1, size], -limit, limit, 'float32', seed + 7919 * (i + 1));
           return tf.variable(init, true, `${name}_${i}_${nextId++}`);
         })
       : null,
   );
   const variables = vectors.filter((v): v is tf.Variable => v != null);
   const flatState = (batch: number, { training }: { training: boolean }): tf.Tensor2D[] => {
-    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`initialState: batch = ${batch}, expected a positive integer`);
+    if (!Number.isInteger(batch) || batch < 1)
+      throw new RangeError(`initialState: batch = ${batch}, expected a positive integer`);
     return sizes.map((size, i) =>
       tf.tidy(() => {
         const v = vectors[i];
         let s: tf.Tensor = v == null ? tf.zeros([batch, size]) : tf.tile(v, [batch, 1]);
-        if (noisy && training && stddev > 0) s = tf.add(s, tf.randomNormal([batch, size], 0, stddev, 'float32', seed++));
+        if (noisy && training && stddev > 0)
+          s = tf.add(s, tf.randomNormal([batch, size], 0, stddev, 'float32', seed++));
         return s as tf.Tensor2D;
       }),
     );
@@ -101,7 +109,13 @@ export function createInitialState(options: InitialStateOptions): InitialState {
     },
     flatState,
     state: (batch, opts) => unflatten(spec, flatState(batch, opts)),
-    regularization: () => tf.tidy(() => (variables.length === 0 || l2 === 0 ? tf.scalar(0) : tf.mul(tf.addN(variables.map((v) => tf.sum(tf.square(v)))), l2)) as tf.Scalar),
+    regularization: () =>
+      tf.tidy(
+        () =>
+          (variables.length === 0 || l2 === 0
+            ? tf.scalar(0)
+            : tf.mul(tf.addN(variables.map((v) => tf.sum(tf.square(v)))), l2)) as tf.Scalar,
+      ),
     dispose: () => tf.dispose(variables),
   };
 }

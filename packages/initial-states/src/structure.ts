@@ -9,10 +9,12 @@ export type Nested<T> = T | Nested<T>[];
 /** The component sizes in depth-first order. */
 export function flattenSpec(spec: StateSpec, where = 'spec'): number[] {
   if (typeof spec === 'number') {
-    if (!Number.isInteger(spec) || spec < 1) throw new RangeError(`${where} = ${spec}, expected a positive integer size`);
+    if (!Number.isInteger(spec) || spec < 1)
+      throw new RangeError(`${where} = ${spec}, expected a positive integer size`);
     return [spec];
   }
-  if (!Array.isArray(spec) || spec.length === 0) throw new TypeError(`${where} is ${JSON.stringify(spec)}, expected a size or a non-empty array of specs`);
+  if (!Array.isArray(spec) || spec.length === 0)
+    throw new TypeError(`${where} is ${JSON.stringify(spec)}, expected a size or a non-empty array of specs`);
   return spec.flatMap((s, i) => flattenSpec(s, `${where}[${i}]`));
 }
 
@@ -30,7 +32,9 @@ export function flattenLike<T>(spec: StateSpec, value: Nested<T>, where: string)
     return [value as T];
   }
   if (!Array.isArray(value) || value.length !== spec.length) {
-    throw new TypeError(`${where} has ${Array.isArray(value) ? value.length : 'no'} entries where the state has ${spec.length}`);
+    throw new TypeError(
+      `${where} has ${Array.isArray(value) ? value.length : 'no'} entries where the state has ${spec.length}`,
+    );
   }
   return spec.flatMap((s, i) => flattenLike(s, value[i] as Nested<T>, `${where}[${i}]`));
 }

@@ -51,8 +51,10 @@ export class RecurrentLayer extends tfl.layers.Layer {
   constructor(args: RecurrentLayerArgs) {
     super(args);
     const kinds: CellKind[] = ['basic', 'gru', 'lstm', 'ln-lstm', 'ln-gru', 'mixture-gru'];
-    if (!kinds.includes(args?.cell)) throw new TypeError(`RecurrentLayer: cell = ${JSON.stringify(args?.cell)}, expected one of ${kinds.join(', ')}`);
-    if (!Number.isInteger(args.units) || args.units < 1) throw new RangeError(`RecurrentLayer: units = ${args.units}, expected a positive integer`);
+    if (!kinds.includes(args?.cell))
+      throw new TypeError(`RecurrentLayer: cell = ${JSON.stringify(args?.cell)}, expected one of ${kinds.join(', ')}`);
+    if (!Number.isInteger(args.units) || args.units < 1)
+      throw new RangeError(`RecurrentLayer: units = ${args.units}, expected a positive integer`);
     this.kind = args.cell;
     this.units = args.units;
     this.returnSequences = args.returnSequences ?? false;
@@ -63,7 +65,10 @@ export class RecurrentLayer extends tfl.layers.Layer {
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
     const features = shape[2];
-    if (shape.length !== 3 || features == null) throw new Error(`RecurrentLayer: input shape [${shape.join(',')}], expected [batch, time, features] with known features`);
+    if (shape.length !== 3 || features == null)
+      throw new Error(
+        `RecurrentLayer: input shape [${shape.join(',')}], expected [batch, time, features] with known features`,
+      );
     const makeWeight: WeightFactory = (name, init) => {
       const value = tf.tidy(init);
       // created as zeros, then set to the cell's own initial value (tfjs-layers does not export its Initializer base)
@@ -73,10 +78,21 @@ export class RecurrentLayer extends tfl.layers.Layer {
       return w.read() as tf.Variable;
     };
     const a = this.args;
-    const common = { inputSize: features, units: this.units, name: this.kind.replace('-', '_'), makeWeight, ...(a.seed != null ? { seed: a.seed } : {}) };
+    const common = {
+      inputSize: features,
+      units: this.units,
+      name: this.kind.replace('-', '_'),
+      makeWeight,
+      ...(a.seed != null ? { seed: a.seed } : {}),
+    };
     this.cell = {
       basic: () => basicRnnCell(common),
-      gru: () => gruCell({ ...common, ...(a.resetAfter != null ? { resetAfter: a.resetAfter } : {}), ...(a.gateBias != null ? { gateBias: a.gateBias } : {}) }),
+      gru: () =>
+        gruCell({
+          ...common,
+          ...(a.resetAfter != null ? { resetAfter: a.resetAfter } : {}),
+          ...(a.gateBias != null ? { gateBias: a.gateBias } : {}),
+        }),
       lstm: () => lstmCell({ ...common, ...(a.forgetBias != null ? { forgetBias: a.forgetBias } : {}) }),
       'ln-lstm': () => layerNormLstmCell({ ...common, ...(a.forgetBias != null ? { forgetBias: a.forgetBias } : {}) }),
       'ln-gru': () => layerNormGruCell(common),
@@ -107,8 +123,22 @@ export class RecurrentLayer extends tfl.layers.Layer {
 
   override getConfig(): tf.serialization.ConfigDict {
     const a = this.args;
-    const extra = Object.fromEntries(Object.entries({ resetAfter: a.resetAfter, gateBias: a.gateBias, forgetBias: a.forgetBias, transforms: a.transforms, seed: a.seed }).filter(([, v]) => v != null));
-    return { ...super.getConfig(), cell: this.kind, units: this.units, returnSequences: this.returnSequences, ...extra };
+    const extra = Object.fromEntries(
+      Object.entries({
+        resetAfter: a.resetAfter,
+        gateBias: a.gateBias,
+        forgetBias: a.forgetBias,
+        transforms: a.transforms,
+        seed: a.seed,
+      }).filter(([, v]) => v != null),
+    );
+    return {
+      ...super.getConfig(),
+      cell: this.kind,
+      units: this.units,
+      returnSequences: this.returnSequences,
+      ...extra,
+    };
   }
 }
 

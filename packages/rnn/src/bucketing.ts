@@ -46,7 +46,10 @@ export class PaddedIterator {
   }
 
   *epoch(epoch = 0): Generator<number[]> {
-    const order = shuffle(this.lengths.map((_, i) => i), rng((this.options.seed ?? 1) * 1000 + epoch));
+    const order = shuffle(
+      this.lengths.map((_, i) => i),
+      rng((this.options.seed ?? 1) * 1000 + epoch),
+    );
     for (let start = 0; start + this.options.batchSize <= order.length; start += this.options.batchSize) {
       const batch = order.slice(start, start + this.options.batchSize);
       this.padding += paddingOf(batch, this.lengths);
@@ -70,7 +73,12 @@ export interface BatchingStats {
 }
 
 function statsOf(batches: number, examples: number, padding: number): BatchingStats {
-  return { batches, examples, averagePadding: batches ? padding / batches : 0, paddingPerExample: examples ? padding / examples : 0 };
+  return {
+    batches,
+    examples,
+    averagePadding: batches ? padding / batches : 0,
+    paddingPerExample: examples ? padding / examples : 0,
+  };
 }
 
 export interface BucketOptions extends BatchingOptions {
@@ -101,20 +109,28 @@ export class BucketIterator {
   ) {
     validate(lengths, options, 'BucketIterator');
     if (options.epochEnd !== undefined && options.epochEnd !== 'all-used' && options.epochEnd !== 'first-empty') {
-      throw new TypeError(`BucketIterator: epochEnd = ${JSON.stringify(options.epochEnd)}, expected 'all-used' or 'first-empty'`);
+      throw new TypeError(
+        `BucketIterator: epochEnd = ${JSON.stringify(options.epochEnd)}, expected 'all-used' or 'first-empty'`,
+      );
     }
     const buckets = options.buckets ?? 5;
     if (!Number.isInteger(buckets) || buckets < 1 || buckets * options.batchSize > lengths.length) {
-      throw new RangeError(`BucketIterator: buckets = ${buckets}, expected an integer from 1 to ${Math.floor(lengths.length / options.batchSize)} (${lengths.length} examples, batch ${options.batchSize})`);
+      throw new RangeError(
+        `BucketIterator: buckets = ${buckets}, expected an integer from 1 to ${Math.floor(lengths.length / options.batchSize)} (${lengths.length} examples, batch ${options.batchSize})`,
+      );
     }
   }
 
   *epoch(epoch = 0): Generator<number[]> {
     const next = rng((this.options.seed ?? 1) * 1000 + epoch);
     const n = this.options.buckets ?? 5;
-    const sorted = this.lengths.map((_, i) => i).sort((a, b) => (this.lengths[a] as number) - (this.lengths[b] as number) || a - b);
+    const sorted = this.lengths
+      .map((_, i) => i)
+      .sort((a, b) => (this.lengths[a] as number) - (this.lengths[b] as number) || a - b);
     const size = Math.floor(sorted.length / n);
-    const buckets = Array.from({ length: n }, (_, b) => shuffle(sorted.slice(b * size, b === n - 1 ? sorted.length : (b + 1) * size), next));
+    const buckets = Array.from({ length: n }, (_, b) =>
+      shuffle(sorted.slice(b * size, b === n - 1 ? sorted.length : (b + 1) * size), next),
+    );
     const cursors = buckets.map(() => 0);
     const { batchSize, epochEnd = 'all-used' } = this.options;
     for (;;) {
@@ -143,7 +159,9 @@ export class BucketIterator {
 
 function validate(lengths: number[], options: BatchingOptions, where: string): void {
   if (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > lengths.length) {
-    throw new RangeError(`${where}: batchSize = ${options.batchSize}, expected an integer from 1 to ${lengths.length} (the number of examples)`);
+    throw new RangeError(
+      `${where}: batchSize = ${options.batchSize}, expected an integer from 1 to ${lengths.length} (the number of examples)`,
+    );
   }
   const bad = lengths.findIndex((l) => !Number.isInteger(l) || l < 0);
   if (bad >= 0) throw new RangeError(`${where}: lengths[${bad}] = ${lengths[bad]}, expected a non-negative integer`);

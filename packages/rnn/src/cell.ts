@@ -35,12 +35,20 @@ export interface Cell {
    * Optional fast path for a whole sequence: `joined` is the projection of every step, time-major [T, batch, Σk]
    * (the parts side by side), `masks` [T, batch, 1] or null. Must compute exactly what stepping would.
    */
-  sequence?(joined: tf.Tensor3D, initial: tf.Tensor2D[], masks: tf.Tensor | null): { outputs: tf.Tensor3D; final: tf.Tensor2D[] };
+  sequence?(
+    joined: tf.Tensor3D,
+    initial: tf.Tensor2D[],
+    masks: tf.Tensor | null,
+  ): { outputs: tf.Tensor3D; final: tf.Tensor2D[] };
   /**
    * Optional, with `projectJoined`: the same fast path batch-major — `joined` [batch, T, Σk], `masks`
    * [batch, T, 1] or null, outputs [batch, T, units] — so that rnn() transposes nothing. rnn() prefers it.
    */
-  sequenceBatchMajor?(joined: tf.Tensor3D, initial: tf.Tensor2D[], masks: tf.Tensor | null): { outputs: tf.Tensor3D; final: tf.Tensor2D[] };
+  sequenceBatchMajor?(
+    joined: tf.Tensor3D,
+    initial: tf.Tensor2D[],
+    masks: tf.Tensor | null,
+  ): { outputs: tf.Tensor3D; final: tf.Tensor2D[] };
   /** Whether `sequenceBatchMajor` runs on the active backend (default: yes); where not, rnn() runs `step`. */
   sequenceBatchMajorAvailable?(): boolean;
   dispose(): void;
@@ -69,7 +77,8 @@ export function weight(name: string, init: () => tf.Tensor, make?: WeightFactory
 }
 
 export function assertPositiveInteger(value: number, what: string, where: string): void {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${where}: ${what} = ${value}, expected a positive integer`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${where}: ${what} = ${value}, expected a positive integer`);
 }
 
 /**
@@ -86,6 +95,11 @@ export function splitParts(joined: tf.Tensor2D, widths: number[]): tf.Tensor2D[]
 }
 
 /** x·W + b, split into parts of the given widths (one product for every gate and every time step). */
-export function projectParts(x: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor | null, widths: number[]): tf.Tensor2D[] {
+export function projectParts(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor,
+  bias: tf.Tensor | null,
+  widths: number[],
+): tf.Tensor2D[] {
   return tf.tidy(() => splitParts(projectJoined(x, kernel, bias), widths));
 }

@@ -9,14 +9,16 @@ import { customGradient } from '@gradkit/core';
  * `ids` are int32 in 0..V−1 and get no gradient. The caller owns the result.
  */
 export function embedding(ids: tf.Tensor, table: tf.Tensor): tf.Tensor {
-  if (table.rank !== 2) throw new Error(`embedding: table has shape [${table.shape.join(',')}], expected [vocabulary, dim]`);
+  if (table.rank !== 2)
+    throw new Error(`embedding: table has shape [${table.shape.join(',')}], expected [vocabulary, dim]`);
   if (ids.dtype !== 'int32') throw new TypeError(`embedding: ids have dtype ${ids.dtype}, expected int32 token ids`);
   const [vocabulary, dim] = table.shape as [number, number];
   const op = customGradient((t: tf.Tensor) => ({
     value: tf.reshape(tf.gather(t, tf.reshape(ids, [-1])), [...ids.shape, dim]),
     // ids are saved: a gradient computation frees what its forward function created before the backward runs
     save: [ids],
-    gradient: (dy: tf.Tensor, [savedIds]: tf.Tensor[]) => tf.scatterND(tf.reshape(savedIds as tf.Tensor, [-1, 1]), tf.reshape(dy, [-1, dim]), [vocabulary, dim]),
+    gradient: (dy: tf.Tensor, [savedIds]: tf.Tensor[]) =>
+      tf.scatterND(tf.reshape(savedIds as tf.Tensor, [-1, 1]), tf.reshape(dy, [-1, dim]), [vocabulary, dim]),
   }));
   return op(table);
 }

@@ -8,7 +8,14 @@ export { layerNorm, layerNormParams, type LayerNormParams } from './cells/layerN
 export { layerNormGruCell, layerNormLstmCell } from './cells/layerNormCells';
 export { lstmCell, type LstmOptions } from './cells/lstm';
 export { mixtureGruCell, type MixtureGruOptions } from './cells/mixtureGru';
-export { BucketIterator, PaddedIterator, paddingOf, type BatchingOptions, type BatchingStats, type BucketOptions } from './bucketing';
+export {
+  BucketIterator,
+  PaddedIterator,
+  paddingOf,
+  type BatchingOptions,
+  type BatchingStats,
+  type BucketOptions,
+} from './bucketing';
 export { embedding } from './embedding';
 export { RecurrentLayer, type CellKind, type RecurrentLayerArgs } from './RecurrentLayer';
 export { detachState, rnn, type RnnOptions, type RnnResult } from './rnn';

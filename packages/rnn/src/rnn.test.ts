@@ -33,16 +33,23 @@ describeBackends('rnn', () => {
           for (let bi = 0; bi < B; bi++) xt.push(...x.slice((bi * T + t) * F, (bi * T + t + 1) * F));
           const xp = add(matmul(xt, K as number[], B, F, 3 * U), b as number[], 3 * U);
           const next: number[] = [];
-          const hz = matmul(h, Uz as number[], B, U, U), hr = matmul(h, Ur as number[], B, U, U), hh = matmul(h, Uh as number[], B, U, U);
-          for (let bi = 0; bi < B; bi++) for (let j = 0; j < U; j++) {
-            const k = bi * U + j, p = bi * 3 * U;
-            const z = sig((xp[p + j] as number) + (hz[k] as number) + ((bzr as number[])[j] as number));
-            const r = sig((xp[p + U + j] as number) + (hr[k] as number) + ((bzr as number[])[U + j] as number));
-            const c = Math.tanh((xp[p + 2 * U + j] as number) + r * ((hh[k] as number) + ((bh as number[])[j] as number)));
-            next.push(z * (h[k] as number) + (1 - z) * c);
-          }
+          const hz = matmul(h, Uz as number[], B, U, U),
+            hr = matmul(h, Ur as number[], B, U, U),
+            hh = matmul(h, Uh as number[], B, U, U);
+          for (let bi = 0; bi < B; bi++)
+            for (let j = 0; j < U; j++) {
+              const k = bi * U + j,
+                p = bi * 3 * U;
+              const z = sig((xp[p + j] as number) + (hz[k] as number) + ((bzr as number[])[j] as number));
+              const r = sig((xp[p + U + j] as number) + (hr[k] as number) + ((bzr as number[])[U + j] as number));
+              const c = Math.tanh(
+                (xp[p + 2 * U + j] as number) + r * ((hh[k] as number) + ((bh as number[])[j] as number)),
+              );
+              next.push(z * (h[k] as number) + (1 - z) * c);
+            }
           h = next;
-          for (let bi = 0; bi < B; bi++) for (let j = 0; j < U; j++) out[(bi * T + t) * U + j] = h[bi * U + j] as number;
+          for (let bi = 0; bi < B; bi++)
+            for (let j = 0; j < U; j++) out[(bi * T + t) * U + j] = h[bi * U + j] as number;
         }
         return out;
       },
@@ -52,38 +59,46 @@ describeBackends('rnn', () => {
     cell.dispose();
   });
 
-  test.each(['lstm', 'gru'])('sequenceLengths (%s): final state = each example run alone to its length; outputs past it are exactly 0, with zero gradient', async (kind) => {
-    const cell = kind === 'lstm' ? lstmCell({ inputSize: F, units: U, seed: 3 }) : gruCell({ inputSize: F, units: U, seed: 3 });
-    const lengths = [5, 2, 0];
-    const xv = uniformValues(B * T * F, 4, -1, 1);
-    const x = tf.tensor3d(xv, [B, T, F]);
-    const { outputs, finalState } = rnn(cell, x, { sequenceLengths: lengths });
-    const out = await valuesOf(outputs);
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) {
-        const row = out.slice((b * T + t) * U, (b * T + t + 1) * U);
-        if (t >= (lengths[b] as number)) expect(row.every((v) => v === 0)).toBe(true);
+  test.each(['lstm', 'gru'])(
+    'sequenceLengths (%s): final state = each example run alone to its length; outputs past it are exactly 0, with zero gradient',
+    async (kind) => {
+      const cell =
+        kind === 'lstm' ? lstmCell({ inputSize: F, units: U, seed: 3 }) : gruCell({ inputSize: F, units: U, seed: 3 });
+      const lengths = [5, 2, 0];
+      const xv = uniformValues(B * T * F, 4, -1, 1);
+      const x = tf.tensor3d(xv, [B, T, F]);
+      const { outputs, finalState } = rnn(cell, x, { sequenceLengths: lengths });
+      const out = await valuesOf(outputs);
+      for (let b = 0; b < B; b++) {
+        for (let t = 0; t < T; t++) {
+          const row = out.slice((b * T + t) * U, (b * T + t + 1) * U);
+          if (t >= (lengths[b] as number)) expect(row.every((v) => v === 0)).toBe(true);
+        }
+        const len = lengths[b] as number;
+        const xb = len === 0 ? null : tf.slice(x, [b, 0, 0], [1, len, F]);
+        const alone = xb == null ? null : rnn(cell, xb);
+        for (let s = 0; s < cell.stateSizes.length; s++) {
+          const got = (await valuesOf(finalState[s] as tf.Tensor)).slice(b * U, (b + 1) * U);
+          const want = alone ? await valuesOf(alone.finalState[s] as tf.Tensor) : new Array<number>(U).fill(0);
+          expectValuesClose(got, want, { rtol: 1e-5, atol: 1e-6, what: `example ${b}, state ${s}` });
+        }
+        if (alone) tf.dispose([xb as tf.Tensor, alone.outputs, ...alone.finalState]);
       }
-      const len = lengths[b] as number;
-      const xb = len === 0 ? null : tf.slice(x, [b, 0, 0], [1, len, F]);
-      const alone = xb == null ? null : rnn(cell, xb);
-      for (let s = 0; s < cell.stateSizes.length; s++) {
-        const got = (await valuesOf(finalState[s] as tf.Tensor)).slice(b * U, (b + 1) * U);
-        const want = alone ? await valuesOf(alone.finalState[s] as tf.Tensor) : new Array<number>(U).fill(0);
-        expectValuesClose(got, want, { rtol: 1e-5, atol: 1e-6, what: `example ${b}, state ${s}` });
-      }
-      if (alone) tf.dispose([xb as tf.Tensor, alone.outputs, ...alone.finalState]);
-    }
-    // inputs past an example's length get no gradient
-    const g = tf.grad((v: tf.Tensor) => tf.tidy(() => {
-      const r = rnn(cell, v, { sequenceLengths: lengths });
-      return tf.add(tf.sum(r.outputs), tf.sum(r.finalState.at(-1) as tf.Tensor));
-    }))(x);
-    const gv = await valuesOf(g);
-    for (let b = 0; b < B; b++) for (let t = lengths[b] as number; t < T; t++) expect(gv.slice((b * T + t) * F, (b * T + t + 1) * F)).toEqual([0, 0]);
-    tf.dispose([x, outputs, ...finalState, g]);
-    cell.dispose();
-  });
+      // inputs past an example's length get no gradient
+      const g = tf.grad((v: tf.Tensor) =>
+        tf.tidy(() => {
+          const r = rnn(cell, v, { sequenceLengths: lengths });
+          return tf.add(tf.sum(r.outputs), tf.sum(r.finalState.at(-1) as tf.Tensor));
+        }),
+      )(x);
+      const gv = await valuesOf(g);
+      for (let b = 0; b < B; b++)
+        for (let t = lengths[b] as number; t < T; t++)
+          expect(gv.slice((b * T + t) * F, (b * T + t + 1) * F)).toEqual([0, 0]);
+      tf.dispose([x, outputs, ...finalState, g]);
+      cell.dispose();
+    },
+  );
 
   test('a stack of two GRUs: dropout only in training; keep 1 is the plain stack', async () => {
     const cells: Cell[] = [gruCell({ inputSize: F, units: U, seed: 5 }), gruCell({ inputSize: U, units: U, seed: 6 })];
@@ -107,11 +122,15 @@ describeBackends('rnn', () => {
     // one warm-up step creates the optimizer's slots
     const stepOnce = () => {
       let next: tf.Tensor2D[] = [];
-      const loss = adam.minimize(() => {
-        const r = rnn(cell, x, { initialState: state });
-        next = r.finalState.map((s) => tf.keep(s));
-        return tf.mean(tf.square(tf.matMul(tf.reshape(r.outputs, [B * T, U]), head as tf.Tensor2D))) as tf.Scalar;
-      }, true, [...cell.variables, head]);
+      const loss = adam.minimize(
+        () => {
+          const r = rnn(cell, x, { initialState: state });
+          next = r.finalState.map((s) => tf.keep(s));
+          return tf.mean(tf.square(tf.matMul(tf.reshape(r.outputs, [B * T, U]), head as tf.Tensor2D))) as tf.Scalar;
+        },
+        true,
+        [...cell.variables, head],
+      );
       tf.dispose([loss as tf.Scalar, ...state]);
       state = next;
     };
@@ -127,7 +146,9 @@ describeBackends('rnn', () => {
   test('bad input is a one-line error', () => {
     const cell = gruCell({ inputSize: F, units: U });
     const x = tf.zeros([B, T, F]);
-    expect(() => rnn(cell, x, { sequenceLengths: [1, 9, 2] })).toThrow('rnn: sequenceLengths[1] = 9 is outside 0..5 (the time dimension)');
+    expect(() => rnn(cell, x, { sequenceLengths: [1, 9, 2] })).toThrow(
+      'rnn: sequenceLengths[1] = 9 is outside 0..5 (the time dimension)',
+    );
     const bad = tf.zeros([B, T, 7]);
     expect(() => rnn(cell, bad)).toThrow('rnn: inputs have 7 features, cell "gru" expects 2');
     tf.dispose([x, bad]);

@@ -29,16 +29,23 @@ export interface RnnResult {
  * const { outputs, finalState } = rnn(gruCell({ inputSize: 64, units: 128 }), x, { sequenceLengths: lengths });
  */
 export function rnn(cell: Cell, inputs: tf.Tensor, options: RnnOptions = {}): RnnResult {
-  if (inputs.rank !== 3) throw new Error(`rnn: inputs have shape [${inputs.shape.join(',')}], expected [batch, time, features]`);
+  if (inputs.rank !== 3)
+    throw new Error(`rnn: inputs have shape [${inputs.shape.join(',')}], expected [batch, time, features]`);
   const [batch, time, features] = inputs.shape as [number, number, number];
-  if (features !== cell.inputSize) throw new Error(`rnn: inputs have ${features} features, cell "${cell.name}" expects ${cell.inputSize}`);
+  if (features !== cell.inputSize)
+    throw new Error(`rnn: inputs have ${features} features, cell "${cell.name}" expects ${cell.inputSize}`);
   if (time === 0) throw new Error('rnn: inputs have 0 time steps, expected at least 1');
   const state0 = options.initialState;
   if (state0 != null) {
-    if (state0.length !== cell.stateSizes.length) throw new Error(`rnn: initialState has ${state0.length} tensor(s), cell "${cell.name}" has ${cell.stateSizes.length}`);
+    if (state0.length !== cell.stateSizes.length)
+      throw new Error(
+        `rnn: initialState has ${state0.length} tensor(s), cell "${cell.name}" has ${cell.stateSizes.length}`,
+      );
     state0.forEach((s, i) => {
       if (!tf.util.arraysEqual(s.shape, [batch, cell.stateSizes[i] as number])) {
-        throw new Error(`rnn: initialState[${i}] has shape [${s.shape.join(',')}], expected [${batch},${cell.stateSizes[i]}]`);
+        throw new Error(
+          `rnn: initialState[${i}] has shape [${s.shape.join(',')}], expected [${batch},${cell.stateSizes[i]}]`,
+        );
       }
     });
   }
@@ -48,17 +55,30 @@ export function rnn(cell: Cell, inputs: tf.Tensor, options: RnnOptions = {}): Rn
     if (n !== batch) throw new Error(`rnn: sequenceLengths has ${n} entries, expected one per example (${batch})`);
     if (Array.isArray(lengths)) {
       const bad = lengths.findIndex((l) => !Number.isInteger(l) || l < 0 || l > time);
-      if (bad >= 0) throw new Error(`rnn: sequenceLengths[${bad}] = ${lengths[bad]} is outside 0..${time} (the time dimension)`);
+      if (bad >= 0)
+        throw new Error(`rnn: sequenceLengths[${bad}] = ${lengths[bad]} is outside 0..${time} (the time dimension)`);
     }
   }
   return tf.tidy(() => {
-    const lengthsTensor = () => (Array.isArray(lengths) ? tf.tensor1d(lengths as number[], 'int32') : tf.cast(lengths as tf.Tensor1D, 'int32'));
-    if (cell.sequenceBatchMajor != null && cell.projectJoined != null && cell.partWidths != null && (cell.sequenceBatchMajorAvailable?.() ?? true)) {
+    const lengthsTensor = () =>
+      Array.isArray(lengths) ? tf.tensor1d(lengths as number[], 'int32') : tf.cast(lengths as tf.Tensor1D, 'int32');
+    if (
+      cell.sequenceBatchMajor != null &&
+      cell.projectJoined != null &&
+      cell.partWidths != null &&
+      (cell.sequenceBatchMajorAvailable?.() ?? true)
+    ) {
       // Batch-major all the way: [batch·T, features] rows are a reshape of the input, not a transpose.
       const joined = cell.projectJoined(tf.reshape(inputs, [batch * time, features]) as tf.Tensor2D);
       const joinedSeq = tf.reshape(joined, [batch, time, joined.shape[1] as number]) as tf.Tensor3D;
       // m[b, t] = t < length[b], [batch, T, 1]
-      const masks = lengths == null ? null : tf.expandDims(tf.less(tf.expandDims(tf.range(0, time, 1, 'int32'), 0), tf.expandDims(lengthsTensor(), 1)), 2);
+      const masks =
+        lengths == null
+          ? null
+          : tf.expandDims(
+              tf.less(tf.expandDims(tf.range(0, time, 1, 'int32'), 0), tf.expandDims(lengthsTensor(), 1)),
+              2,
+            );
       const { outputs, final } = cell.sequenceBatchMajor(joinedSeq, state0 ?? zeroState(cell, batch), masks);
       return { outputs, finalState: final };
     }
@@ -87,7 +107,8 @@ export function rnn(cell: Cell, inputs: tf.Tensor, options: RnnOptions = {}): Rn
       return { outputs: tf.transpose(outputs, [1, 0, 2]) as tf.Tensor3D, finalState: final };
     }
     const steps = timeSteps(joinedSteps) as tf.Tensor2D[];
-    const stepParts = (t: number): tf.Tensor2D[] => (widths.length === 1 ? [steps[t] as tf.Tensor2D] : (tf.split(steps[t] as tf.Tensor2D, widths, 1) as tf.Tensor2D[]));
+    const stepParts = (t: number): tf.Tensor2D[] =>
+      widths.length === 1 ? [steps[t] as tf.Tensor2D] : (tf.split(steps[t] as tf.Tensor2D, widths, 1) as tf.Tensor2D[]);
     const masks = maskSteps == null ? null : timeSteps(maskSteps);
     const outputs: tf.Tensor2D[] = [];
     for (let t = 0; t < time; t++) {

@@ -2,13 +2,18 @@
  * Picks the next token from logits: softmax(logits/temperature), optionally restricted to the top k (renormalized:
  * R2RT post 3's top-5 generation). `random` is a U[0, 1) source (seed it for reproducible samples).
  */
-export function sampleFromLogits(logits: ArrayLike<number>, options: { temperature?: number; topK?: number; random: () => number }): number {
+export function sampleFromLogits(
+  logits: ArrayLike<number>,
+  options: { temperature?: number; topK?: number; random: () => number },
+): number {
   const temperature = options.temperature ?? 1;
   if (!(temperature > 0)) throw new RangeError(`sampleFromLogits: temperature = ${temperature}, expected a number > 0`);
   const n = logits.length;
   const k = options.topK ?? n;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`sampleFromLogits: topK = ${k}, expected a positive integer`);
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (logits[b] as number) - (logits[a] as number)).slice(0, Math.min(k, n));
+  const order = Array.from({ length: n }, (_, i) => i)
+    .sort((a, b) => (logits[b] as number) - (logits[a] as number))
+    .slice(0, Math.min(k, n));
   const max = logits[order[0] as number] as number;
   const weights = order.map((i) => Math.exp(((logits[i] as number) - max) / temperature));
   const total = weights.reduce((a, b) => a + b, 0);

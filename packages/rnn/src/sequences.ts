@@ -6,7 +6,10 @@ import * as tf from '@tensorflow/tfjs-core';
  * Returns int32 [batch]; the caller owns it.
  */
 export function lengthsFromPadded(x: tf.Tensor, pad = 0): tf.Tensor1D {
-  if (x.rank !== 2 && x.rank !== 3) throw new Error(`lengthsFromPadded: x has shape [${x.shape.join(',')}], expected [batch, time] or [batch, time, features]`);
+  if (x.rank !== 2 && x.rank !== 3)
+    throw new Error(
+      `lengthsFromPadded: x has shape [${x.shape.join(',')}], expected [batch, time] or [batch, time, features]`,
+    );
   return tf.tidy(() => {
     const used = x.rank === 3 ? tf.any(tf.notEqual(x, pad), 2) : tf.notEqual(x, pad);
     const positions = tf.range(1, (x.shape[1] as number) + 1, 1, 'int32');
@@ -41,7 +44,10 @@ export function lastRelevant(outputs: tf.Tensor3D, lengths: tf.Tensor1D | number
  * [batch, T]. The caller owns the scalar.
  */
 export function maskedSequenceLoss(perStepLoss: tf.Tensor, lengths: tf.Tensor1D | number[]): tf.Scalar {
-  if (perStepLoss.rank !== 2) throw new Error(`maskedSequenceLoss: perStepLoss has shape [${perStepLoss.shape.join(',')}], expected [batch, time]`);
+  if (perStepLoss.rank !== 2)
+    throw new Error(
+      `maskedSequenceLoss: perStepLoss has shape [${perStepLoss.shape.join(',')}], expected [batch, time]`,
+    );
   return tf.tidy(() => {
     const mask = sequenceMask(lengths, perStepLoss.shape[1] as number);
     return tf.div(tf.sum(tf.mul(perStepLoss, mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;

@@ -17,10 +17,15 @@ export interface StackOptions extends Omit<RnnOptions, 'initialState'> {
  * sequence and unit is shared by all time steps (Gal & Ghahramani 2016) instead of a fresh mask per step.
  * Returns the top layer's outputs and every layer's final state; the caller owns them.
  */
-export function stackedRnn(cells: Cell[], inputs: tf.Tensor, options: StackOptions = {}): { outputs: tf.Tensor3D; finalStates: tf.Tensor2D[][] } {
+export function stackedRnn(
+  cells: Cell[],
+  inputs: tf.Tensor,
+  options: StackOptions = {},
+): { outputs: tf.Tensor3D; finalStates: tf.Tensor2D[][] } {
   if (cells.length === 0) throw new Error('stackedRnn: cells = [], expected at least one cell');
   const d = options.dropout;
-  if (d != null && !(d.keep > 0 && d.keep <= 1)) throw new RangeError(`stackedRnn: dropout.keep = ${d.keep}, expected a number in (0, 1]`);
+  if (d != null && !(d.keep > 0 && d.keep <= 1))
+    throw new RangeError(`stackedRnn: dropout.keep = ${d.keep}, expected a number in (0, 1]`);
   return tf.tidy(() => {
     let seed = d?.seed ?? 0;
     const drop = (x: tf.Tensor) => {
@@ -31,7 +36,10 @@ export function stackedRnn(cells: Cell[], inputs: tf.Tensor, options: StackOptio
     let h: tf.Tensor = inputs;
     const finalStates: tf.Tensor2D[][] = [];
     cells.forEach((cell, l) => {
-      const { outputs, finalState } = rnn(cell, drop(h), { ...(options.sequenceLengths ? { sequenceLengths: options.sequenceLengths } : {}), ...(options.initialStates?.[l] ? { initialState: options.initialStates[l] } : {}) });
+      const { outputs, finalState } = rnn(cell, drop(h), {
+        ...(options.sequenceLengths ? { sequenceLengths: options.sequenceLengths } : {}),
+        ...(options.initialStates?.[l] ? { initialState: options.initialStates[l] } : {}),
+      });
       finalStates.push(finalState);
       h = outputs;
     });

@@ -1,11 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkPseudoGradient, describeBackends, expect, expectNoLeaks, randomInput, test, valuesOf, variableOf } from '@gradkit/test-harness';
+import {
+  checkPseudoGradient,
+  describeBackends,
+  expect,
+  expectNoLeaks,
+  randomInput,
+  test,
+  valuesOf,
+  variableOf,
+} from '@gradkit/test-harness';
 import { binaryNeuron, SeedStream } from './index';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
 describeBackends('binaryNeuron', () => {
-  test.each([1, 2.5])("pass-through (slope %d): round(σ(m·a)) forward, ∂L/∂a = ∂L/∂b", async (m) => {
+  test.each([1, 2.5])('pass-through (slope %d): round(σ(m·a)) forward, ∂L/∂a = ∂L/∂b', async (m) => {
     await checkPseudoGradient({
       f: (a) => binaryNeuron(a, { estimator: 'pass-through', slope: m, stochastic: false }),
       inputs: [randomInput([6, 5], 1, -3, 3)],
@@ -14,11 +23,13 @@ describeBackends('binaryNeuron', () => {
     });
   });
 
-  test.each([1, 2.5])("sigmoid-adjusted (slope %d): ∂L/∂a = ∂L/∂b · m·σ′(m·a)", async (m) => {
+  test.each([1, 2.5])('sigmoid-adjusted (slope %d): ∂L/∂a = ∂L/∂b · m·σ′(m·a)', async (m) => {
     await checkPseudoGradient({
       f: (a) => binaryNeuron(a, { estimator: 'sigmoid-adjusted', slope: m, randomness: 3 }),
       inputs: [randomInput([6, 5], 2, -3, 3)],
-      expected: ([a], u) => [(a as number[]).map((v, i) => (u[i] as number) * m * sigmoid(m * v) * (1 - sigmoid(m * v)))],
+      expected: ([a], u) => [
+        (a as number[]).map((v, i) => (u[i] as number) * m * sigmoid(m * v) * (1 - sigmoid(m * v))),
+      ],
     });
   });
 
@@ -40,7 +51,9 @@ describeBackends('binaryNeuron', () => {
 
   test('the same seed gives the same bits; another seed different ones', async () => {
     const a = tf.zeros([50, 8]);
-    const [x, y, z] = [7, 7, 8].map((s) => binaryNeuron(a, { estimator: 'pass-through', randomness: new SeedStream(s) }));
+    const [x, y, z] = [7, 7, 8].map((s) =>
+      binaryNeuron(a, { estimator: 'pass-through', randomness: new SeedStream(s) }),
+    );
     expect(await valuesOf(x as tf.Tensor)).toEqual(await valuesOf(y as tf.Tensor));
     expect(await valuesOf(x as tf.Tensor)).not.toEqual(await valuesOf(z as tf.Tensor));
     tf.dispose([a, x as tf.Tensor, y as tf.Tensor, z as tf.Tensor]);
@@ -53,7 +66,11 @@ describeBackends('binaryNeuron', () => {
     const x = tf.tensor2d(randomInput([32, 4], 8, -1, 1).values, [32, 4]);
     const y = tf.tidy(() => tf.oneHot(tf.cast(tf.greater(tf.sum(x, 1), 0), 'int32'), 2));
     const sgd = tf.train.sgd(0.5);
-    const loss = () => tf.losses.softmaxCrossEntropy(y, tf.matMul(binaryNeuron(tf.matMul(x, w1), { estimator: 'sigmoid-adjusted', randomness: stream }), w2)) as tf.Scalar;
+    const loss = () =>
+      tf.losses.softmaxCrossEntropy(
+        y,
+        tf.matMul(binaryNeuron(tf.matMul(x, w1), { estimator: 'sigmoid-adjusted', randomness: stream }), w2),
+      ) as tf.Scalar;
     const first = tf.tidy(loss);
     const start = (await first.data())[0] as number;
     await expectNoLeaks(async () => {
@@ -70,7 +87,9 @@ describeBackends('binaryNeuron', () => {
     expect(() => binaryNeuron(a, { estimator: 'reinforce' as never })).toThrow(
       `binaryNeuron: estimator = "reinforce", expected 'pass-through' or 'sigmoid-adjusted' (REINFORCE: reinforceBinaryNeuron)`,
     );
-    expect(() => binaryNeuron(a, { estimator: 'pass-through', slope: 0 })).toThrow('binaryNeuron: slope = 0, expected a finite number > 0');
+    expect(() => binaryNeuron(a, { estimator: 'pass-through', slope: 0 })).toThrow(
+      'binaryNeuron: slope = 0, expected a finite number > 0',
+    );
     a.dispose();
   });
 });

@@ -32,7 +32,9 @@ export interface BinaryNeuronOptions {
 export function binaryNeuron(a: tf.Tensor, options: BinaryNeuronOptions): tf.Tensor {
   const slope = validateSlope(options.slope ?? 1, 'binaryNeuron');
   if (options.estimator !== 'pass-through' && options.estimator !== 'sigmoid-adjusted') {
-    throw new TypeError(`binaryNeuron: estimator = ${JSON.stringify(options.estimator)}, expected 'pass-through' or 'sigmoid-adjusted' (REINFORCE: reinforceBinaryNeuron)`);
+    throw new TypeError(
+      `binaryNeuron: estimator = ${JSON.stringify(options.estimator)}, expected 'pass-through' or 'sigmoid-adjusted' (REINFORCE: reinforceBinaryNeuron)`,
+    );
   }
   const stochastic = options.stochastic ?? true;
   const noise = stochastic ? toStream(options.randomness).uniform(a.shape) : null;
@@ -49,6 +51,7 @@ export function binaryNeuron(a: tf.Tensor, options: BinaryNeuronOptions): tf.Ten
 }
 
 export function validateSlope(slope: number, where: string): number {
-  if (!(Number.isFinite(slope) && slope > 0)) throw new RangeError(`${where}: slope = ${slope}, expected a finite number > 0`);
+  if (!(Number.isFinite(slope) && slope > 0))
+    throw new RangeError(`${where}: slope = ${slope}, expected a finite number > 0`);
   return slope;
 }

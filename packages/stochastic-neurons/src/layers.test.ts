@@ -6,7 +6,11 @@ import { BinaryNeuronLayer, OneHotNeuronLayer, SlopeAnnealing, TernaryNeuronLaye
 describeBackends('stochastic-neuron layers', () => {
   test('a binary-neuron model trains with fit, and predicts deterministically', async () => {
     const model = tfl.sequential({
-      layers: [tfl.layers.dense({ units: 16, inputShape: [4] }), new BinaryNeuronLayer({ seed: 1 }), tfl.layers.dense({ units: 2, activation: 'softmax' })],
+      layers: [
+        tfl.layers.dense({ units: 16, inputShape: [4] }),
+        new BinaryNeuronLayer({ seed: 1 }),
+        tfl.layers.dense({ units: 2, activation: 'softmax' }),
+      ],
     });
     const optimizer = tf.train.adam(0.05);
     model.compile({ optimizer, loss: 'categoricalCrossentropy' });
@@ -23,9 +27,16 @@ describeBackends('stochastic-neuron layers', () => {
   });
 
   test('layers serialize their configuration and the same seed gives the same samples', async () => {
-    for (const layer of [new BinaryNeuronLayer({ seed: 3, estimator: 'pass-through', slope: 2 }), new TernaryNeuronLayer({ seed: 3 }), new OneHotNeuronLayer({ seed: 3, categories: 4, temperature: 0.5 })]) {
+    for (const layer of [
+      new BinaryNeuronLayer({ seed: 3, estimator: 'pass-through', slope: 2 }),
+      new TernaryNeuronLayer({ seed: 3 }),
+      new OneHotNeuronLayer({ seed: 3, categories: 4, temperature: 0.5 }),
+    ]) {
       const cls = layer.constructor as typeof BinaryNeuronLayer;
-      const copy = tf.serialization.SerializationMap.getMap().classNameMap[cls.className]?.[1](cls, layer.getConfig()) as tfl.layers.Layer;
+      const copy = tf.serialization.SerializationMap.getMap().classNameMap[cls.className]?.[1](
+        cls,
+        layer.getConfig(),
+      ) as tfl.layers.Layer;
       expect(copy.getConfig()).toEqual(layer.getConfig());
       const x = tf.tensor2d(normalValues(8 * 8, 4), [8, 8]);
       const [a, b] = [layer, copy].map((l) => tf.tidy(() => l.apply(x, { training: true }) as tf.Tensor));

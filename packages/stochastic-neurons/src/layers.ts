@@ -36,7 +36,12 @@ abstract class StochasticLayer extends tfl.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), stochastic: this.stochastic, stochasticAtInference: this.stochasticAtInference, ...(this.seed != null ? { seed: this.seed } : {}) };
+    return {
+      ...super.getConfig(),
+      stochastic: this.stochastic,
+      stochasticAtInference: this.stochasticAtInference,
+      ...(this.seed != null ? { seed: this.seed } : {}),
+    };
   }
 }
 
@@ -61,7 +66,12 @@ export class BinaryNeuronLayer extends StochasticLayer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     const a = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
-    return binaryNeuron(a, { estimator: this.estimator, slope: this.slope, stochastic: this.samples(kwargs.training === true), randomness: this.stream });
+    return binaryNeuron(a, {
+      estimator: this.estimator,
+      slope: this.slope,
+      stochastic: this.samples(kwargs.training === true),
+      randomness: this.stream,
+    });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -75,7 +85,11 @@ export class TernaryNeuronLayer extends StochasticLayer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     const a = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
-    return naryNeuron(a, { activation: ternaryActivation, stochastic: this.samples(kwargs.training === true), randomness: this.stream });
+    return naryNeuron(a, {
+      activation: ternaryActivation,
+      stochastic: this.samples(kwargs.training === true),
+      randomness: this.stream,
+    });
   }
 }
 
@@ -105,11 +119,22 @@ export class OneHotNeuronLayer extends StochasticLayer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     const z = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
-    return oneHotNeuron(z, { categories: this.categories, temperature: this.temperature, estimator: this.estimator, stochastic: this.samples(kwargs.training === true), randomness: this.stream });
+    return oneHotNeuron(z, {
+      categories: this.categories,
+      temperature: this.temperature,
+      estimator: this.estimator,
+      stochastic: this.samples(kwargs.training === true),
+      randomness: this.stream,
+    });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), categories: this.categories, temperature: this.temperature, estimator: this.estimator };
+    return {
+      ...super.getConfig(),
+      categories: this.categories,
+      temperature: this.temperature,
+      estimator: this.estimator,
+    };
   }
 }
 

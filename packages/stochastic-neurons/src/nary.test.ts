@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGradients, checkPseudoGradient, describeBackends, expect, randomInput, takeValues, test } from '@gradkit/test-harness';
+import {
+  checkGradients,
+  checkPseudoGradient,
+  describeBackends,
+  expect,
+  randomInput,
+  takeValues,
+  test,
+} from '@gradkit/test-harness';
 import { naryNeuron, ternaryActivation, ternaryNeuron } from './index';
 
 const f = (x: number) => 1.5 * Math.tanh(x) + 0.5 * Math.tanh(-3 * x);
@@ -7,7 +15,11 @@ const fPrime = (x: number) => 1.5 * (1 - Math.tanh(x) ** 2) - 1.5 * (1 - Math.ta
 
 describeBackends('ternary and n-ary neurons', () => {
   test('ternary activation: f(x) = 1.5·tanh(x) + 0.5·tanh(−3x), its gradient by finite differences, f′(0) = 0', async () => {
-    await checkGradients({ f: (x) => ternaryActivation(x), reference: (x) => x.map(f), inputs: [randomInput([10], 1, -3, 3)] });
+    await checkGradients({
+      f: (x) => ternaryActivation(x),
+      reference: (x) => x.map(f),
+      inputs: [randomInput([10], 1, -3, 3)],
+    });
     expect(fPrime(0)).toBe(0);
   });
 

@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkPseudoGradient, describeBackends, expect, expectValuesClose, randomInput, takeValues, test, valuesOf } from '@gradkit/test-harness';
+import {
+  checkPseudoGradient,
+  describeBackends,
+  expect,
+  expectValuesClose,
+  randomInput,
+  takeValues,
+  test,
+  valuesOf,
+} from '@gradkit/test-harness';
 import { oneHotNeuron, SeedStream } from './index';
 
 function softmaxRows(z: number[], d: number, tau: number): number[] {
@@ -47,7 +56,9 @@ describeBackends('oneHotNeuron', () => {
     const tau = 0.7;
     const n = 3000;
     const z = tf.tidy(() => tf.tile(tf.tensor2d([logits]), [n, 1]));
-    const out = await takeValues(tf.tidy(() => oneHotNeuron(z, { categories: 4, temperature: tau, randomness: new SeedStream(11) })));
+    const out = await takeValues(
+      tf.tidy(() => oneHotNeuron(z, { categories: 4, temperature: tau, randomness: new SeedStream(11) })),
+    );
     const p = softmaxRows(logits, 4, tau);
     p.forEach((pj, j) => {
       const freq = out.filter((v, i) => i % 4 === j && v === 1).length / n;
@@ -72,16 +83,41 @@ describeBackends('oneHotNeuron', () => {
     const z = tf.tensor2d(zIn.values, [3, 8]);
     const u = tf.tensor2d(randomInput([3, 8], 7).values, [3, 8]);
     // the same seed gives the same Gumbel noise, so the relaxed output is the y behind the hard one
-    const relaxed = tf.tidy(() => oneHotNeuron(z, { categories: 4, temperature: tau, estimator: 'gumbel-softmax-relaxed', randomness: new SeedStream(9) }));
+    const relaxed = tf.tidy(() =>
+      oneHotNeuron(z, {
+        categories: 4,
+        temperature: tau,
+        estimator: 'gumbel-softmax-relaxed',
+        randomness: new SeedStream(9),
+      }),
+    );
     const y = await valuesOf(relaxed);
     for (let g = 0; g < 6; g++) expect(y.slice(g * 4, g * 4 + 4).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
-    const hard = await takeValues(tf.tidy(() => oneHotNeuron(z, { categories: 4, temperature: tau, estimator: 'gumbel-softmax', randomness: new SeedStream(9) })));
+    const hard = await takeValues(
+      tf.tidy(() =>
+        oneHotNeuron(z, {
+          categories: 4,
+          temperature: tau,
+          estimator: 'gumbel-softmax',
+          randomness: new SeedStream(9),
+        }),
+      ),
+    );
     for (let g = 0; g < 6; g++) {
       const ys = y.slice(g * 4, g * 4 + 4);
       expect(hard.slice(g * 4, g * 4 + 4).indexOf(1)).toBe(ys.indexOf(Math.max(...ys)));
     }
-    const gHard = tf.grad((x: tf.Tensor) => oneHotNeuron(x, { categories: 4, temperature: tau, estimator: 'gumbel-softmax', randomness: new SeedStream(9) }))(z, u);
-    const gRelaxed = tf.grad((x: tf.Tensor) => oneHotNeuron(x, { categories: 4, temperature: tau, estimator: 'gumbel-softmax-relaxed', randomness: new SeedStream(9) }))(z, u);
+    const gHard = tf.grad((x: tf.Tensor) =>
+      oneHotNeuron(x, { categories: 4, temperature: tau, estimator: 'gumbel-softmax', randomness: new SeedStream(9) }),
+    )(z, u);
+    const gRelaxed = tf.grad((x: tf.Tensor) =>
+      oneHotNeuron(x, {
+        categories: 4,
+        temperature: tau,
+        estimator: 'gumbel-softmax-relaxed',
+        randomness: new SeedStream(9),
+      }),
+    )(z, u);
     const uv = await valuesOf(u);
     expectValuesClose(await valuesOf(gHard), softmaxVjp(y, uv, 4, tau), { rtol: 1e-4, atol: 1e-6 });
     expectValuesClose(await valuesOf(gRelaxed), softmaxVjp(y, uv, 4, tau), { rtol: 1e-4, atol: 1e-6 });
@@ -90,8 +126,12 @@ describeBackends('oneHotNeuron', () => {
 
   test('bad shapes and options are one-line errors', () => {
     const z = tf.zeros([2, 10]);
-    expect(() => oneHotNeuron(z, { categories: 3 })).toThrow('oneHotNeuron: z has shape [2,10], expected [batch, k·3] (a multiple of categories = 3)');
-    expect(() => oneHotNeuron(z, { categories: 5, temperature: 0 })).toThrow('oneHotNeuron: temperature = 0, expected a finite number > 0');
+    expect(() => oneHotNeuron(z, { categories: 3 })).toThrow(
+      'oneHotNeuron: z has shape [2,10], expected [batch, k·3] (a multiple of categories = 3)',
+    );
+    expect(() => oneHotNeuron(z, { categories: 5, temperature: 0 })).toThrow(
+      'oneHotNeuron: temperature = 0, expected a finite number > 0',
+    );
     expect(() => oneHotNeuron(z, { categories: 1 })).toThrow('oneHotNeuron: categories = 1, expected an integer ≥ 2');
     z.dispose();
   });

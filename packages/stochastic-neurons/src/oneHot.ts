@@ -35,11 +35,16 @@ export function oneHotNeuron(z: tf.Tensor, options: OneHotNeuronOptions): tf.Ten
   const estimator = options.estimator ?? 'straight-through';
   if (!Number.isInteger(d) || d < 2) throw new RangeError(`oneHotNeuron: categories = ${d}, expected an integer ≥ 2`);
   if (z.rank !== 2 || (z.shape[1] as number) % d !== 0) {
-    throw new Error(`oneHotNeuron: z has shape [${z.shape.join(',')}], expected [batch, k·${d}] (a multiple of categories = ${d})`);
+    throw new Error(
+      `oneHotNeuron: z has shape [${z.shape.join(',')}], expected [batch, k·${d}] (a multiple of categories = ${d})`,
+    );
   }
-  if (!(Number.isFinite(tau) && tau > 0)) throw new RangeError(`oneHotNeuron: temperature = ${tau}, expected a finite number > 0`);
+  if (!(Number.isFinite(tau) && tau > 0))
+    throw new RangeError(`oneHotNeuron: temperature = ${tau}, expected a finite number > 0`);
   if (!['straight-through', 'gumbel-softmax', 'gumbel-softmax-relaxed'].includes(estimator)) {
-    throw new TypeError(`oneHotNeuron: estimator = ${JSON.stringify(estimator)}, expected 'straight-through', 'gumbel-softmax' or 'gumbel-softmax-relaxed'`);
+    throw new TypeError(
+      `oneHotNeuron: estimator = ${JSON.stringify(estimator)}, expected 'straight-through', 'gumbel-softmax' or 'gumbel-softmax-relaxed'`,
+    );
   }
   const stochastic = options.stochastic ?? true;
   const [batch, width] = z.shape as [number, number];

@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeBackends, expect, expectValuesClose, randomInput, test, valuesOf, variableOf } from '@gradkit/test-harness';
+import {
+  describeBackends,
+  expect,
+  expectValuesClose,
+  randomInput,
+  test,
+  valuesOf,
+  variableOf,
+} from '@gradkit/test-harness';
 import { createReinforceBaseline, disposeReinforceBaseline, reinforceBinaryNeuron } from './index';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
@@ -40,10 +48,20 @@ describeBackends('reinforceBinaryNeuron', () => {
       const b = await valuesOf(bits as tf.Tensor);
       const l = await valuesOf(L);
       const diff = input.values.map((v, i) => (b[i] as number) - sigmoid(v));
-      num = num.map((v, j) => 0.95 * v + 0.05 * [0, 1, 2, 3].reduce((s, r) => s + (diff[r * 2 + j] as number) ** 2 * (l[r] as number), 0) / 4);
-      den = den.map((v, j) => 0.95 * v + 0.05 * [0, 1, 2, 3].reduce((s, r) => s + (diff[r * 2 + j] as number) ** 2, 0) / 4);
+      num = num.map(
+        (v, j) =>
+          0.95 * v +
+          (0.05 * [0, 1, 2, 3].reduce((s, r) => s + (diff[r * 2 + j] as number) ** 2 * (l[r] as number), 0)) / 4,
+      );
+      den = den.map(
+        (v, j) => 0.95 * v + (0.05 * [0, 1, 2, 3].reduce((s, r) => s + (diff[r * 2 + j] as number) ** 2, 0)) / 4,
+      );
       const c = num.map((v, j) => v / ((den[j] as number) + 1e-4));
-      expectValuesClose(await valuesOf(g), diff.map((d, i) => d * ((l[Math.floor(i / 2)] as number) - (c[i % 2] as number))), { rtol: 1e-4, atol: 1e-6 });
+      expectValuesClose(
+        await valuesOf(g),
+        diff.map((d, i) => d * ((l[Math.floor(i / 2)] as number) - (c[i % 2] as number))),
+        { rtol: 1e-4, atol: 1e-6 },
+      );
       expectValuesClose(await valuesOf(baseline.numerator), num, { rtol: 1e-4, atol: 1e-7 });
       expectValuesClose(await valuesOf(baseline.denominator), den, { rtol: 1e-5, atol: 1e-7 });
       tf.dispose([a, L, g, bits as tf.Tensor]);

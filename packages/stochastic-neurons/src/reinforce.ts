@@ -16,9 +16,15 @@ export interface ReinforceBaseline {
 }
 
 export function createReinforceBaseline(units: number, decay = 0.95): ReinforceBaseline {
-  if (!Number.isInteger(units) || units < 1) throw new RangeError(`createReinforceBaseline: units = ${units}, expected a positive integer`);
-  if (!(decay >= 0 && decay < 1)) throw new RangeError(`createReinforceBaseline: decay = ${decay}, expected a number in [0, 1)`);
-  return tf.tidy(() => ({ numerator: tf.variable(tf.zeros([units]), false), denominator: tf.variable(tf.ones([units]), false), decay }));
+  if (!Number.isInteger(units) || units < 1)
+    throw new RangeError(`createReinforceBaseline: units = ${units}, expected a positive integer`);
+  if (!(decay >= 0 && decay < 1))
+    throw new RangeError(`createReinforceBaseline: decay = ${decay}, expected a number in [0, 1)`);
+  return tf.tidy(() => ({
+    numerator: tf.variable(tf.zeros([units]), false),
+    denominator: tf.variable(tf.ones([units]), false),
+    decay,
+  }));
 }
 
 export function disposeReinforceBaseline(baseline: ReinforceBaseline): void {
@@ -59,16 +65,24 @@ export interface ReinforceNeuron {
  */
 export function reinforceBinaryNeuron(a: tf.Tensor, options: ReinforceNeuronOptions = {}): ReinforceNeuron {
   const slope = validateSlope(options.slope ?? 1, 'reinforceBinaryNeuron');
-  if (a.rank !== 2) throw new Error(`reinforceBinaryNeuron: a has shape [${a.shape.join(',')}], expected [batch, units]`);
+  if (a.rank !== 2)
+    throw new Error(`reinforceBinaryNeuron: a has shape [${a.shape.join(',')}], expected [batch, units]`);
   const baseline = options.baseline ?? null;
   if (baseline != null && baseline.numerator.shape[0] !== a.shape[1]) {
-    throw new Error(`reinforceBinaryNeuron: the baseline has ${baseline.numerator.shape[0]} units, a has ${a.shape[1]}`);
+    throw new Error(
+      `reinforceBinaryNeuron: the baseline has ${baseline.numerator.shape[0]} units, a has ${a.shape[1]}`,
+    );
   }
   const p = tf.tidy(() => stopGradient(tf.sigmoid(tf.mul(a, slope))));
   if (options.stochastic === false) {
     const b = tf.round(p);
     p.dispose();
-    return { output: b, surrogate: () => { throw new Error('reinforceBinaryNeuron: no REINFORCE gradient for a deterministic (stochastic: false) neuron'); } };
+    return {
+      output: b,
+      surrogate: () => {
+        throw new Error('reinforceBinaryNeuron: no REINFORCE gradient for a deterministic (stochastic: false) neuron');
+      },
+    };
   }
   const noise = toStream(options.randomness).uniform(a.shape);
   const b = tf.cast(tf.less(noise, p), 'float32');
@@ -77,7 +91,9 @@ export function reinforceBinaryNeuron(a: tf.Tensor, options: ReinforceNeuronOpti
     output: b,
     surrogate(perExampleLoss: tf.Tensor): tf.Scalar {
       if (perExampleLoss.rank !== 1 || perExampleLoss.shape[0] !== a.shape[0]) {
-        throw new Error(`reinforceBinaryNeuron: per-example loss has shape [${perExampleLoss.shape.join(',')}], expected [${a.shape[0]}]`);
+        throw new Error(
+          `reinforceBinaryNeuron: per-example loss has shape [${perExampleLoss.shape.join(',')}], expected [${a.shape[0]}]`,
+        );
       }
       const g = tf.tidy(() => {
         const L = tf.expandDims(stopGradient(perExampleLoss), 1);

@@ -27,10 +27,14 @@ export class SlopeAnnealing {
 
   constructor(options: SlopeAnnealingOptions) {
     const { rate, initial = 1, scope = 'training-and-evaluation' } = options;
-    if (!(Number.isFinite(rate) && rate > 0)) throw new RangeError(`SlopeAnnealing: rate = ${rate}, expected a finite number > 0`);
-    if (!(Number.isFinite(initial) && initial > 0)) throw new RangeError(`SlopeAnnealing: initial = ${initial}, expected a finite number > 0`);
+    if (!(Number.isFinite(rate) && rate > 0))
+      throw new RangeError(`SlopeAnnealing: rate = ${rate}, expected a finite number > 0`);
+    if (!(Number.isFinite(initial) && initial > 0))
+      throw new RangeError(`SlopeAnnealing: initial = ${initial}, expected a finite number > 0`);
     if (scope !== 'training-and-evaluation' && scope !== 'evaluation-only') {
-      throw new TypeError(`SlopeAnnealing: scope = ${JSON.stringify(scope)}, expected 'training-and-evaluation' or 'evaluation-only'`);
+      throw new TypeError(
+        `SlopeAnnealing: scope = ${JSON.stringify(scope)}, expected 'training-and-evaluation' or 'evaluation-only'`,
+      );
     }
     this.rate = rate;
     this.scope = scope;

@@ -77,19 +77,26 @@ export class DecoupledTrainer {
     const { modules, synthesizers, method, lambda = 0, warmupSteps = 0 } = options;
     if (modules.length === 0) throw new Error('DecoupledTrainer: modules = [], expected at least one hidden module');
     if (!['backprop', 'no-backprop', 'synthetic-gradient', 'synthetic-loss'].includes(method)) {
-      throw new TypeError(`DecoupledTrainer: method = ${JSON.stringify(method)}, expected 'backprop', 'no-backprop', 'synthetic-gradient' or 'synthetic-loss'`);
+      throw new TypeError(
+        `DecoupledTrainer: method = ${JSON.stringify(method)}, expected 'backprop', 'no-backprop', 'synthetic-gradient' or 'synthetic-loss'`,
+      );
     }
     if (method.startsWith('synthetic')) {
       if (synthesizers?.length !== modules.length) {
-        throw new Error(`DecoupledTrainer: ${synthesizers?.length ?? 0} synthesizer(s) for ${modules.length} module(s); expected one per module for ${method}`);
+        throw new Error(
+          `DecoupledTrainer: ${synthesizers?.length ?? 0} synthesizer(s) for ${modules.length} module(s); expected one per module for ${method}`,
+        );
       }
       const kind = method === 'synthetic-gradient' ? 'gradient' : 'loss';
       synthesizers.forEach((s, i) => {
-        if (s.kind !== kind) throw new Error(`DecoupledTrainer: synthesizer ${i} predicts a ${s.kind}; ${method} needs kind '${kind}'`);
+        if (s.kind !== kind)
+          throw new Error(`DecoupledTrainer: synthesizer ${i} predicts a ${s.kind}; ${method} needs kind '${kind}'`);
       });
     }
-    if (!(lambda >= 0 && lambda <= 1)) throw new RangeError(`DecoupledTrainer: lambda = ${lambda}, expected a number in [0, 1]`);
-    if (!(Number.isInteger(warmupSteps) && warmupSteps >= 0)) throw new RangeError(`DecoupledTrainer: warmupSteps = ${warmupSteps}, expected an integer ≥ 0`);
+    if (!(lambda >= 0 && lambda <= 1))
+      throw new RangeError(`DecoupledTrainer: lambda = ${lambda}, expected a number in [0, 1]`);
+    if (!(Number.isInteger(warmupSteps) && warmupSteps >= 0))
+      throw new RangeError(`DecoupledTrainer: warmupSteps = ${warmupSteps}, expected an integer ≥ 0`);
   }
 
   /** Training steps taken (counts toward `warmupSteps`); set it when continuing a run from a checkpoint. */
@@ -98,7 +105,8 @@ export class DecoupledTrainer {
   }
 
   set stepsDone(steps: number) {
-    if (!(Number.isInteger(steps) && steps >= 0)) throw new RangeError(`DecoupledTrainer: stepsDone = ${steps}, expected an integer ≥ 0`);
+    if (!(Number.isInteger(steps) && steps >= 0))
+      throw new RangeError(`DecoupledTrainer: stepsDone = ${steps}, expected an integer ≥ 0`);
     this.steps = steps;
   }
 
@@ -111,7 +119,8 @@ export class DecoupledTrainer {
   async getWeights(): Promise<NamedWeight[]> {
     const out: NamedWeight[] = [];
     for (const group of [...this.optimizers.keys()].sort()) {
-      for (const w of await getOptimizerWeights(this.optimizers.get(group) as tf.Optimizer)) out.push({ name: `${group}/${w.name}`, tensor: w.tensor });
+      for (const w of await getOptimizerWeights(this.optimizers.get(group) as tf.Optimizer))
+        out.push({ name: `${group}/${w.name}`, tensor: w.tensor });
     }
     return out;
   }
@@ -128,7 +137,9 @@ export class DecoupledTrainer {
       const cut = w.name.indexOf('/');
       const group = cut > 0 ? w.name.slice(0, cut) : '';
       if (!known.includes(group)) {
-        throw new Error(`DecoupledTrainer.setWeights: weight "${w.name}" belongs to no parameter group of this trainer; expected a name starting with one of ${known.map((g) => `"${g}/"`).join(', ')}`);
+        throw new Error(
+          `DecoupledTrainer.setWeights: weight "${w.name}" belongs to no parameter group of this trainer; expected a name starting with one of ${known.map((g) => `"${g}/"`).join(', ')}`,
+        );
       }
       groups.set(group, [...(groups.get(group) ?? []), { name: w.name.slice(cut + 1), tensor: w.tensor }]);
     }
@@ -158,13 +169,20 @@ export class DecoupledTrainer {
 
   /** Applies the gradients of one group's variables (by name) with that group's optimizer. */
   private apply(group: string, variables: tf.Variable[], grads: tf.NamedTensorMap): void {
-    const mine = Object.fromEntries(variables.filter((v) => grads[v.name] != null).map((v) => [v.name, grads[v.name] as tf.Tensor]));
+    const mine = Object.fromEntries(
+      variables.filter((v) => grads[v.name] != null).map((v) => [v.name, grads[v.name] as tf.Tensor]),
+    );
     if (Object.keys(mine).length > 0) this.optimizerOf(group).applyGradients(mine);
   }
 
   /** Logits of the whole stack (inference: `training` false uses batch norm's population statistics). */
   predict(x: tf.Tensor, training = false): tf.Tensor {
-    return tf.tidy(() => this.options.head.forward(this.options.modules.reduce((h, m) => m.forward(h, training), x), training));
+    return tf.tidy(() =>
+      this.options.head.forward(
+        this.options.modules.reduce((h, m) => m.forward(h, training), x),
+        training,
+      ),
+    );
   }
 
   /** One training step on a batch (x, one-hot labels). Frees everything it allocates. */
@@ -172,8 +190,17 @@ export class DecoupledTrainer {
     const { method, lambda = 0, warmupSteps = 0 } = this.options;
     const warm = this.steps < warmupSteps;
     this.steps += 1;
-    if (method === 'backprop' || method === 'no-backprop' || (method === 'synthetic-gradient' && (warm || lambda > 0))) {
-      return this.backpropStep(x, labels, method === 'no-backprop', method === 'synthetic-gradient' ? (warm ? 1 : lambda) : 1);
+    if (
+      method === 'backprop' ||
+      method === 'no-backprop' ||
+      (method === 'synthetic-gradient' && (warm || lambda > 0))
+    ) {
+      return this.backpropStep(
+        x,
+        labels,
+        method === 'no-backprop',
+        method === 'synthetic-gradient' ? (warm ? 1 : lambda) : 1,
+      );
     }
     if (method === 'synthetic-loss' && warm) return this.backpropStep(x, labels, false, 1);
     return this.decoupledStep(x, labels);
@@ -210,7 +237,12 @@ export class DecoupledTrainer {
       modules.forEach((m, i) => {
         const local = tf.variableGrads(() => {
           const h = m.forward(input, true);
-          const g = tf.tidy(() => tf.mul(stopGradient((synthesizers[i] as Synthesizer).predict(stopGradient(h), this.conditioning(i, labels))), 1 - lambda));
+          const g = tf.tidy(() =>
+            tf.mul(
+              stopGradient((synthesizers[i] as Synthesizer).predict(stopGradient(h), this.conditioning(i, labels))),
+              1 - lambda,
+            ),
+          );
           return injectGradient(h, g);
         }, m.trainable);
         for (const [name, g] of Object.entries(local.grads)) {
@@ -234,7 +266,8 @@ export class DecoupledTrainer {
       for (let i = 0; i < modules.length; i++) {
         const s = synthesizers[i] as Synthesizer;
         const target = s.kind === 'gradient' ? tf.div(taps[i] as tf.Tensor, lambda) : null;
-        if (target != null) synthesizerLosses.push(await this.trainSynthesizer(s, outputs[i] as tf.Tensor, target, labels, i));
+        if (target != null)
+          synthesizerLosses.push(await this.trainSynthesizer(s, outputs[i] as tf.Tensor, target, labels, i));
         target?.dispose();
       }
     }
@@ -264,18 +297,26 @@ export class DecoupledTrainer {
         const out = m.forward(input, true);
         h = tf.keep(stopGradient(out));
         if (timing) forwardDone = performance.now();
-        if (method === 'synthetic-gradient') return injectGradient(out, stopGradient(s.predict(stopGradient(out), this.conditioning(i, labels))));
+        if (method === 'synthetic-gradient')
+          return injectGradient(out, stopGradient(s.predict(stopGradient(out), this.conditioning(i, labels))));
         return tf.sum(s.predict(out, this.conditioning(i, labels)));
       })(all);
       const dInput = withInput ? (grads[0] as tf.Tensor) : null;
       const dTheta = withInput ? grads.slice(1) : grads;
       const updateStart = performance.now();
       if (timing) waits.push(updateStart - forwardDone);
-      this.apply(`module ${i}`, m.trainable, Object.fromEntries(m.trainable.map((v, k) => [v.name, dTheta[k] as tf.Tensor])));
+      this.apply(
+        `module ${i}`,
+        m.trainable,
+        Object.fromEntries(m.trainable.map((v, k) => [v.name, dTheta[k] as tf.Tensor])),
+      );
       tf.dispose(dTheta);
       if (previous != null) {
         const below = synthesizers[previous.index] as Synthesizer;
-        const target = method === 'synthetic-gradient' ? (dInput as tf.Tensor) : tf.tidy(() => s.predict(h as tf.Tensor, this.conditioning(i, labels)));
+        const target =
+          method === 'synthetic-gradient'
+            ? (dInput as tf.Tensor)
+            : tf.tidy(() => s.predict(h as tf.Tensor, this.conditioning(i, labels)));
         synthesizerLosses.push(await this.trainSynthesizer(below, previous.h, target, labels, previous.index));
         if (target !== dInput) target.dispose();
         previous.h.dispose();
@@ -293,11 +334,17 @@ export class DecoupledTrainer {
       return tf.sum(pe);
     })([top.h, ...head.trainable]);
     const [dTop, ...dHead] = headGrads as [tf.Tensor, ...tf.Tensor[]];
-    this.apply('head', head.trainable, Object.fromEntries(head.trainable.map((v, k) => [v.name, dHead[k] as tf.Tensor])));
+    this.apply(
+      'head',
+      head.trainable,
+      Object.fromEntries(head.trainable.map((v, k) => [v.name, dHead[k] as tf.Tensor])),
+    );
     tf.dispose(dHead);
     const lossPerExample = perExample as unknown as tf.Tensor;
     const target = method === 'synthetic-gradient' ? dTop : lossPerExample;
-    synthesizerLosses.push(await this.trainSynthesizer(synthesizers[top.index] as Synthesizer, top.h, target, labels, top.index));
+    synthesizerLosses.push(
+      await this.trainSynthesizer(synthesizers[top.index] as Synthesizer, top.h, target, labels, top.index),
+    );
     const mean = tf.mean(lossPerExample);
     const loss = (await mean.data())[0] as number;
     tf.dispose([mean, dTop, lossPerExample, top.h]);
@@ -305,10 +352,20 @@ export class DecoupledTrainer {
   }
 
   /** One step of a synthesizer on MSE(S(h [, y]), target), target held constant. Returns the loss. */
-  private async trainSynthesizer(s: Synthesizer, h: tf.Tensor, target: tf.Tensor, labels: tf.Tensor, index: number): Promise<number> {
+  private async trainSynthesizer(
+    s: Synthesizer,
+    h: tf.Tensor,
+    target: tf.Tensor,
+    labels: tf.Tensor,
+    index: number,
+  ): Promise<number> {
     this.options.onSynthesizerTarget?.(index, h, target);
     if (s.trainable.length === 0) return NaN;
-    const loss = this.optimizerOf(`synthesizer ${index}`).minimize(() => tf.mean(tf.squaredDifference(s.predict(h, this.conditioning(index, labels)), target)) as tf.Scalar, true, s.trainable) as tf.Scalar;
+    const loss = this.optimizerOf(`synthesizer ${index}`).minimize(
+      () => tf.mean(tf.squaredDifference(s.predict(h, this.conditioning(index, labels)), target)) as tf.Scalar,
+      true,
+      s.trainable,
+    ) as tf.Scalar;
     const value = (await loss.data())[0] as number;
     loss.dispose();
     return value;

@@ -24,12 +24,17 @@ export interface DenseModuleOptions {
  */
 export function denseModule(options: DenseModuleOptions): Module {
   const { name, inputDim, units, batchNorm: useBn = false, activation = 'relu', trainable = 'all', seed = 1 } = options;
-  if (trainable !== 'dense' && trainable !== 'all') throw new TypeError(`denseModule: trainable = ${JSON.stringify(trainable)}, expected 'dense' or 'all'`);
+  if (trainable !== 'dense' && trainable !== 'all')
+    throw new TypeError(`denseModule: trainable = ${JSON.stringify(trainable)}, expected 'dense' or 'all'`);
   const limit = Math.sqrt(6 / (inputDim + units));
   const w = makeVariable(() => tf.randomUniform([inputDim, units], -limit, limit, 'float32', seed), `${name}/kernel`);
   const b = makeVariable(() => tf.zeros([units]), `${name}/bias`);
   const bn = useBn
-    ? { gamma: makeVariable(() => tf.ones([units]), `${name}/gamma`), beta: makeVariable(() => tf.zeros([units]), `${name}/beta`), stats: createPopulationStatistics(units, `${name}/bn`) }
+    ? {
+        gamma: makeVariable(() => tf.ones([units]), `${name}/gamma`),
+        beta: makeVariable(() => tf.zeros([units]), `${name}/beta`),
+        stats: createPopulationStatistics(units, `${name}/bn`),
+      }
     : null;
   const variables = [w, b, ...(bn ? [bn.gamma, bn.beta] : [])];
   return {

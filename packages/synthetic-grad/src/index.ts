@@ -1,7 +1,13 @@
 /**
  * @gradkit/synthetic-grad — decoupled neural interfaces: synthetic gradients and synthetic loss (R2RT post 8).
  */
-export { DecoupledTrainer, type DecoupledTrainerOptions, type NamedWeight, type StepResult, type TrainingMethod } from './decoupledTrainer';
+export {
+  DecoupledTrainer,
+  type DecoupledTrainerOptions,
+  type NamedWeight,
+  type StepResult,
+  type TrainingMethod,
+} from './decoupledTrainer';
 export { denseModule, type DenseModuleOptions } from './denseModule';
 export { makeVariable, type Module, type Synthesizer } from './module';
 export { createSynthesizer, type SynthesizerOptions } from './synthesizer';

@@ -35,20 +35,36 @@ export interface SynthesizerOptions {
  * `initialLossBias`). The caller disposes it.
  */
 export function createSynthesizer(options: SynthesizerOptions): Synthesizer {
-  const { dim, kind = 'gradient', hidden = [1024, 1024], batchNorm: useBn = true, trainBatchNormParams = false, labelClasses = 0, seed = 1, initialLossBias = 1 } = options;
-  if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`createSynthesizer: dim = ${dim}, expected a positive integer`);
-  if (kind !== 'gradient' && kind !== 'loss') throw new TypeError(`createSynthesizer: kind = ${JSON.stringify(kind)}, expected 'gradient' or 'loss'`);
-  if (!Number.isFinite(initialLossBias)) throw new RangeError(`createSynthesizer: initialLossBias = ${initialLossBias}, expected a finite number`);
-  if (!Number.isInteger(labelClasses) || labelClasses < 0) throw new RangeError(`createSynthesizer: labelClasses = ${labelClasses}, expected an integer ≥ 0`);
+  const {
+    dim,
+    kind = 'gradient',
+    hidden = [1024, 1024],
+    batchNorm: useBn = true,
+    trainBatchNormParams = false,
+    labelClasses = 0,
+    seed = 1,
+    initialLossBias = 1,
+  } = options;
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new RangeError(`createSynthesizer: dim = ${dim}, expected a positive integer`);
+  if (kind !== 'gradient' && kind !== 'loss')
+    throw new TypeError(`createSynthesizer: kind = ${JSON.stringify(kind)}, expected 'gradient' or 'loss'`);
+  if (!Number.isFinite(initialLossBias))
+    throw new RangeError(`createSynthesizer: initialLossBias = ${initialLossBias}, expected a finite number`);
+  if (!Number.isInteger(labelClasses) || labelClasses < 0)
+    throw new RangeError(`createSynthesizer: labelClasses = ${labelClasses}, expected an integer ≥ 0`);
   const sizes = [dim + labelClasses, ...hidden, kind === 'gradient' ? dim : 1];
   let s = seed;
   const layers = sizes.slice(1).map((out, i) => {
     const fanIn = sizes[i] as number;
     const last = i === sizes.length - 2;
     const limit = Math.sqrt(6 / (fanIn + out));
-    const w = makeVariable(() => (last ? tf.zeros([fanIn, out]) : tf.randomUniform([fanIn, out], -limit, limit, 'float32', s++)));
+    const w = makeVariable(() =>
+      last ? tf.zeros([fanIn, out]) : tf.randomUniform([fanIn, out], -limit, limit, 'float32', s++),
+    );
     const b = makeVariable(() => (last && kind === 'loss' ? tf.fill([out], initialLossBias) : tf.zeros([out])));
-    const bn = !last && useBn ? { gamma: makeVariable(() => tf.ones([out])), beta: makeVariable(() => tf.zeros([out])) } : null;
+    const bn =
+      !last && useBn ? { gamma: makeVariable(() => tf.ones([out])), beta: makeVariable(() => tf.zeros([out])) } : null;
     return { w, b, bn, last };
   });
   const variables = layers.flatMap((l) => [l.w, l.b, ...(l.bn ? [l.bn.gamma, l.bn.beta] : [])]);
@@ -59,9 +75,12 @@ export function createSynthesizer(options: SynthesizerOptions): Synthesizer {
     variables,
     trainable,
     predict(h: tf.Tensor, labels: tf.Tensor | null): tf.Tensor {
-      if (h.rank !== 2 || h.shape[1] !== dim) throw new Error(`synthesizer: h has shape [${h.shape.join(',')}], expected [batch, ${dim}]`);
+      if (h.rank !== 2 || h.shape[1] !== dim)
+        throw new Error(`synthesizer: h has shape [${h.shape.join(',')}], expected [batch, ${dim}]`);
       if (labelClasses > 0 && (labels == null || labels.shape[1] !== labelClasses)) {
-        throw new Error(`synthesizer: conditioned on ${labelClasses} classes, got labels ${labels == null ? 'null' : `[${labels.shape.join(',')}]`}`);
+        throw new Error(
+          `synthesizer: conditioned on ${labelClasses} classes, got labels ${labels == null ? 'null' : `[${labels.shape.join(',')}]`}`,
+        );
       }
       return tf.tidy(() => {
         let x: tf.Tensor = labelClasses > 0 ? tf.concat([h, labels as tf.Tensor], 1) : h;
@@ -72,7 +91,9 @@ export function createSynthesizer(options: SynthesizerOptions): Synthesizer {
           }
           // BN in training mode (batch statistics), no population statistics to keep: the synthesizer is only
           // ever used on training batches.
-          x = l.bn ? tf.relu(batchNorm(dense(x, l.w, null), l.bn, null, { training: true })) : dense(x, l.w, l.b, 'relu');
+          x = l.bn
+            ? tf.relu(batchNorm(dense(x, l.w, null), l.bn, null, { training: true }))
+            : dense(x, l.w, l.b, 'relu');
         }
         return kind === 'loss' ? tf.reshape(tf.square(x), [-1]) : x;
       });

@@ -54,12 +54,18 @@ export function encodeCheckpoint(config: unknown, data: CheckpointData): Uint8Ar
   let offset = 0;
   for (const [name, a] of Object.entries(data.arrays)) {
     const size = a.shape.reduce((p, d) => p * d, 1);
-    if (a.data.length !== size) throw new RangeError(`checkpoint array "${name}": ${a.data.length} values for shape [${a.shape.join(', ')}], expected ${size}`);
-    if (a.dtype !== 'float32' && a.dtype !== 'int32') throw new TypeError(`checkpoint array "${name}": dtype ${String(a.dtype)}, expected float32 or int32`);
+    if (a.data.length !== size)
+      throw new RangeError(
+        `checkpoint array "${name}": ${a.data.length} values for shape [${a.shape.join(', ')}], expected ${size}`,
+      );
+    if (a.dtype !== 'float32' && a.dtype !== 'int32')
+      throw new TypeError(`checkpoint array "${name}": dtype ${String(a.dtype)}, expected float32 or int32`);
     arrays[name] = { shape: a.shape, dtype: a.dtype, offset, length: size };
     offset += size;
   }
-  const header = new TextEncoder().encode(JSON.stringify({ config: JSON.stringify(config), state: data.state, arrays } satisfies Header));
+  const header = new TextEncoder().encode(
+    JSON.stringify({ config: JSON.stringify(config), state: data.state, arrays } satisfies Header),
+  );
   const magic = MAGIC_BYTES;
   const start = Math.ceil((magic.length + 4 + header.length) / 4) * 4;
   const bytes = new Uint8Array(start + 4 * offset);
@@ -76,18 +82,24 @@ export function encodeCheckpoint(config: unknown, data: CheckpointData): Uint8Ar
 /** Reads {@link encodeCheckpoint}'s bytes back; one-line errors name the file and what is wrong. */
 export function decodeCheckpoint(bytes: Uint8Array, config: unknown, file: string): CheckpointData {
   const magic = MAGIC_BYTES;
-  const bad = (what: string) => new Error(`${file}: ${what}; expected a gradkit checkpoint (delete it to start the run from scratch)`);
-  if (bytes.length < magic.length + 4 || new TextDecoder().decode(bytes.subarray(0, magic.length)) !== MAGIC) throw bad('not a checkpoint');
+  const bad = (what: string) =>
+    new Error(`${file}: ${what}; expected a gradkit checkpoint (delete it to start the run from scratch)`);
+  if (bytes.length < magic.length + 4 || new TextDecoder().decode(bytes.subarray(0, magic.length)) !== MAGIC)
+    throw bad('not a checkpoint');
   const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(magic.length, true);
   if (magic.length + 4 + length > bytes.length) throw bad('truncated header');
   let header: Header;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(magic.length + 4, magic.length + 4 + length))) as Header;
+    header = JSON.parse(
+      new TextDecoder().decode(bytes.subarray(magic.length + 4, magic.length + 4 + length)),
+    ) as Header;
   } catch {
     throw bad('unreadable header');
   }
   if (header.config !== JSON.stringify(config)) {
-    throw new Error(`${file}: written by a run with another configuration (${header.config}); delete it or run without --resume`);
+    throw new Error(
+      `${file}: written by a run with another configuration (${header.config}); delete it or run without --resume`,
+    );
   }
   const start = Math.ceil((magic.length + 4 + length) / 4) * 4;
   const arrays: Record<string, CheckpointArray> = {};
@@ -96,7 +108,11 @@ export function decodeCheckpoint(bytes: Uint8Array, config: unknown, file: strin
     if (from + 4 * a.length > bytes.length) throw bad(`truncated array "${name}"`);
     const copy = new Uint8Array(4 * a.length); // a copy: a Buffer's slice() would share the file's memory
     copy.set(bytes.subarray(from, from + 4 * a.length));
-    arrays[name] = { shape: a.shape, dtype: a.dtype, data: a.dtype === 'int32' ? new Int32Array(copy.buffer) : new Float32Array(copy.buffer) };
+    arrays[name] = {
+      shape: a.shape,
+      dtype: a.dtype,
+      data: a.dtype === 'int32' ? new Int32Array(copy.buffer) : new Float32Array(copy.buffer),
+    };
   }
   return { state: header.state, arrays };
 }
@@ -107,7 +123,9 @@ function readCheckpointFile(file: string): Uint8Array {
   try {
     return gunzipSync(bytes);
   } catch (error) {
-    throw new Error(`${file}: not readable as gzip (${(error as Error).message}); expected a gzip-compressed gradkit checkpoint (delete it to start the run from scratch)`);
+    throw new Error(
+      `${file}: not readable as gzip (${(error as Error).message}); expected a gzip-compressed gradkit checkpoint (delete it to start the run from scratch)`,
+    );
   }
 }
 
@@ -197,7 +215,8 @@ interface SavedTraining {
 export async function saveTraining(checkpoint: RunCheckpoint, training: Training, state: unknown): Promise<void> {
   const arrays: Record<string, CheckpointArray> = {};
   const add = async (name: string, t: tf.Tensor) => {
-    if (t.dtype !== 'int32' && t.dtype !== 'float32') throw new TypeError(`checkpoint: "${name}" has dtype ${t.dtype}, expected float32 or int32`);
+    if (t.dtype !== 'int32' && t.dtype !== 'float32')
+      throw new TypeError(`checkpoint: "${name}" has dtype ${t.dtype}, expected float32 or int32`);
     arrays[name] = { shape: t.shape.slice(), dtype: t.dtype, data: (await t.data()) as Float32Array | Int32Array };
   };
   for (const [name, v] of Object.entries(training.variables)) await add(name, v);
@@ -227,7 +246,10 @@ export async function loadTraining(checkpoint: RunCheckpoint | undefined, traini
       throw new Error(`checkpoint: "${name}" has shape [${a.shape.join(', ')}], expected [${v.shape.join(', ')}]`);
     }
   }
-  if ((training.optimizer != null) !== (optimizerSlots != null)) throw new Error(`checkpoint: optimizer slots ${optimizerSlots == null ? 'missing' : 'present'}; expected them ${training.optimizer == null ? 'absent' : 'saved'}`);
+  if ((training.optimizer != null) !== (optimizerSlots != null))
+    throw new Error(
+      `checkpoint: optimizer slots ${optimizerSlots == null ? 'missing' : 'present'}; expected them ${training.optimizer == null ? 'absent' : 'saved'}`,
+    );
   for (const [name, v] of Object.entries(training.variables)) {
     const a = data.arrays[name] as CheckpointArray;
     tf.tidy(() => v.assign(tf.tensor(a.data, a.shape, a.dtype)));
@@ -238,7 +260,9 @@ export async function loadTraining(checkpoint: RunCheckpoint | undefined, traini
       if (a == null) throw new Error(`checkpoint: no optimizer slot ${i} ("${name}")`);
       return { name, tensor: tf.tensor(a.data, a.shape, a.dtype) };
     });
-    await (training.optimizer instanceof tf.Optimizer ? setOptimizerWeights(training.optimizer, weights) : training.optimizer.setWeights(weights));
+    await (training.optimizer instanceof tf.Optimizer
+      ? setOptimizerWeights(training.optimizer, weights)
+      : training.optimizer.setWeights(weights));
     tf.dispose(weights.map((w) => w.tensor));
   }
   return run;
@@ -276,7 +300,10 @@ export async function epochCheckpoints(
   const start = saved?.epoch ?? 0;
   const reportOnly = ctx.checkpoint?.reportOnly;
   if (reportOnly != null) {
-    if (saved == null) throw new Error('--partial: this run has no checkpoint; expected an unfinished run that saved at least one epoch');
+    if (saved == null)
+      throw new Error(
+        '--partial: this run has no checkpoint; expected an unfinished run that saved at least one epoch',
+      );
     reportOnly.call(ctx.checkpoint, `after epoch ${start} of ${epochs}`);
   } else if (saved != null) {
     ctx.log(`continuing from the checkpoint after epoch ${start}`);

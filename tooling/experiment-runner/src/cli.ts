@@ -27,7 +27,12 @@ export interface BenchOptions {
   extra: Record<string, string | boolean | undefined>;
 }
 
-export function usage(name: string, registry: ExperimentRegistry<never>, extra: Record<string, ExtraOption>, defaultOut: string): string {
+export function usage(
+  name: string,
+  registry: ExperimentRegistry<never>,
+  extra: Record<string, ExtraOption>,
+  defaultOut: string,
+): string {
   const lines = [
     `Usage: ${name} [options]`,
     '',
@@ -40,10 +45,12 @@ export function usage(name: string, registry: ExperimentRegistry<never>, extra: 
     '  --resume            skip runs whose results are already in the output folder; continue checkpointed ones',
     '  --partial           train nothing: report the unfinished runs in the output folder as their checkpoints stand',
     '                      (after their last saved epoch), beside the finished ones, in OUT/partial/',
-    '  --carry             keep each unfinished run\'s checkpoint gzip-compressed in OUT/carry/ (commit it to continue',
+    "  --carry             keep each unfinished run's checkpoint gzip-compressed in OUT/carry/ (commit it to continue",
     '                      the run with --resume on another machine); deleted when the run finishes',
     '  --verbose           print stack traces with errors',
-    ...Object.entries(extra).map(([key, o]) => `  --${`${key} ${o.valueName ?? ''}`.trim().padEnd(18)}${o.description}`),
+    ...Object.entries(extra).map(
+      ([key, o]) => `  --${`${key} ${o.valueName ?? ''}`.trim().padEnd(18)}${o.description}`,
+    ),
     '  --help              this text',
   ];
   return lines.join('\n');
@@ -58,7 +65,9 @@ const PROFILE_NOTES: Record<string, string> = {
 /** Every profile any experiment offers: those all of them share first, with what they mean, then the others. */
 function profileHelp(registry: ExperimentRegistry<never>): string {
   const shared = registry.profilesOf(registry.names());
-  const others = [...new Set(registry.names().flatMap((n) => Object.keys(registry.get(n).profiles)))].filter((p) => !shared.includes(p));
+  const others = [...new Set(registry.names().flatMap((n) => Object.keys(registry.get(n).profiles)))].filter(
+    (p) => !shared.includes(p),
+  );
   const described = shared.map((p) => (PROFILE_NOTES[p] != null ? `${p} (${PROFILE_NOTES[p]})` : p)).join(', ');
   return others.length > 0 ? `${described}; some experiments also offer ${others.join(', ')}` : described;
 }
@@ -67,7 +76,8 @@ function profileHelp(registry: ExperimentRegistry<never>): string {
 function list(option: string, text: string | undefined): string[] | undefined {
   if (text == null) return undefined;
   const items = text.split(',').map((s) => s.trim());
-  if (items.some((s) => s === '')) throw new Error(`--${option} "${text}": an empty item; expected a comma-separated list of names`);
+  if (items.some((s) => s === ''))
+    throw new Error(`--${option} "${text}": an empty item; expected a comma-separated list of names`);
   const seen = new Set<string>();
   for (const item of items) {
     if (seen.has(item)) throw new Error(`--${option} "${text}": "${item}" is listed twice; expected each name once`);
@@ -77,7 +87,12 @@ function list(option: string, text: string | undefined): string[] | undefined {
 }
 
 /** Parses and validates the command line; throws one-line errors naming the bad value. */
-export function parseBenchArgs(argv: string[], registry: ExperimentRegistry<never>, extra: Record<string, ExtraOption>, defaultOut: string): BenchOptions {
+export function parseBenchArgs(
+  argv: string[],
+  registry: ExperimentRegistry<never>,
+  extra: Record<string, ExtraOption>,
+  defaultOut: string,
+): BenchOptions {
   let parsed;
   try {
     parsed = parseArgs({
@@ -114,15 +129,20 @@ export function parseBenchArgs(argv: string[], registry: ExperimentRegistry<neve
   const profile = (v.profile as string | undefined) ?? 'quick';
   const profiles = registry.profilesOf(experiments);
   if (!profiles.includes(profile)) {
-    throw new Error(`Unknown profile "${profile}" for ${experiments.join(', ')}: expected one of ${profiles.join(', ')}`);
+    throw new Error(
+      `Unknown profile "${profile}" for ${experiments.join(', ')}: expected one of ${profiles.join(', ')}`,
+    );
   }
   const seedText = (v.seed as string | undefined) ?? '1';
   const seed = /^\s*$/.test(seedText) ? Number.NaN : Number(seedText);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1) throw new Error(`--seed ${seedText.trim() === '' ? '""' : seedText}: expected an integer from 0 to 2147483647`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1)
+    throw new Error(`--seed ${seedText.trim() === '' ? '""' : seedText}: expected an integer from 0 to 2147483647`);
   for (const key of ['out', 'profile'] as const) {
-    if (typeof v[key] === 'string' && (v[key] as string).trim() === '') throw new Error(`--${key} "": expected a value`);
+    if (typeof v[key] === 'string' && (v[key] as string).trim() === '')
+      throw new Error(`--${key} "": expected a value`);
   }
-  if (v.partial === true && v.carry === true) throw new Error('--partial and --carry: --partial trains nothing and saves nothing; give one of them');
+  if (v.partial === true && v.carry === true)
+    throw new Error('--partial and --carry: --partial trains nothing and saves nothing; give one of them');
   return {
     backends: backends as BackendName[] | undefined,
     experiments,

@@ -1,5 +1,21 @@
 export { writeFileAtomic } from './atomicWrite';
-export { decodeCheckpoint, encodeCheckpoint, epochCheckpoints, fileCheckpoint, interruptingCheckpoint, loadTraining, reportOnlyCheckpoint, RunInterrupted, saveTraining, type CheckpointArray, type CheckpointData, type EpochCheckpoints, type RunCheckpoint, type Training, type WithWeights } from './checkpoint';
+export {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  epochCheckpoints,
+  fileCheckpoint,
+  interruptingCheckpoint,
+  loadTraining,
+  reportOnlyCheckpoint,
+  RunInterrupted,
+  saveTraining,
+  type CheckpointArray,
+  type CheckpointData,
+  type EpochCheckpoints,
+  type RunCheckpoint,
+  type Training,
+  type WithWeights,
+} from './checkpoint';
 export type { BenchDefinition, DataIdentity, WorkerJob } from './bench';
 export { contentKey } from './dataIdentity';
 export { parseBenchArgs, usage, type BenchOptions, type ExtraOption } from './cli';

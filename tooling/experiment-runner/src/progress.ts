@@ -14,7 +14,9 @@ export class ProgressBar {
     const eta = fraction > 0 ? (elapsed / fraction) * (1 - fraction) : NaN;
     const text = `${this.label} ${bar(fraction)} ${(fraction * 100).toFixed(0).padStart(3)}% ${done}/${total} ${formatSeconds(elapsed)} elapsed, ETA ${formatSeconds(eta)}`;
     if (this.stream.isTTY) {
-      this.stream.write(`\r${text.slice(0, (this.stream.columns ?? 120) - 1).padEnd(Math.min(this.stream.columns ?? 120, 160) - 1)}`);
+      this.stream.write(
+        `\r${text.slice(0, (this.stream.columns ?? 120) - 1).padEnd(Math.min(this.stream.columns ?? 120, 160) - 1)}`,
+      );
     } else {
       const decile = Math.floor(fraction * 10);
       if (decile !== this.lastPlain) {
@@ -44,5 +46,7 @@ export function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '--';
   if (s < 60) return `${s.toFixed(0)}s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

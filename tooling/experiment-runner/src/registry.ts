@@ -6,10 +6,13 @@ export class ExperimentRegistry<Data = unknown> {
 
   register<Config>(experiment: Experiment<Data, Config>): this {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(experiment.name)) {
-      throw new Error(`experiment name ${JSON.stringify(experiment.name)} must be lowercase letters, digits and dashes`);
+      throw new Error(
+        `experiment name ${JSON.stringify(experiment.name)} must be lowercase letters, digits and dashes`,
+      );
     }
     if (this.experiments.has(experiment.name)) throw new Error(`experiment "${experiment.name}" is registered twice`);
-    if (Object.keys(experiment.profiles).length === 0) throw new Error(`experiment "${experiment.name}" has no profile`);
+    if (Object.keys(experiment.profiles).length === 0)
+      throw new Error(`experiment "${experiment.name}" has no profile`);
     this.experiments.set(experiment.name, experiment as Experiment<Data, unknown>);
     return this;
   }

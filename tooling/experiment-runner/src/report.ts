@@ -42,8 +42,12 @@ function rowOf(r: RunRecord): Row {
     backend: r.backend,
     experiment: r.experiment,
     result: `${r.primary.metric} ${r.primary.value.toFixed(4)}${r.partial != null ? ` (partial: ${r.partial})` : ''}`,
-    post: ref == null ? '' : `${ref.value}${comparable ? '' : defaultData ? ` (${ref.profile} profile)` : ' (other data)'}`,
-    diff: ref == null || !comparable ? '' : `${r.primary.value - ref.value >= 0 ? '+' : ''}${(r.primary.value - ref.value).toFixed(4)}`,
+    post:
+      ref == null ? '' : `${ref.value}${comparable ? '' : defaultData ? ` (${ref.profile} profile)` : ' (other data)'}`,
+    diff:
+      ref == null || !comparable
+        ? ''
+        : `${r.primary.value - ref.value >= 0 ? '+' : ''}${(r.primary.value - ref.value).toFixed(4)}`,
     msPerStep: r.msPerStepMedian == null ? '' : r.msPerStepMedian.toFixed(2),
     examplesPerSecond: r.examplesPerSecond == null ? '' : r.examplesPerSecond.toFixed(0),
     wall: r.wallSeconds.toFixed(1),
@@ -56,8 +60,13 @@ export function terminalTable(records: RunRecord[]): string {
   const rows = [HEADERS, ...records.map(rowOf)];
   const keys = Object.keys(HEADERS) as Array<keyof Row>;
   const widths = keys.map((k) => Math.max(...rows.map((r) => r[k].length)));
-  const line = (r: Row) => keys.map((k, i) => (i < 3 ? r[k].padEnd(widths[i] as number) : r[k].padStart(widths[i] as number))).join('  ');
-  return [line(rows[0] as Row), keys.map((_, i) => '-'.repeat(widths[i] as number)).join('  '), ...rows.slice(1).map(line)].join('\n');
+  const line = (r: Row) =>
+    keys.map((k, i) => (i < 3 ? r[k].padEnd(widths[i] as number) : r[k].padStart(widths[i] as number))).join('  ');
+  return [
+    line(rows[0] as Row),
+    keys.map((_, i) => '-'.repeat(widths[i] as number)).join('  '),
+    ...rows.slice(1).map(line),
+  ].join('\n');
 }
 
 export function markdownTable(records: RunRecord[]): string {
@@ -72,13 +81,25 @@ export function markdownTable(records: RunRecord[]): string {
 
 /** Writes report.json, report.md and one learning-curve chart per experiment (SVG + PNG); returns the terminal table. */
 export async function writeReports(out: string, records: RunRecord[], command: string): Promise<string> {
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
-  writeFileAtomic(join(out, 'report.json'), `${JSON.stringify({ command, createdAt: new Date().toISOString(), machine, runs: records }, null, 2)}\n`);
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
+  writeFileAtomic(
+    join(out, 'report.json'),
+    `${JSON.stringify({ command, createdAt: new Date().toISOString(), machine, runs: records }, null, 2)}\n`,
+  );
   const details = records.map((r) => {
-    const metrics = Object.entries(r.metrics).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ');
+    const metrics = Object.entries(r.metrics)
+      .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`)
+      .join(', ');
     return `- **${r.experiment} [${r.backend}]** (${r.title}; ${r.device}): ${metrics || 'no extra metrics'}${r.notes.length ? `. ${r.notes.join(' ')}` : ''}`;
   });
-  const datasets = [...new Set(records.map((r) => r.data?.label ?? 'not recorded (run made before runs were keyed by their data)'))];
+  const datasets = [
+    ...new Set(records.map((r) => r.data?.label ?? 'not recorded (run made before runs were keyed by their data)')),
+  ];
   const md = [
     `# ${command}`,
     '',

@@ -46,7 +46,8 @@ export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = pro
     data = await bench.identifyData(options.extra);
     for (const name of options.experiments) {
       const experiment = bench.registry.get(name);
-      if (experiment.profiles[options.profile] !== undefined) bench.checkRun?.(name, options.profile, experiment.profiles[options.profile], data);
+      if (experiment.profiles[options.profile] !== undefined)
+        bench.checkRun?.(name, options.profile, experiment.profiles[options.profile], data);
     }
     out = resolve(options.out);
     checkWritable(out);
@@ -63,7 +64,13 @@ export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = pro
   let failures = 0;
   // --partial: finished runs as they are, unfinished ones from their checkpoints, reports in OUT/partial
   const reportsDir = options.partial ? join(out, 'partial') : out;
-  const jobs = options.experiments.flatMap((experiment) => backends.map((backend) => ({ experiment, backend, id: runId({ experiment, backend, profile: options.profile, seed: options.seed }) })));
+  const jobs = options.experiments.flatMap((experiment) =>
+    backends.map((backend) => ({
+      experiment,
+      backend,
+      id: runId({ experiment, backend, profile: options.profile, seed: options.seed }),
+    })),
+  );
   // A finished run in OUT made on other data is neither skipped nor overwritten: found before anything trains.
   const earlier = new Map<string, RunRecord>();
   if (options.resume || options.partial) {
@@ -73,7 +80,9 @@ export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = pro
       const record = JSON.parse(readFileSync(file, 'utf8')) as RunRecord;
       const same = record.data != null ? record.data.key === data.key : data.isDefault;
       if (!same) {
-        console.error(`${bench.name}: ${file} was trained on ${record.data?.label ?? 'the default data (recorded before runs were keyed by their data)'}, not on ${data.label}; give another --out for this data`);
+        console.error(
+          `${bench.name}: ${file} was trained on ${record.data?.label ?? 'the default data (recorded before runs were keyed by their data)'}, not on ${data.label}; give another --out for this data`,
+        );
         process.exit(2);
       }
       earlier.set(id, record);
@@ -84,15 +93,29 @@ export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = pro
     // checkpoint found there is continued and kept there even without --carry
     const carried = join(out, 'carry', `${id}.ckpt.gz`);
     const checkpointFile = options.carry || existsSync(carried) ? carried : join(out, 'checkpoints', `${id}.ckpt`);
-    const job: WorkerJob = { experiment, backend, profile: options.profile, seed: options.seed, extra: options.extra, data, checkpointFile, resume: options.resume, partial: options.partial };
+    const job: WorkerJob = {
+      experiment,
+      backend,
+      profile: options.profile,
+      seed: options.seed,
+      extra: options.extra,
+      data,
+      checkpointFile,
+      resume: options.resume,
+      partial: options.partial,
+    };
     const finished = earlier.get(id);
     if (finished != null) {
       records.push(finished);
-      console.error(`[${backend}] ${experiment}: finished earlier ${options.partial ? '(--partial), reported as it is' : '(--resume), skipped'}`);
+      console.error(
+        `[${backend}] ${experiment}: finished earlier ${options.partial ? '(--partial), reported as it is' : '(--resume), skipped'}`,
+      );
       continue;
     }
     if (options.partial && !existsSync(checkpointFile)) {
-      console.error(`[${backend}] ${experiment}: neither finished nor checkpointed in ${out}, nothing to report (--partial)`);
+      console.error(
+        `[${backend}] ${experiment}: neither finished nor checkpointed in ${out}, nothing to report (--partial)`,
+      );
       continue;
     }
     const record = await runInWorker(bench.entry, job, options.verbose);
@@ -110,7 +133,9 @@ export async function runBenchCli<Data>(bench: BenchDefinition<Data>, argv = pro
     console.log(`\n${table}\n\nReports: ${join(reportsDir, 'report.md')}, report.json, curves-*.svg/png`);
   }
   if (failures > 0) {
-    console.error(`${failures} run(s) failed${options.verbose ? '' : ' (--verbose prints the stack)'}; finished runs are in ${join(out, 'runs')}, --resume continues from there`);
+    console.error(
+      `${failures} run(s) failed${options.verbose ? '' : ' (--verbose prints the stack)'}; finished runs are in ${join(out, 'runs')}, --resume continues from there`,
+    );
     process.exit(1);
   }
 }
@@ -133,17 +158,23 @@ function checkWritable(out: string): void {
 function probeBackends(entry: string): BackendStatus[] {
   const r = spawnSync(process.execPath, [entry, '--probe-backends'], { encoding: 'utf8', timeout: 120_000 });
   const line = r.stdout.trim().split('\n').pop() ?? '';
-  if (r.status !== 0 || !line.startsWith('[')) throw new Error(`probing the backends failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  if (r.status !== 0 || !line.startsWith('['))
+    throw new Error(`probing the backends failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
   return JSON.parse(line) as BackendStatus[];
 }
 
-async function chooseBackends(name: string, entry: string, requested: BackendName[] | undefined): Promise<BackendName[]> {
+async function chooseBackends(
+  name: string,
+  entry: string,
+  requested: BackendName[] | undefined,
+): Promise<BackendName[]> {
   const report = probeBackends(entry);
   if (requested == null) {
     // Default: every available backend, except WebGPU on a software rasterizer (minutes per run, and it measures
     // Mesa, not a GPU); ask for it with --backends webgpu.
     const software = report.filter((s) => s.available && /software/.test(s.device ?? ''));
-    for (const s of software) console.error(`${name}: skipping ${s.name} (${s.device}) by default; add it with --backends`);
+    for (const s of software)
+      console.error(`${name}: skipping ${s.name} (${s.device}) by default; add it with --backends`);
     return report.filter((s) => s.available && !software.includes(s)).map((s) => s.name);
   }
   for (const b of requested) {
@@ -175,15 +206,23 @@ function runInWorker(entry: string, job: WorkerJob, verbose: boolean): Promise<R
       if (m.type === 'progress') bar.update(m.done, m.total);
       else if (m.type === 'log') bar.log(`  ${m.message}`);
       else if (m.type === 'result') record = m.record;
-      else error = verbose && m.stack != null ? [m.message, ...m.stack.split('\n').filter((l) => /^\s+at /.test(l))].join('\n') : m.message;
+      else
+        error =
+          verbose && m.stack != null
+            ? [m.message, ...m.stack.split('\n').filter((l) => /^\s+at /.test(l))].join('\n')
+            : m.message;
     });
     child.on('exit', (code, signal) => {
       current = undefined;
       if (record != null) {
         const acc = `${record.primary.metric} ${record.primary.value.toFixed(4)}`;
-        bar.done(`${record.partial != null ? `partial report (${record.partial})` : 'done'}: ${acc}, ${formatSeconds(record.wallSeconds)}`);
+        bar.done(
+          `${record.partial != null ? `partial report (${record.partial})` : 'done'}: ${acc}, ${formatSeconds(record.wallSeconds)}`,
+        );
       } else {
-        bar.done(`FAILED (${job.profile}, seed ${job.seed}): ${error ?? `worker exited with ${signal ?? `code ${code}`}`}`);
+        bar.done(
+          `FAILED (${job.profile}, seed ${job.seed}): ${error ?? `worker exited with ${signal ?? `code ${code}`}`}`,
+        );
       }
       resolvePromise(record);
     });
@@ -194,6 +233,8 @@ function runInWorker(entry: string, job: WorkerJob, verbose: boolean): Promise<R
 function interrupt(out: string): void {
   current?.kill('SIGKILL');
   removePendingWrites();
-  console.error(`\ninterrupted: finished runs are in ${join(out, 'runs')}; run again with --resume to skip them and continue checkpointed ones`);
+  console.error(
+    `\ninterrupted: finished runs are in ${join(out, 'runs')}; run again with --resume to skip them and continue checkpointed ones`,
+  );
   process.exit(130);
 }

@@ -39,18 +39,50 @@ describe('experiment runner pieces', () => {
 
   test('options: defaults, and one-line errors naming the value', () => {
     const o = parseBenchArgs([], registry as never, {}, 'out');
-    expect(o).toMatchObject({ experiments: ['a'], profile: 'quick', seed: 1, out: 'out', resume: false, partial: false });
-    expect(parseBenchArgs(['--partial', '--profile', 'paper'], registry as never, {}, 'out')).toMatchObject({ partial: true, profile: 'paper' });
-    expect(() => parseBenchArgs(['--seed', '1.5'], registry as never, {}, 'out')).toThrow('--seed 1.5: expected an integer from 0 to 2147483647');
-    expect(() => parseBenchArgs(['--profile', 'x'], registry as never, {}, 'out')).toThrow('Unknown profile "x" for a: expected one of quick, paper');
-    expect(() => parseBenchArgs(['--backends', 'cpu,gpu'], registry as never, {}, 'out')).toThrow('Unknown backend in --backends "gpu"');
+    expect(o).toMatchObject({
+      experiments: ['a'],
+      profile: 'quick',
+      seed: 1,
+      out: 'out',
+      resume: false,
+      partial: false,
+    });
+    expect(parseBenchArgs(['--partial', '--profile', 'paper'], registry as never, {}, 'out')).toMatchObject({
+      partial: true,
+      profile: 'paper',
+    });
+    expect(() => parseBenchArgs(['--seed', '1.5'], registry as never, {}, 'out')).toThrow(
+      '--seed 1.5: expected an integer from 0 to 2147483647',
+    );
+    expect(() => parseBenchArgs(['--profile', 'x'], registry as never, {}, 'out')).toThrow(
+      'Unknown profile "x" for a: expected one of quick, paper',
+    );
+    expect(() => parseBenchArgs(['--backends', 'cpu,gpu'], registry as never, {}, 'out')).toThrow(
+      'Unknown backend in --backends "gpu"',
+    );
   });
 
   test('tables show the post’s figure and the difference only where one exists', () => {
     const base: RunRecord = {
-      id: 'a', experiment: 'a', title: 'A', backend: 'cpu', device: 'js', profile: 'paper', seed: 1, config: {},
-      primary: { metric: 'test accuracy', value: 0.975 }, metrics: {}, curves: [], msPerStepMedian: 2, examplesPerSecond: 50,
-      timedSteps: 10, wallSeconds: 3, peakTensors: 9, peakRssMb: 100, notes: [], finishedAt: '',
+      id: 'a',
+      experiment: 'a',
+      title: 'A',
+      backend: 'cpu',
+      device: 'js',
+      profile: 'paper',
+      seed: 1,
+      config: {},
+      primary: { metric: 'test accuracy', value: 0.975 },
+      metrics: {},
+      curves: [],
+      msPerStepMedian: 2,
+      examplesPerSecond: 50,
+      timedSteps: 10,
+      wallSeconds: 3,
+      peakTensors: 9,
+      peakRssMb: 100,
+      notes: [],
+      finishedAt: '',
     };
     const withRef = { ...base, reference: { value: 0.97, source: 'post', profile: 'paper' } };
     const table = terminalTable([base, withRef]);

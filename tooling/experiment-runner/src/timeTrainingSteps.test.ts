@@ -1,5 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeBackends, expect, expectNoLeaks, expectValuesClose, takeValues, test, variableOf } from '@gradkit/test-harness';
+import {
+  describeBackends,
+  expect,
+  expectNoLeaks,
+  expectValuesClose,
+  takeValues,
+  test,
+  variableOf,
+} from '@gradkit/test-harness';
 import { timeTrainingSteps } from './timeTrainingSteps';
 
 describeBackends('timeTrainingSteps', () => {
@@ -13,15 +21,29 @@ describeBackends('timeTrainingSteps', () => {
       { name: 'v', vars: [v], loss: () => (order.push('v'), tf.sum(tf.square(v))) as tf.Scalar },
     ];
     const times = await expectNoLeaks(
-      () => timeTrainingSteps({ progress: (d, t) => progress.push([d, t]), sampleMemory: () => undefined }, contenders, { warmup: 2, timed: 3 }, () => tf.train.sgd(0.1)),
+      () =>
+        timeTrainingSteps(
+          { progress: (d, t) => progress.push([d, t]), sampleMemory: () => undefined },
+          contenders,
+          { warmup: 2, timed: 3 },
+          () => tf.train.sgd(0.1),
+        ),
       'timeTrainingSteps',
     );
     expect(times.map((t) => t.length)).toEqual([3, 3]);
     expect(times.flat().every((ms) => ms >= 0)).toBe(true);
     expect(order).toEqual(['u', 'v', 'u', 'v', 'u', 'v', 'u', 'v', 'u', 'v']);
-    expect(progress).toEqual([[1, 5], [2, 5], [3, 5], [4, 5], [5, 5]]);
+    expect(progress).toEqual([
+      [1, 5],
+      [2, 5],
+      [3, 5],
+      [4, 5],
+      [5, 5],
+    ]);
     // SGD on x²: x ← x − 0.1·2x = 0.8·x, five times
-    expectValuesClose(await takeValues(tf.concat([u, v])), [0.8 ** 5, 2 * 0.8 ** 5], { what: 'variables after 5 steps' });
+    expectValuesClose(await takeValues(tf.concat([u, v])), [0.8 ** 5, 2 * 0.8 ** 5], {
+      what: 'variables after 5 steps',
+    });
     tf.dispose([u, v]);
   });
 });

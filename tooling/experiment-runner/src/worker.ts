@@ -30,7 +30,14 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
     let peakTensors = tf.memory().numTensors;
     let partial: string | undefined;
     // the data's key is part of the configuration: a checkpoint made on other data is refused, never continued
-    const checkpointConfig = { experiment: job.experiment, backend: job.backend, profile: job.profile, seed: job.seed, config, data: job.data.key };
+    const checkpointConfig = {
+      experiment: job.experiment,
+      backend: job.backend,
+      profile: job.profile,
+      seed: job.seed,
+      config,
+      data: job.data.key,
+    };
     const start = performance.now();
     const time = { earlier: 0, parts: 1 };
     let checkpoint: RunCheckpoint | undefined;
@@ -66,7 +73,10 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
     const output = await experiment.run(ctx, config, data);
     // a run continued from a checkpoint reports its whole wall time: the parts before and this one
     const wallSeconds = (partial != null ? 0 : (performance.now() - start) / 1000) + time.earlier;
-    if (job.partial === true && partial == null) throw new Error(`--partial: experiment "${job.experiment}" does not report on unfinished runs (it keeps no per-epoch checkpoints)`);
+    if (job.partial === true && partial == null)
+      throw new Error(
+        `--partial: experiment "${job.experiment}" does not report on unfinished runs (it keeps no per-epoch checkpoints)`,
+      );
     ctx.sampleMemory();
     const ms = median(output.stepTimesMs);
     const record: RunRecord = {
@@ -91,7 +101,9 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
       peakRssMb: process.resourceUsage().maxRSS / 1024,
       notes: [
         ...(partial != null ? [`Partial report, ${partial}: the run is not finished.`] : []),
-        ...(time.parts > 1 ? [`Run in ${time.parts} parts (continued from checkpoints): wall time and step times cover all of them.`] : []),
+        ...(time.parts > 1
+          ? [`Run in ${time.parts} parts (continued from checkpoints): wall time and step times cover all of them.`]
+          : []),
         ...(output.notes ?? []),
       ],
       finishedAt: new Date().toISOString(),
@@ -100,7 +112,11 @@ export async function runWorker<Data>(bench: BenchDefinition<Data>, job: WorkerJ
     await send({ type: 'result', record });
   } catch (error) {
     const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-    await send({ type: 'error', message, ...(error instanceof Error && error.stack != null ? { stack: error.stack } : {}) });
+    await send({
+      type: 'error',
+      message,
+      ...(error instanceof Error && error.stack != null ? { stack: error.stack } : {}),
+    });
   } finally {
     releaseBackends();
   }
@@ -121,7 +137,10 @@ export function timed(inner: RunCheckpoint, time: { earlier: number; parts: numb
       return { state: saved.run, arrays: data.arrays };
     },
     save(data) {
-      inner.save({ state: { run: data.state, wallSeconds: time.earlier + (performance.now() - start) / 1000, parts: time.parts }, arrays: data.arrays });
+      inner.save({
+        state: { run: data.state, wallSeconds: time.earlier + (performance.now() - start) / 1000, parts: time.parts },
+        arrays: data.arrays,
+      });
     },
     ...(inner.reportOnly != null ? { reportOnly: inner.reportOnly.bind(inner) } : {}),
   };

@@ -30,6 +30,8 @@ describe('planBackends', () => {
   });
 
   test('GRADKIT_REQUIRE_BACKENDS fails the run when a required backend is missing', () => {
-    expect(() => planBackends(report, { GRADKIT_REQUIRE_BACKENDS: 'webgpu' })).toThrow('GRADKIT_REQUIRE_BACKENDS lists webgpu, which is unavailable: no adapter');
+    expect(() => planBackends(report, { GRADKIT_REQUIRE_BACKENDS: 'webgpu' })).toThrow(
+      'GRADKIT_REQUIRE_BACKENDS lists webgpu, which is unavailable: no adapter',
+    );
   });
 });

@@ -14,9 +14,15 @@ export interface BackendPlan {
 
 export function parseBackendList(text: string | undefined, variable: string): BackendName[] | undefined {
   if (text == null || text.trim() === '') return undefined;
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
-    if (!isBackendName(name)) throw new Error(`${variable}: unknown backend ${JSON.stringify(name)}, expected a comma-separated list of ${BACKEND_NAMES.join(', ')}`);
+    if (!isBackendName(name))
+      throw new Error(
+        `${variable}: unknown backend ${JSON.stringify(name)}, expected a comma-separated list of ${BACKEND_NAMES.join(', ')}`,
+      );
   }
   return names as BackendName[];
 }
@@ -24,7 +30,9 @@ export function parseBackendList(text: string | undefined, variable: string): Ba
 export function readReport(env: NodeJS.ProcessEnv = process.env): BackendStatus[] {
   const text = env.GRADKIT_BACKEND_REPORT;
   if (text == null) {
-    throw new Error('GRADKIT_BACKEND_REPORT is not set: run the tests through jest with @gradkit/jest-preset (its global setup probes the backends)');
+    throw new Error(
+      'GRADKIT_BACKEND_REPORT is not set: run the tests through jest with @gradkit/jest-preset (its global setup probes the backends)',
+    );
   }
   return JSON.parse(text) as BackendStatus[];
 }
@@ -40,7 +48,8 @@ export function planBackends(report: BackendStatus[], env: NodeJS.ProcessEnv = p
       absent.push({ name, reason: 'not in GRADKIT_BACKENDS' });
     } else if (status == null || !status.available) {
       const reason = status?.reason ?? 'not probed';
-      if (required.includes(name)) throw new Error(`GRADKIT_REQUIRE_BACKENDS lists ${name}, which is unavailable: ${reason}`);
+      if (required.includes(name))
+        throw new Error(`GRADKIT_REQUIRE_BACKENDS lists ${name}, which is unavailable: ${reason}`);
       absent.push({ name, reason });
     } else {
       run.push(status);

@@ -32,7 +32,11 @@ let released = false;
  *   test('forward is the identity', async () => { ... });
  * });
  */
-export function describeBackends(title: string, body: (backend: BackendContext) => void, options: DescribeBackendsOptions = {}): void {
+export function describeBackends(
+  title: string,
+  body: (backend: BackendContext) => void,
+  options: DescribeBackendsOptions = {},
+): void {
   const plan = planBackends(readReport());
   if (!released) {
     released = true;
@@ -57,14 +61,18 @@ export function describeBackends(title: string, body: (backend: BackendContext) 
         });
         afterEach(() => {
           const after = tf.memory().numTensors;
-          if (after !== before) throw new Error(`leaked ${after - before} tensor(s) on ${status.name}: ${before} before the test, ${after} after`);
+          if (after !== before)
+            throw new Error(
+              `leaked ${after - before} tensor(s) on ${status.name}: ${before} before the test, ${after} after`,
+            );
         });
       }
       body(context);
     });
   }
   for (const { name, reason } of plan.absent) {
-    describe.skip(`${title} [${name}] (unavailable: ${reason})`, () => body(contextFor({ name, tfName: name, available: false, reason })));
+    describe.skip(`${title} [${name}] (unavailable: ${reason})`, () =>
+      body(contextFor({ name, tfName: name, available: false, reason })));
   }
 }
 

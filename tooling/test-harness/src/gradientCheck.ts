@@ -28,7 +28,8 @@ export interface GradientCheckSpec {
 
 function toTensors(inputs: CheckInput[]): tf.Tensor[] {
   return inputs.map(({ shape, values }) => {
-    if (values.length !== sizeOf(shape)) throw new Error(`input has ${values.length} values for shape [${shape.join(',')}]`);
+    if (values.length !== sizeOf(shape))
+      throw new Error(`input has ${values.length} values for shape [${shape.join(',')}]`);
     return tf.tensor(values.map(Math.fround), shape, 'float32');
   });
 }
@@ -36,20 +37,29 @@ function toTensors(inputs: CheckInput[]): tf.Tensor[] {
 /** `tf.grads` of f with respect to the inputs listed in `wrt` only (the others are constants). */
 function gradsWrt(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], wrt: number[], dy: tf.Tensor): tf.Tensor[] {
   const variables = wrt.map((k) => xs[k] as tf.Tensor);
-  return tf.grads((...args: tf.Tensor[]) => f(...xs.map((x, i) => (wrt.includes(i) ? (args[wrt.indexOf(i)] as tf.Tensor) : x))))(variables, dy);
+  return tf.grads((...args: tf.Tensor[]) =>
+    f(...xs.map((x, i) => (wrt.includes(i) ? (args[wrt.indexOf(i)] as tf.Tensor) : x))),
+  )(variables, dy);
 }
 
 function referenceDot(reference: GradientCheckSpec['reference'], xs: number[][], u: number[]): number {
   const out = reference(...xs);
   const flat = typeof out === 'number' ? [out] : out;
-  if (flat.length !== u.length) throw new Error(`reference returned ${flat.length} values, the tfjs function ${u.length}`);
+  if (flat.length !== u.length)
+    throw new Error(`reference returned ${flat.length} values, the tfjs function ${u.length}`);
   let s = 0;
   for (let i = 0; i < flat.length; i++) s += (flat[i] as number) * (u[i] as number);
   return s;
 }
 
 /** Central differences of u·reference(x) in float64, for input `k`. */
-export function finiteDifferences(reference: GradientCheckSpec['reference'], inputs: number[][], k: number, u: number[], step?: number): number[] {
+export function finiteDifferences(
+  reference: GradientCheckSpec['reference'],
+  inputs: number[][],
+  k: number,
+  u: number[],
+  step?: number,
+): number[] {
   const xs = inputs.map((v) => v.slice());
   const xk = xs[k] as number[];
   return xk.map((x0, j) => {
@@ -78,7 +88,10 @@ export async function checkGradients(spec: GradientCheckSpec): Promise<void> {
     const u = uniformValues(yValues.length, spec.seed ?? 7);
     const uTensor = tf.tensor(u, y.shape, 'float32');
     const ref = spec.reference(...plain);
-    expectValuesClose(yValues, typeof ref === 'number' ? [ref] : ref, { ...spec.forwardTolerance, what: 'forward value' });
+    expectValuesClose(yValues, typeof ref === 'number' ? [ref] : ref, {
+      ...spec.forwardTolerance,
+      what: 'forward value',
+    });
     const grads = gradsWrt(spec.f, xs, wrt, uTensor);
     tf.dispose([y, uTensor]);
     try {
@@ -86,7 +99,12 @@ export async function checkGradients(spec: GradientCheckSpec): Promise<void> {
         const got = await valuesOf(grads[wrt.indexOf(k)] as tf.Tensor);
         const fd = finiteDifferences(spec.reference, plain, k, u, spec.step);
         const scale = Math.max(1, ...fd.map(Math.abs));
-        expectValuesClose(got, fd, { rtol: 1e-3, atol: 1e-4 * scale, ...spec.gradientTolerance, what: `gradient of input ${k} vs finite differences` });
+        expectValuesClose(got, fd, {
+          rtol: 1e-3,
+          atol: 1e-4 * scale,
+          ...spec.gradientTolerance,
+          what: `gradient of input ${k} vs finite differences`,
+        });
       }
     } finally {
       tf.dispose(grads);
@@ -131,9 +149,13 @@ export async function checkPseudoGradient(spec: PseudoGradientSpec): Promise<voi
     tf.dispose([y, uTensor]);
     try {
       const want = spec.expected(plain, u);
-      if (want.length !== wrt.length) throw new Error(`expected() returned ${want.length} gradients for ${wrt.length} inputs`);
+      if (want.length !== wrt.length)
+        throw new Error(`expected() returned ${want.length} gradients for ${wrt.length} inputs`);
       for (const [n, k] of wrt.entries()) {
-        expectValuesClose(await valuesOf(grads[n] as tf.Tensor), want[n] as number[], { ...spec.tolerance, what: `pseudo-gradient of input ${k}` });
+        expectValuesClose(await valuesOf(grads[n] as tf.Tensor), want[n] as number[], {
+          ...spec.tolerance,
+          what: `pseudo-gradient of input ${k}`,
+        });
       }
     } finally {
       tf.dispose(grads);

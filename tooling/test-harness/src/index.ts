@@ -5,7 +5,23 @@
 export { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest, test } from '@jest/globals';
 export { parseBackendList, planBackends, readReport, type BackendPlan } from './backendList';
 export { describeBackends, type BackendContext, type DescribeBackendsOptions } from './describeBackends';
-export { checkGradients, checkPseudoGradient, finiteDifferences, type CheckInput, type GradientCheckSpec, type PseudoGradientSpec } from './gradientCheck';
+export {
+  checkGradients,
+  checkPseudoGradient,
+  finiteDifferences,
+  type CheckInput,
+  type GradientCheckSpec,
+  type PseudoGradientSpec,
+} from './gradientCheck';
 export { disposeFailedGradientTape, expectNoLeaks, variableOf } from './leakCheck';
 export { mulberry32, normalValues, randomInput, sizeOf, uniformValues } from './random';
-export { expectTensorClose, expectValuesClose, flatten, FLOAT32_TOLERANCE, takeValues, valuesOf, type Expected, type Tolerance } from './tensorMatchers';
+export {
+  expectTensorClose,
+  expectValuesClose,
+  flatten,
+  FLOAT32_TOLERANCE,
+  takeValues,
+  valuesOf,
+  type Expected,
+  type Tolerance,
+} from './tensorMatchers';

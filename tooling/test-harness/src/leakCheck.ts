@@ -26,7 +26,9 @@ export function variableOf(values: number[] | number[][], shape?: number[], name
  * afterwards, so that the leak check measures our code and not that tfjs behaviour.
  */
 export function disposeFailedGradientTape(): void {
-  const state = (tf.engine() as unknown as { state: { activeTape: Array<{ saved?: tf.Tensor[] }> | null; gradientDepth: number } }).state;
+  const state = (
+    tf.engine() as unknown as { state: { activeTape: Array<{ saved?: tf.Tensor[] }> | null; gradientDepth: number } }
+  ).state;
   if (state.gradientDepth !== 0 || state.activeTape == null) return;
   for (const node of state.activeTape) tf.dispose(node.saved ?? []);
   state.activeTape = null;

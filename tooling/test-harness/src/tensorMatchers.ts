@@ -49,7 +49,11 @@ export async function expectTensorClose(
 }
 
 /** The same comparison on plain numbers. */
-export function expectValuesClose(got: readonly number[], want: readonly number[], options: Partial<Tolerance> & { what?: string } = {}): void {
+export function expectValuesClose(
+  got: readonly number[],
+  want: readonly number[],
+  options: Partial<Tolerance> & { what?: string } = {},
+): void {
   const { rtol, atol } = { ...FLOAT32_TOLERANCE, ...options };
   const what = options.what ?? 'values';
   if (got.length !== want.length) throw new Error(`${what}: ${got.length} values, expected ${want.length}`);

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, createPopulationStatistics, disposePopulationStatistics, estimatePopulationStatistics, type PopulationStatistics } from '@gradkit/batchnorm';
+import {
+  batchNorm,
+  createPopulationStatistics,
+  disposePopulationStatistics,
+  estimatePopulationStatistics,
+  type PopulationStatistics,
+} from '@gradkit/batchnorm';
 import { median, type Experiment } from '@gradkit/experiment-runner';
 import { accuracy, BatchStream, createRng, normals } from '../batches';
 import type { Dataset } from '../mnist';
@@ -36,15 +42,48 @@ type Mode = { training: true; update: 'ema' | 'cumulative' | 'none' } | { traini
  */
 export const batchnormExperiment: Experiment<Dataset, BatchNormConfig> = {
   name: 'batchnorm',
-  title: (data) => `Batch norm vs none, ${data.features}-100-100-10 sigmoid, N(0,1) weights, SGD 0.01, batch 60 (post 1)`,
+  title: (data) =>
+    `Batch norm vs none, ${data.features}-100-100-10 sigmoid, N(0,1) weights, SGD 0.01, batch 60 (post 1)`,
   inDefaultSet: false,
   reference: { value: 0.97, source: 'post 1, figure: BN net ≈0.97 test accuracy at 40,000 steps', profile: 'paper' },
   profiles: {
-    quick: { hidden: [100, 100], batchSize: 60, learningRate: 0.01, steps: 4000, evalEvery: 200, singleExamples: 100, decay: 0.999 },
-    paper: { hidden: [100, 100], batchSize: 60, learningRate: 0.01, steps: 40000, evalEvery: 50, singleExamples: 100, decay: 0.999 },
+    quick: {
+      hidden: [100, 100],
+      batchSize: 60,
+      learningRate: 0.01,
+      steps: 4000,
+      evalEvery: 200,
+      singleExamples: 100,
+      decay: 0.999,
+    },
+    paper: {
+      hidden: [100, 100],
+      batchSize: 60,
+      learningRate: 0.01,
+      steps: 40000,
+      evalEvery: 50,
+      singleExamples: 100,
+      decay: 0.999,
+    },
     // the post's Experiment B (the wrapper): 10,000 steps, then single examples (post: 0.9721 with batch statistics)
-    wrapper: { hidden: [100, 100], batchSize: 60, learningRate: 0.01, steps: 10000, evalEvery: 50, singleExamples: 100, decay: 0.999 },
-    smoke: { hidden: [16], batchSize: 20, learningRate: 0.01, steps: 20, evalEvery: 10, singleExamples: 10, decay: 0.9 },
+    wrapper: {
+      hidden: [100, 100],
+      batchSize: 60,
+      learningRate: 0.01,
+      steps: 10000,
+      evalEvery: 50,
+      singleExamples: 100,
+      decay: 0.999,
+    },
+    smoke: {
+      hidden: [16],
+      batchSize: 20,
+      learningRate: 0.01,
+      steps: 20,
+      evalEvery: 10,
+      singleExamples: 10,
+      decay: 0.9,
+    },
   },
   async run(ctx, config, data) {
     const rng = createRng(ctx.seed);
@@ -58,7 +97,12 @@ export const batchnormExperiment: Experiment<Dataset, BatchNormConfig> = {
         const variable = (make: () => tf.Tensor) => tf.tidy(() => tf.variable(make()));
         const w = variable(() => tf.tensor2d(initial[i] as Float32Array, [fanIn, out]));
         return withBn && hidden
-          ? { w, gamma: variable(() => tf.ones([out])), beta: variable(() => tf.zeros([out])), stats: createPopulationStatistics(out, `bn${i}`) }
+          ? {
+              w,
+              gamma: variable(() => tf.ones([out])),
+              beta: variable(() => tf.zeros([out])),
+              stats: createPopulationStatistics(out, `bn${i}`),
+            }
           : { w, b: variable(() => tf.zeros([out])) };
       });
     const plain = net(false);
@@ -68,15 +112,20 @@ export const batchnormExperiment: Experiment<Dataset, BatchNormConfig> = {
       layers.forEach((l, i) => {
         const z = tf.matMul(h, l.w as tf.Tensor2D);
         if (i === layers.length - 1) h = tf.add(z, l.b as tf.Tensor) as tf.Tensor2D;
-        else if (l.stats) h = tf.sigmoid(batchNorm(z, { gamma: l.gamma, beta: l.beta }, l.stats, { ...mode, decay: config.decay })) as tf.Tensor2D;
+        else if (l.stats)
+          h = tf.sigmoid(
+            batchNorm(z, { gamma: l.gamma, beta: l.beta }, l.stats, { ...mode, decay: config.decay }),
+          ) as tf.Tensor2D;
         else h = tf.sigmoid(tf.add(z, l.b as tf.Tensor)) as tf.Tensor2D;
       });
       return h;
     };
-    const variables = (layers: Layer[]) => layers.flatMap((l) => [l.w, l.b, l.gamma, l.beta].filter((v): v is tf.Variable => v != null));
+    const variables = (layers: Layer[]) =>
+      layers.flatMap((l) => [l.w, l.b, l.gamma, l.beta].filter((v): v is tf.Variable => v != null));
     const sgdPlain = tf.train.sgd(config.learningRate);
     const sgdBn = tf.train.sgd(config.learningRate);
-    const summedXent = (y: tf.Tensor2D, logits: tf.Tensor2D) => tf.losses.softmaxCrossEntropy(y, logits, undefined, undefined, tf.Reduction.SUM) as tf.Scalar;
+    const summedXent = (y: tf.Tensor2D, logits: tf.Tensor2D) =>
+      tf.losses.softmaxCrossEntropy(y, logits, undefined, undefined, tf.Reduction.SUM) as tf.Scalar;
     const batches = new BatchStream(data.train, data.features, config.batchSize, rng);
     const plainTimes: number[] = [];
     const bnTimes: number[] = [];
@@ -90,12 +139,20 @@ export const batchnormExperiment: Experiment<Dataset, BatchNormConfig> = {
       step: async () => {
         const { x, y } = batches.next(data.classes);
         const t0 = performance.now();
-        const l0 = sgdPlain.minimize(() => summedXent(y, forward(plain, x, population)), true, variables(plain)) as tf.Scalar;
+        const l0 = sgdPlain.minimize(
+          () => summedXent(y, forward(plain, x, population)),
+          true,
+          variables(plain),
+        ) as tf.Scalar;
         await l0.data();
         plainTimes.push(performance.now() - t0);
         l0.dispose();
         const t1 = performance.now();
-        const loss = sgdBn.minimize(() => summedXent(y, forward(bn, x, { training: true, update: 'ema' })), true, variables(bn)) as tf.Scalar;
+        const loss = sgdBn.minimize(
+          () => summedXent(y, forward(bn, x, { training: true, update: 'ema' })),
+          true,
+          variables(bn),
+        ) as tf.Scalar;
         await loss.data();
         bnTimes.push(performance.now() - t1);
         tf.dispose([x, y]);
@@ -103,9 +160,18 @@ export const batchnormExperiment: Experiment<Dataset, BatchNormConfig> = {
       },
       evaluate: async () => ({
         'test accuracy | without BN': await accuracy((x) => forward(plain, x, population), data.test, data.features),
-        'test accuracy | with BN (population statistics)': await accuracy((x) => forward(bn, x, population), data.test, data.features),
+        'test accuracy | with BN (population statistics)': await accuracy(
+          (x) => forward(bn, x, population),
+          data.test,
+          data.features,
+        ),
         // what the post's figure and its wrapper's 0.9721 measure: the training graph fed the whole test set
-        'test accuracy | with BN (batch statistics of the whole test set)': await accuracy((x) => forward(bn, x, { training: true, update: 'none' }), data.test, data.features, data.test.count),
+        'test accuracy | with BN (batch statistics of the whole test set)': await accuracy(
+          (x) => forward(bn, x, { training: true, update: 'none' }),
+          data.test,
+          data.features,
+          data.test.count,
+        ),
       }),
     });
 
@@ -113,7 +179,16 @@ export const batchnormExperiment: Experiment<Dataset, BatchNormConfig> = {
     const single = async (mode: Mode) => {
       const predictions: number[] = [];
       for (let i = 0; i < config.singleExamples; i++) {
-        const c = tf.tidy(() => tf.argMax(forward(bn, tf.tensor2d(data.test.images.subarray(i * data.features, (i + 1) * data.features), [1, data.features]), mode), 1));
+        const c = tf.tidy(() =>
+          tf.argMax(
+            forward(
+              bn,
+              tf.tensor2d(data.test.images.subarray(i * data.features, (i + 1) * data.features), [1, data.features]),
+              mode,
+            ),
+            1,
+          ),
+        );
         predictions.push((await c.data())[0] as number);
         c.dispose();
       }
@@ -123,7 +198,12 @@ export const batchnormExperiment: Experiment<Dataset, BatchNormConfig> = {
     const batchStatsSingle = await single({ training: true, update: 'none' });
     const populationSingle = await single(population);
     // The post's Exp A evaluates the BN net with the batch statistics of the whole test set as one batch.
-    const wholeTestBatchStats = await accuracy((x) => forward(bn, x, { training: true, update: 'none' }), data.test, data.features, data.test.count);
+    const wholeTestBatchStats = await accuracy(
+      (x) => forward(bn, x, { training: true, update: 'none' }),
+      data.test,
+      data.features,
+      data.test.count,
+    );
     const final = result.final;
     // The post's open question: statistics estimated after training, over the training set, exact averages.
     const recomputeBatches = new BatchStream(data.train, data.features, 550, createRng(ctx.seed + 1));
@@ -148,13 +228,18 @@ export const batchnormExperiment: Experiment<Dataset, BatchNormConfig> = {
     sgdPlain.dispose();
     sgdBn.dispose();
     return {
-      primary: { metric: 'BN test accuracy (population statistics)', value: final['test accuracy | with BN (population statistics)'] as number },
+      primary: {
+        metric: 'BN test accuracy (population statistics)',
+        value: final['test accuracy | with BN (population statistics)'] as number,
+      },
       metrics: {
         'test accuracy without BN (post ≈0.95 at 40k steps)': final['test accuracy | without BN'] as number,
         [`first ${n} test images one at a time, batch statistics (post 0.02)`]: batchStatsSingle.correct,
         [`distinct classes predicted for them (post 1: always 8)`]: batchStatsSingle.distinct,
         [`first ${n} test images one at a time, population statistics (post 0.99)`]: populationSingle.correct,
-        'whole test set, population statistics (post: ≥0.97 asked)': final['test accuracy | with BN (population statistics)'] as number,
+        'whole test set, population statistics (post: ≥0.97 asked)': final[
+          'test accuracy | with BN (population statistics)'
+        ] as number,
         'whole test set as one batch, batch statistics (post wrapper at 10k steps 0.9721)': wholeTestBatchStats,
         'whole test set, population statistics recomputed after training over the 55k training images': recomputed,
         'ms/step without BN': median(plainTimes.slice(Math.min(20, plainTimes.length >> 1))) ?? NaN,

@@ -19,7 +19,8 @@ export interface BatchNormSpeedConfig {
  */
 export const batchnormSpeedExperiment: Experiment<Dataset, BatchNormSpeedConfig> = {
   name: 'batchnorm-speed',
-  title: (data) => `BN MLP ${data.features}-100(BN)-100(BN)-10 training step: @gradkit/batchnorm vs tfjs-layers BatchNormalization`,
+  title: (data) =>
+    `BN MLP ${data.features}-100(BN)-100(BN)-10 training step: @gradkit/batchnorm vs tfjs-layers BatchNormalization`,
   inDefaultSet: false,
   profiles: {
     quick: { batchSize: 100, warmup: 20, timed: 200 },
@@ -33,13 +34,20 @@ export const batchnormSpeedExperiment: Experiment<Dataset, BatchNormSpeedConfig>
     const { x, y } = new BatchStream(data.train, data.features, config.batchSize, rng).next(data.classes);
 
     // 1. functional
-    const fw = kernels.map((k, i) => tf.tidy(() => tf.variable(tf.tensor2d(k, [sizes[i] as number, sizes[i + 1] as number]))));
+    const fw = kernels.map((k, i) =>
+      tf.tidy(() => tf.variable(tf.tensor2d(k, [sizes[i] as number, sizes[i + 1] as number]))),
+    );
     const fb = tf.tidy(() => tf.variable(tf.zeros([data.classes])));
-    const affine = [0, 1].map(() => tf.tidy(() => ({ gamma: tf.variable(tf.ones([100])), beta: tf.variable(tf.zeros([100])) })));
+    const affine = [0, 1].map(() =>
+      tf.tidy(() => ({ gamma: tf.variable(tf.ones([100])), beta: tf.variable(tf.zeros([100])) })),
+    );
     const stats = [0, 1].map((i) => createPopulationStatistics(100, `speed${i}`));
     const functional = () => {
       let h: tf.Tensor = x;
-      for (let i = 0; i < 2; i++) h = tf.sigmoid(batchNorm(tf.matMul(h, fw[i] as tf.Tensor), affine[i] as never, stats[i] as never, { training: true }));
+      for (let i = 0; i < 2; i++)
+        h = tf.sigmoid(
+          batchNorm(tf.matMul(h, fw[i] as tf.Tensor), affine[i] as never, stats[i] as never, { training: true }),
+        );
       return tf.add(tf.matMul(h, fw[2] as tf.Tensor), fb);
     };
     const functionalVars = [...fw, fb, ...affine.flatMap((a) => [a.gamma, a.beta])];
@@ -67,8 +75,16 @@ export const batchnormSpeedExperiment: Experiment<Dataset, BatchNormSpeedConfig>
       ctx,
       [
         { name: '@gradkit/batchnorm batchNorm()', loss: xent(functional), vars: functionalVars },
-        { name: '@gradkit/batchnorm BatchNorm layer', loss: xent(() => ours.model.apply(x, { training: true }) as tf.Tensor), vars: ours.vars },
-        { name: 'tfjs-layers BatchNormalization', loss: xent(() => theirs.model.apply(x, { training: true }) as tf.Tensor), vars: theirs.vars },
+        {
+          name: '@gradkit/batchnorm BatchNorm layer',
+          loss: xent(() => ours.model.apply(x, { training: true }) as tf.Tensor),
+          vars: ours.vars,
+        },
+        {
+          name: 'tfjs-layers BatchNormalization',
+          loss: xent(() => theirs.model.apply(x, { training: true }) as tf.Tensor),
+          vars: theirs.vars,
+        },
       ],
       config,
     );

@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Experiment } from '@gradkit/experiment-runner';
-import { createSynthesizer, DecoupledTrainer, denseModule, type Module, type TrainingMethod } from '@gradkit/synthetic-grad';
+import {
+  createSynthesizer,
+  DecoupledTrainer,
+  denseModule,
+  type Module,
+  type TrainingMethod,
+} from '@gradkit/synthetic-grad';
 import { BatchStream, createRng, toTensors } from '../batches';
 import type { Dataset } from '../mnist';
 
@@ -32,8 +38,22 @@ export const dniWaitsExperiment: Experiment<Dataset, DniWaitsConfig> = {
   title: 'Post 8: how long module 1 waits before it can update, backprop vs synthetic gradients, by depth',
   inDefaultSet: false,
   profiles: {
-    paper: { depths: [2, 4, 8, 16], hidden: 256, batchSize: 256, steps: 40, warmup: 10, synthesizers: [[], [1024, 1024]] },
-    long: { depths: [2, 4, 8, 16], hidden: 256, batchSize: 256, steps: 40, warmup: 10, synthesizers: [[], [1024, 1024]] },
+    paper: {
+      depths: [2, 4, 8, 16],
+      hidden: 256,
+      batchSize: 256,
+      steps: 40,
+      warmup: 10,
+      synthesizers: [[], [1024, 1024]],
+    },
+    long: {
+      depths: [2, 4, 8, 16],
+      hidden: 256,
+      batchSize: 256,
+      steps: 40,
+      warmup: 10,
+      synthesizers: [[], [1024, 1024]],
+    },
     quick: { depths: [2, 4, 8], hidden: 256, batchSize: 256, steps: 20, warmup: 5, synthesizers: [[], [1024, 1024]] },
     smoke: { depths: [1, 2], hidden: 16, batchSize: 32, steps: 3, warmup: 1, synthesizers: [[]] },
   },
@@ -43,20 +63,50 @@ export const dniWaitsExperiment: Experiment<Dataset, DniWaitsConfig> = {
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1] ?? NaN;
     const settings: Array<{ label: string; method: TrainingMethod; synthHidden: number[] | null }> = [
       { label: 'backprop', method: 'backprop', synthHidden: null },
-      ...config.synthesizers.map((h) => ({ label: `synthetic gradient, ${h.length === 0 ? 'linear' : h.join('×')} synthesizer`, method: 'synthetic-gradient' as TrainingMethod, synthHidden: h })),
+      ...config.synthesizers.map((h) => ({
+        label: `synthetic gradient, ${h.length === 0 ? 'linear' : h.join('×')} synthesizer`,
+        method: 'synthetic-gradient' as TrainingMethod,
+        synthHidden: h,
+      })),
     ];
     const metrics: Record<string, number> = {};
-    const curves = settings.map((s) => ({ series: s.label, metric: 'module 1 wait, median ms', points: [] as Array<{ step: number; value: number }> }));
+    const curves = settings.map((s) => ({
+      series: s.label,
+      metric: 'module 1 wait, median ms',
+      points: [] as Array<{ step: number; value: number }>,
+    }));
     const stepTimes: number[] = [];
     const total = config.depths.length * settings.length * config.steps;
     let done = 0;
     for (const depth of config.depths) {
       for (const [k, setting] of settings.entries()) {
         const modules: Module[] = Array.from({ length: depth }, (_, i) =>
-          denseModule({ name: `h${i + 1}`, inputDim: i === 0 ? data.features : config.hidden, units: config.hidden, batchNorm: true, trainable: 'dense', seed: ctx.seed * 100 + i }),
+          denseModule({
+            name: `h${i + 1}`,
+            inputDim: i === 0 ? data.features : config.hidden,
+            units: config.hidden,
+            batchNorm: true,
+            trainable: 'dense',
+            seed: ctx.seed * 100 + i,
+          }),
         );
-        const head = denseModule({ name: 'logits', inputDim: config.hidden, units: data.classes, activation: 'linear', seed: ctx.seed * 100 + 99 });
-        const synthesizers = setting.synthHidden == null ? undefined : modules.map((_, i) => createSynthesizer({ dim: config.hidden, hidden: setting.synthHidden as number[], seed: ctx.seed * 1000 + i }));
+        const head = denseModule({
+          name: 'logits',
+          inputDim: config.hidden,
+          units: data.classes,
+          activation: 'linear',
+          seed: ctx.seed * 100 + 99,
+        });
+        const synthesizers =
+          setting.synthHidden == null
+            ? undefined
+            : modules.map((_, i) =>
+                createSynthesizer({
+                  dim: config.hidden,
+                  hidden: setting.synthHidden as number[],
+                  seed: ctx.seed * 1000 + i,
+                }),
+              );
         const trainer = new DecoupledTrainer({
           modules,
           head,
@@ -85,13 +135,18 @@ export const dniWaitsExperiment: Experiment<Dataset, DniWaitsConfig> = {
         const m = median(first);
         metrics[`depth ${depth}, ${setting.label}: module 1 wait, median ms`] = m;
         curves[k]?.points.push({ step: depth, value: m });
-        ctx.log(`depth ${depth}, ${setting.label}: module 1 waits ${m.toFixed(1)} ms (median of ${first.length} steps)`);
+        ctx.log(
+          `depth ${depth}, ${setting.label}: module 1 waits ${m.toFixed(1)} ms (median of ${first.length} steps)`,
+        );
       }
     }
     const deepest = config.depths.at(-1) as number;
     const shallowest = config.depths[0] as number;
-    const growth = (label: string) => (metrics[`depth ${deepest}, ${label}: module 1 wait, median ms`] as number) / (metrics[`depth ${shallowest}, ${label}: module 1 wait, median ms`] as number);
-    for (const s of settings) metrics[`${s.label}: wait at depth ${deepest} ÷ wait at depth ${shallowest}`] = growth(s.label);
+    const growth = (label: string) =>
+      (metrics[`depth ${deepest}, ${label}: module 1 wait, median ms`] as number) /
+      (metrics[`depth ${shallowest}, ${label}: module 1 wait, median ms`] as number);
+    for (const s of settings)
+      metrics[`${s.label}: wait at depth ${deepest} ÷ wait at depth ${shallowest}`] = growth(s.label);
     return {
       primary: { metric: `backprop wait growth, depth ${shallowest} → ${deepest}`, value: growth('backprop') },
       metrics,

@@ -26,9 +26,36 @@ export const mlpExperiment: Experiment<Dataset, MlpConfig> = {
   title: (data) => `MLP baseline ${data.features}-100-100-10 (ReLU, Adam)`,
   inDefaultSet: true,
   profiles: {
-    quick: { hidden: [100, 100], activation: 'relu', optimizer: 'adam', learningRate: 3e-3, decayPerEpoch: 0.5, batchSize: 100, steps: 2200, evalEvery: 275 },
-    paper: { hidden: [100, 100], activation: 'relu', optimizer: 'adam', learningRate: 1e-3, decayPerEpoch: 0.8, batchSize: 100, steps: 11000, evalEvery: 550 },
-    smoke: { hidden: [16], activation: 'relu', optimizer: 'adam', learningRate: 5e-3, decayPerEpoch: 1, batchSize: 20, steps: 30, evalEvery: 10 },
+    quick: {
+      hidden: [100, 100],
+      activation: 'relu',
+      optimizer: 'adam',
+      learningRate: 3e-3,
+      decayPerEpoch: 0.5,
+      batchSize: 100,
+      steps: 2200,
+      evalEvery: 275,
+    },
+    paper: {
+      hidden: [100, 100],
+      activation: 'relu',
+      optimizer: 'adam',
+      learningRate: 1e-3,
+      decayPerEpoch: 0.8,
+      batchSize: 100,
+      steps: 11000,
+      evalEvery: 550,
+    },
+    smoke: {
+      hidden: [16],
+      activation: 'relu',
+      optimizer: 'adam',
+      learningRate: 5e-3,
+      decayPerEpoch: 1,
+      batchSize: 20,
+      steps: 30,
+      evalEvery: 10,
+    },
   },
   async run(ctx, config, data) {
     const rng = createRng(ctx.seed);
@@ -53,7 +80,11 @@ export const mlpExperiment: Experiment<Dataset, MlpConfig> = {
     model.dispose();
     return {
       primary: { metric: 'test accuracy', value: result.final['test accuracy'] as number },
-      metrics: { 'validation accuracy': validation, epochs: (config.steps * config.batchSize) / data.train.count, 'final loss': result.losses.at(-1) ?? NaN },
+      metrics: {
+        'validation accuracy': validation,
+        epochs: (config.steps * config.batchSize) / data.train.count,
+        'final loss': result.losses.at(-1) ?? NaN,
+      },
       curves: result.curves,
       stepTimesMs: result.stepTimesMs,
       examplesPerStep: config.batchSize,

@@ -28,7 +28,8 @@ function stepFlops(batch: number, sizes: number[]): number {
  */
 export const speedExperiment: Experiment<Dataset, SpeedConfig> = {
   name: 'speed',
-  title: (data) => `Training-step speed, stock tfjs vs @gradkit: MLP ${data.features}-100-100-10, the same with batch norm, matmul 1024`,
+  title: (data) =>
+    `Training-step speed, stock tfjs vs @gradkit: MLP ${data.features}-100-100-10, the same with batch norm, matmul 1024`,
   inDefaultSet: false,
   profiles: {
     quick: { batchSize: 100, warmup: 10, timed: 60 },
@@ -46,26 +47,58 @@ export const speedExperiment: Experiment<Dataset, SpeedConfig> = {
       const layers: tfl.layers.Layer[] = [];
       sizes.slice(1).forEach((units, i) => {
         const last = i === sizes.length - 2;
-        layers.push(tfl.layers.dense({ units, useBias: last || !withBn, ...(i === 0 ? { inputShape: [data.features] } : {}), ...(last || withBn ? {} : { activation: 'relu' }) }));
-        if (!last && withBn) layers.push(tfl.layers.batchNormalization({ momentum: 0.999, epsilon: 1e-3 }), tfl.layers.activation({ activation: 'relu' }));
+        layers.push(
+          tfl.layers.dense({
+            units,
+            useBias: last || !withBn,
+            ...(i === 0 ? { inputShape: [data.features] } : {}),
+            ...(last || withBn ? {} : { activation: 'relu' }),
+          }),
+        );
+        if (!last && withBn)
+          layers.push(
+            tfl.layers.batchNormalization({ momentum: 0.999, epsilon: 1e-3 }),
+            tfl.layers.activation({ activation: 'relu' }),
+          );
       });
       const model = tfl.sequential({ layers });
-      return { loss: () => xent(model.apply(x, { training: true }) as tf.Tensor), vars: model.trainableWeights.map((w) => w.read() as tf.Variable), dispose: () => model.dispose() };
+      return {
+        loss: () => xent(model.apply(x, { training: true }) as tf.Tensor),
+        vars: model.trainableWeights.map((w) => w.read() as tf.Variable),
+        dispose: () => model.dispose(),
+      };
     };
     const ours = (withBn: boolean) => {
-      const ws = kernels.map((k, i) => tf.tidy(() => tf.variable(tf.tensor2d(k, [sizes[i] as number, sizes[i + 1] as number]))));
+      const ws = kernels.map((k, i) =>
+        tf.tidy(() => tf.variable(tf.tensor2d(k, [sizes[i] as number, sizes[i + 1] as number]))),
+      );
       const bs = sizes.slice(1).map((u) => tf.tidy(() => tf.variable(tf.zeros([u]))));
-      const bn = withBn ? [0, 1].map((i) => ({ gamma: tf.tidy(() => tf.variable(tf.ones([100]))), beta: tf.tidy(() => tf.variable(tf.zeros([100]))), stats: createPopulationStatistics(100, `speed_${i}`) })) : [];
+      const bn = withBn
+        ? [0, 1].map((i) => ({
+            gamma: tf.tidy(() => tf.variable(tf.ones([100]))),
+            beta: tf.tidy(() => tf.variable(tf.zeros([100]))),
+            stats: createPopulationStatistics(100, `speed_${i}`),
+          }))
+        : [];
       const loss = () => {
         let h: tf.Tensor = x;
         for (let i = 0; i < 2; i++) {
           const p = bn[i];
-          h = p ? tf.relu(batchNorm(dense(h, ws[i] as tf.Tensor, null), p, p.stats, { training: true })) : dense(h, ws[i] as tf.Tensor, bs[i] as tf.Tensor, 'relu');
+          h = p
+            ? tf.relu(batchNorm(dense(h, ws[i] as tf.Tensor, null), p, p.stats, { training: true }))
+            : dense(h, ws[i] as tf.Tensor, bs[i] as tf.Tensor, 'relu');
         }
         return xent(dense(h, ws[2] as tf.Tensor, bs[2] as tf.Tensor));
       };
       const vars = withBn ? [...ws, bs[2] as tf.Variable, ...bn.flatMap((p) => [p.gamma, p.beta])] : [...ws, ...bs];
-      return { loss, vars, dispose: () => (tf.dispose([...ws, ...bs, ...bn.flatMap((p) => [p.gamma, p.beta])]), bn.forEach((p) => disposePopulationStatistics(p.stats))) };
+      return {
+        loss,
+        vars,
+        dispose: () => (
+          tf.dispose([...ws, ...bs, ...bn.flatMap((p) => [p.gamma, p.beta])]),
+          bn.forEach((p) => disposePopulationStatistics(p.stats))
+        ),
+      };
     };
     const contenders = [
       { name: 'stock MLP', ...stock(false) },

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { epochCheckpoints, type Experiment } from '@gradkit/experiment-runner';
-import { createSynthesizer, DecoupledTrainer, denseModule, type Module, type Synthesizer, type TrainingMethod } from '@gradkit/synthetic-grad';
+import {
+  createSynthesizer,
+  DecoupledTrainer,
+  denseModule,
+  type Module,
+  type Synthesizer,
+  type TrainingMethod,
+} from '@gradkit/synthetic-grad';
 import { accuracy, BatchStream, createRng, toTensors, type BatchStreamState } from '../batches';
 import type { Dataset } from '../mnist';
 
@@ -35,25 +42,86 @@ function syntheticExperiment(variant: Variant): Experiment<Dataset, SyntheticGra
     name: `dni-${variant.name}`,
     title: `Post 8, ${variant.method}${variant.conditioned ? ' conditioned on labels (cDNI)' : ''}${variant.initialLossBias ? `, synthesizer output bias ${variant.initialLossBias}` : ''}`,
     inDefaultSet: false,
-    reference: { value: variant.post, source: `post 8, final-epoch test accuracy after 25,000 iterations`, profile: 'paper' },
+    reference: {
+      value: variant.post,
+      source: `post 8, final-epoch test accuracy after 25,000 iterations`,
+      profile: 'paper',
+    },
     profiles: {
-      paper: { iterations: 25_000, batchSize: 256, learningRate: 3e-5, hidden: 256, synthesizerHidden: [1024, 1024], evalEvery: 234 },
-      long: { iterations: 2_340, batchSize: 256, learningRate: 3e-5, hidden: 256, synthesizerHidden: [1024, 1024], evalEvery: 234 },
-      quick: { iterations: 468, batchSize: 256, learningRate: 3e-5, hidden: 256, synthesizerHidden: [1024, 1024], evalEvery: 117 },
-      smoke: { iterations: 6, batchSize: 32, learningRate: 3e-5, hidden: 16, synthesizerHidden: [32, 32], evalEvery: 3 },
+      paper: {
+        iterations: 25_000,
+        batchSize: 256,
+        learningRate: 3e-5,
+        hidden: 256,
+        synthesizerHidden: [1024, 1024],
+        evalEvery: 234,
+      },
+      long: {
+        iterations: 2_340,
+        batchSize: 256,
+        learningRate: 3e-5,
+        hidden: 256,
+        synthesizerHidden: [1024, 1024],
+        evalEvery: 234,
+      },
+      quick: {
+        iterations: 468,
+        batchSize: 256,
+        learningRate: 3e-5,
+        hidden: 256,
+        synthesizerHidden: [1024, 1024],
+        evalEvery: 117,
+      },
+      smoke: {
+        iterations: 6,
+        batchSize: 32,
+        learningRate: 3e-5,
+        hidden: 16,
+        synthesizerHidden: [32, 32],
+        evalEvery: 3,
+      },
     },
     async run(ctx, config, data) {
       const rng = createRng(ctx.seed);
       const decoupled = variant.method !== 'backprop';
       const trainable = decoupled ? 'dense' : 'all';
       const modules: Module[] = [
-        denseModule({ name: 'h1', inputDim: data.features, units: config.hidden, batchNorm: true, trainable, seed: ctx.seed * 10 + 1 }),
-        denseModule({ name: 'h2', inputDim: config.hidden, units: config.hidden, batchNorm: true, trainable, seed: ctx.seed * 10 + 2 }),
+        denseModule({
+          name: 'h1',
+          inputDim: data.features,
+          units: config.hidden,
+          batchNorm: true,
+          trainable,
+          seed: ctx.seed * 10 + 1,
+        }),
+        denseModule({
+          name: 'h2',
+          inputDim: config.hidden,
+          units: config.hidden,
+          batchNorm: true,
+          trainable,
+          seed: ctx.seed * 10 + 2,
+        }),
       ];
-      const head = denseModule({ name: 'logits', inputDim: config.hidden, units: data.classes, activation: 'linear', seed: ctx.seed * 10 + 3 });
+      const head = denseModule({
+        name: 'logits',
+        inputDim: config.hidden,
+        units: data.classes,
+        activation: 'linear',
+        seed: ctx.seed * 10 + 3,
+      });
       const kind = variant.method === 'synthetic-loss' ? 'loss' : 'gradient';
       const synthesizers: Synthesizer[] | undefined = variant.method.startsWith('synthetic')
-        ? [0, 1].map((i) => createSynthesizer({ dim: config.hidden, kind, hidden: config.synthesizerHidden, labelClasses: variant.conditioned ? data.classes : 0, seed: ctx.seed * 100 + i, ...(variant.initialLossBias === undefined ? {} : { initialLossBias: variant.initialLossBias }) }))
+        ? [0, 1].map((i) =>
+            createSynthesizer({
+              dim: config.hidden,
+              kind,
+              hidden: config.synthesizerHidden,
+              labelClasses: variant.conditioned ? data.classes : 0,
+              seed: ctx.seed * 100 + i,
+              ...(variant.initialLossBias === undefined ? {} : { initialLossBias: variant.initialLossBias }),
+            }),
+          )
         : undefined;
       const trainer = new DecoupledTrainer({
         modules,
@@ -67,18 +135,31 @@ function syntheticExperiment(variant: Variant): Experiment<Dataset, SyntheticGra
       const batches = new BatchStream(data.trainFull, data.features, config.batchSize, rng);
       const stepTimes: number[] = [];
       const waits: number[][] = [[], []];
-      const points = { train: [] as Array<{ step: number; value: number }>, test: [] as Array<{ step: number; value: number }>, loss: [] as Array<{ step: number; value: number }> };
+      const points = {
+        train: [] as Array<{ step: number; value: number }>,
+        test: [] as Array<{ step: number; value: number }>,
+        loss: [] as Array<{ step: number; value: number }>,
+      };
       // Checkpoints after every evaluation period (the paper profile runs for hours): every variable, batch norm's
       // population statistics, the optimizers, where the RNG and the batch stream stand, and the lists so far.
       const variables = Object.fromEntries(
-        [...modules, head, ...(synthesizers ?? [])].flatMap((m, i) => [...m.variables, ...('state' in m ? (m.state ?? []) : [])].map((v, k) => [`${i}/${k}`, v])),
+        [...modules, head, ...(synthesizers ?? [])].flatMap((m, i) =>
+          [...m.variables, ...('state' in m ? (m.state ?? []) : [])].map((v, k) => [`${i}/${k}`, v]),
+        ),
       );
       const periods = Math.ceil(config.iterations / config.evalEvery);
       const checkpoints = await epochCheckpoints(
         ctx,
         { variables, optimizer: trainer },
         periods,
-        { trainPoints: points.train, testPoints: points.test, lossPoints: points.loss, stepTimes, waits0: waits[0] as number[], waits1: waits[1] as number[] },
+        {
+          trainPoints: points.train,
+          testPoints: points.test,
+          lossPoints: points.loss,
+          stepTimes,
+          waits0: waits[0] as number[],
+          waits1: waits[1] as number[],
+        },
         {
           rng: { get: () => rng.state, set: (v) => (rng.state = v as number) },
           batches: { get: () => batches.snapshot(), set: (v) => batches.restore(v as BatchStreamState) },
@@ -110,7 +191,10 @@ function syntheticExperiment(variant: Variant): Experiment<Dataset, SyntheticGra
         }
         points.train.push({ step: last, value: correct / seen });
         points.loss.push({ step: last, value: lossSum / seen });
-        points.test.push({ step: last, value: await accuracy((t) => trainer.predict(t, false), data.test, data.features) });
+        points.test.push({
+          step: last,
+          value: await accuracy((t) => trainer.predict(t, false), data.test, data.features),
+        });
         await checkpoints.after(period + 1);
       }
       const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1] ?? NaN;
@@ -128,7 +212,11 @@ function syntheticExperiment(variant: Variant): Experiment<Dataset, SyntheticGra
         curves: [
           { series: 'train (mean batch accuracy)', metric: 'accuracy', points: points.train },
           { series: 'test', metric: 'accuracy', points: points.test },
-          { series: 'train', metric: 'cross-entropy per example (mean since the last evaluation)', points: points.loss },
+          {
+            series: 'train',
+            metric: 'cross-entropy per example (mean since the last evaluation)',
+            points: points.loss,
+          },
         ],
         stepTimesMs: stepTimes.slice(Math.min(20, stepTimes.length >> 1)),
         examplesPerStep: config.batchSize,

@@ -46,7 +46,10 @@ export const throughputExperiment: Experiment<Dataset, ThroughputConfig> = {
     const sorted = [...stepTimesMs].sort((a, b) => a - b);
     return {
       primary: { metric: 'ms/step', value: median(stepTimesMs) as number },
-      metrics: { 'p10 ms': sorted[Math.floor(sorted.length * 0.1)] as number, 'p90 ms': sorted[Math.floor(sorted.length * 0.9)] as number },
+      metrics: {
+        'p10 ms': sorted[Math.floor(sorted.length * 0.1)] as number,
+        'p90 ms': sorted[Math.floor(sorted.length * 0.9)] as number,
+      },
       stepTimesMs,
       examplesPerStep: config.batchSize,
     };

@@ -1,7 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { dense, sparseSoftmaxCrossEntropy } from '@gradkit/core';
 import { epochCheckpoints, type Curve, type Experiment } from '@gradkit/experiment-runner';
-import { detachState, embedding, generate, gruCell, layerNormLstmCell, lstmCell, mixtureGruCell, stackedRnn, type Cell, type WeightFactory } from '@gradkit/rnn';
+import {
+  detachState,
+  embedding,
+  generate,
+  gruCell,
+  layerNormLstmCell,
+  lstmCell,
+  mixtureGruCell,
+  stackedRnn,
+  type Cell,
+  type WeightFactory,
+} from '@gradkit/rnn';
 import type { SequenceData } from '../data';
 import { createRng } from '../random';
 import { charVocabulary, encodeChars, ptbBatches, ptbWindowCount, type CharVocabulary } from '../text';
@@ -47,7 +58,11 @@ class CharModel {
   readonly w: tf.Variable;
   readonly b: tf.Variable;
 
-  constructor(readonly config: CharLmConfig, readonly vocab: CharVocabulary, seed: number) {
+  constructor(
+    readonly config: CharLmConfig,
+    readonly vocab: CharVocabulary,
+    seed: number,
+  ) {
     const v = vocab.chars.length;
     const u = config.units;
     const tf1 = config.init === 'tf1';
@@ -104,8 +119,25 @@ class CharModel {
  * average training loss per epoch (the post's figure), the validation loss on the held-out tail of the text (the
  * post had none), time per epoch, and a sample (top-5, temperature 1).
  */
-export function charLmExperiment(name: string, cell: CellKind, numSteps: number, paperEpochs: number, post: number | null, postSource: string): Experiment<SequenceData, CharLmConfig> {
-  const base = { cell, layers: 3, units: 100, batch: 32, numSteps, learningRate: 1e-4, validationFraction: 0.1, textLimit: 0, sampleLength: 400 };
+export function charLmExperiment(
+  name: string,
+  cell: CellKind,
+  numSteps: number,
+  paperEpochs: number,
+  post: number | null,
+  postSource: string,
+): Experiment<SequenceData, CharLmConfig> {
+  const base = {
+    cell,
+    layers: 3,
+    units: 100,
+    batch: 32,
+    numSteps,
+    learningRate: 1e-4,
+    validationFraction: 0.1,
+    textLimit: 0,
+    sampleLength: 400,
+  };
   return {
     name,
     title: `Character LM, 3 × ${cell} of 100, num_steps ${numSteps} (post 3)`,
@@ -115,7 +147,15 @@ export function charLmExperiment(name: string, cell: CellKind, numSteps: number,
       paper: { ...base, epochs: paperEpochs, maxWindows: 0 },
       long: { ...base, epochs: 1, maxWindows: 0 },
       quick: { ...base, epochs: 1, maxWindows: 60 },
-      smoke: { ...base, units: 16, epochs: 1, maxWindows: 3, numSteps: Math.min(numSteps, 10), textLimit: 20_000, sampleLength: 20 },
+      smoke: {
+        ...base,
+        units: 16,
+        epochs: 1,
+        maxWindows: 3,
+        numSteps: Math.min(numSteps, 10),
+        textLimit: 20_000,
+        sampleLength: 20,
+      },
       // the first epochs with the post's TensorFlow initial weights (does the LSTM leave the unigram plateau sooner?)
       'tf1-init': { ...base, epochs: 2, maxWindows: 0, init: 'tf1' },
       // the paper profile with the post's TensorFlow initial weights for every cell
@@ -139,7 +179,12 @@ export function charLmExperiment(name: string, cell: CellKind, numSteps: number,
       const epochSeconds: number[] = [];
       // Checkpointed after every epoch (the carried state starts at zero each epoch): --resume continues a run.
       const training = { variables: Object.fromEntries(model.variables.map((v, i) => [`v${i}`, v])), optimizer: adam };
-      const checkpoints = await epochCheckpoints(ctx, training, config.epochs, { trainCurve, validCurve, stepTimes, epochSeconds });
+      const checkpoints = await epochCheckpoints(ctx, training, config.epochs, {
+        trainCurve,
+        validCurve,
+        stepTimes,
+        epochSeconds,
+      });
       let done = checkpoints.start * perEpoch;
       for (let epoch = checkpoints.start; epoch < checkpoints.end; epoch++) {
         const start = performance.now();
@@ -150,11 +195,15 @@ export function charLmExperiment(name: string, cell: CellKind, numSteps: number,
           if (n >= perEpoch) break;
           const t0 = performance.now();
           let next: tf.Tensor2D[][] = [];
-          const loss = adam.minimize(() => {
-            const r = model.loss(window.x, window.y, states);
-            next = r.states.map((s) => detachState(s).map((t) => tf.keep(t)));
-            return r.loss;
-          }, true, model.variables) as tf.Scalar;
+          const loss = adam.minimize(
+            () => {
+              const r = model.loss(window.x, window.y, states);
+              next = r.states.map((s) => detachState(s).map((t) => tf.keep(t)));
+              return r.loss;
+            },
+            true,
+            model.variables,
+          ) as tf.Scalar;
           sum += (await loss.data())[0] as number;
           stepTimes.push(performance.now() - t0);
           tf.dispose([loss, ...states.flat()]);
@@ -167,7 +216,9 @@ export function charLmExperiment(name: string, cell: CellKind, numSteps: number,
         epochSeconds.push((performance.now() - start) / 1000);
         trainCurve.push({ step: epoch + 1, value: sum / n });
         validCurve.push({ step: epoch + 1, value: await validationLoss(model, valid) });
-        ctx.log(`epoch ${epoch + 1}: training loss ${(sum / n).toFixed(4)}, validation ${validCurve.at(-1)?.value.toFixed(4)}, ${epochSeconds.at(-1)?.toFixed(0)} s`);
+        ctx.log(
+          `epoch ${epoch + 1}: training loss ${(sum / n).toFixed(4)}, validation ${validCurve.at(-1)?.value.toFixed(4)}, ${epochSeconds.at(-1)?.toFixed(0)} s`,
+        );
         await checkpoints.after(epoch + 1);
       }
       const random = createRng(ctx.seed + 99);
@@ -228,12 +279,33 @@ async function validationLoss(model: CharModel, ids: Int32Array): Promise<number
 }
 
 export const charLmExperiments = [
-  charLmExperiment('char-gru-80', 'gru', 80, 20, 1.7532, 'post 3: GRU, num_steps 80, final (20th) epoch average training loss on Tiny Shakespeare'),
+  charLmExperiment(
+    'char-gru-80',
+    'gru',
+    80,
+    20,
+    1.7532,
+    'post 3: GRU, num_steps 80, final (20th) epoch average training loss on Tiny Shakespeare',
+  ),
   charLmExperiment('char-lstm-80', 'lstm', 80, 20, 2.0281, 'post 3: LSTM, num_steps 80, 20th epoch'),
   charLmExperiment('char-ln-lstm-80', 'ln-lstm', 80, 20, 1.7185, 'post 3: LN-LSTM, num_steps 80, 20th epoch'),
   charLmExperiment('char-gru-30', 'gru', 30, 5, 2.0504, 'post 3: GRU, num_steps 30, 5th epoch'),
-  charLmExperiment('char-mixture-30', 'mixture-gru', 30, 5, 2.2017, 'post 3: GRU with a mixture of 5 input transforms, num_steps 30, 5th epoch'),
+  charLmExperiment(
+    'char-mixture-30',
+    'mixture-gru',
+    30,
+    5,
+    2.2017,
+    'post 3: GRU with a mixture of 5 input transforms, num_steps 30, 5th epoch',
+  ),
   // the post's "num_steps 30 learns faster than 200" compared a GRU at 30 with an LSTM at 200; these two hold the cell fixed
   charLmExperiment('char-lstm-30', 'lstm', 30, 3, null, ''),
-  charLmExperiment('char-lstm-200', 'lstm', 200, 3, 3.2176, 'post 3: 3-layer LSTM, num_steps 200, 3rd epoch (static graph; dynamic_rnn 3.2829)'),
+  charLmExperiment(
+    'char-lstm-200',
+    'lstm',
+    200,
+    3,
+    3.2176,
+    'post 3: 3-layer LSTM, num_steps 200, 3rd epoch (static graph; dynamic_rnn 3.2829)',
+  ),
 ];

@@ -35,13 +35,32 @@ export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
   async run(ctx, config) {
     const { batch, steps, units } = config;
     const x = tf.randomNormal([batch, steps, units], 0, 1, 'float32', ctx.seed) as tf.Tensor3D;
-    const cells = [gruCell({ inputSize: units, units, seed: ctx.seed }), gruCell({ inputSize: units, units, seed: ctx.seed + 10 })];
-    const ours = { vars: cells.flatMap((c) => c.variables), loss: () => tf.mean(tf.square(stackedRnn(cells, x).outputs)) as tf.Scalar };
+    const cells = [
+      gruCell({ inputSize: units, units, seed: ctx.seed }),
+      gruCell({ inputSize: units, units, seed: ctx.seed + 10 }),
+    ];
+    const ours = {
+      vars: cells.flatMap((c) => c.variables),
+      loss: () => tf.mean(tf.square(stackedRnn(cells, x).outputs)) as tf.Scalar,
+    };
     const model = tfl.sequential({
-      layers: [tfl.layers.gru({ units, returnSequences: true, inputShape: [steps, units] }), tfl.layers.gru({ units, returnSequences: true })],
+      layers: [
+        tfl.layers.gru({ units, returnSequences: true, inputShape: [steps, units] }),
+        tfl.layers.gru({ units, returnSequences: true }),
+      ],
     });
-    const theirs = { vars: model.trainableWeights.map((w) => w.read() as tf.Variable), loss: () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar };
-    const times = await timeTrainingSteps(ctx, [{ name: '@gradkit/rnn', ...ours }, { name: 'tfjs-layers', ...theirs }], config);
+    const theirs = {
+      vars: model.trainableWeights.map((w) => w.read() as tf.Variable),
+      loss: () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
+    };
+    const times = await timeTrainingSteps(
+      ctx,
+      [
+        { name: '@gradkit/rnn', ...ours },
+        { name: 'tfjs-layers', ...theirs },
+      ],
+      config,
+    );
     const [a, b] = times.map((t) => median(t) as number) as [number, number];
     // PyTorch is timed alone (scripts/pytorch_gru.py), so the comparison with it times ours alone too: interleaved
     // with tfjs-layers, each of our steps also pays for collecting the other model's garbage.
@@ -50,16 +69,27 @@ export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
     cells.forEach((c) => c.dispose());
     model.dispose();
     x.dispose();
-    const torch = config.pytorch ? timePytorchGru({ batch, steps, units }, config) : { ok: false as const, reason: 'not asked for in this profile' };
+    const torch = config.pytorch
+      ? timePytorchGru({ batch, steps, units }, config)
+      : { ok: false as const, reason: 'not asked for in this profile' };
     return {
       primary: { metric: 'tfjs-layers ms / @gradkit/rnn ms', value: b / a },
       metrics: {
         'ms/step, @gradkit/rnn': a,
         'ms/step, tfjs-layers gru': b,
         'ms/step, @gradkit/rnn alone (to compare with PyTorch, timed alone)': aloneMs,
-        ...(torch.ok ? { 'ms/step, PyTorch nn.GRU (one CPU thread, OpenBLAS, timed alone)': torch.timing.msPerStepMedian, '@gradkit/rnn alone / PyTorch': aloneMs / torch.timing.msPerStepMedian } : {}),
+        ...(torch.ok
+          ? {
+              'ms/step, PyTorch nn.GRU (one CPU thread, OpenBLAS, timed alone)': torch.timing.msPerStepMedian,
+              '@gradkit/rnn alone / PyTorch': aloneMs / torch.timing.msPerStepMedian,
+            }
+          : {}),
       },
-      notes: [torch.ok ? `PyTorch: ${torch.timing.framework}, ${torch.timing.threads} thread(s), median of ${torch.timing.timedSteps} steps.` : `PyTorch not timed: ${torch.reason}.`],
+      notes: [
+        torch.ok
+          ? `PyTorch: ${torch.timing.framework}, ${torch.timing.threads} thread(s), median of ${torch.timing.timedSteps} steps.`
+          : `PyTorch not timed: ${torch.reason}.`,
+      ],
       stepTimesMs: times[0] ?? [],
       examplesPerStep: batch,
     };

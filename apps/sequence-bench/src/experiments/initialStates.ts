@@ -35,12 +35,26 @@ export interface StatesConfig {
  * training perplexity per epoch, and validation perplexity by position in the window at the best epoch.
  */
 function statesExperiment(method: InitialStateMethod, post: number): Experiment<SequenceData, StatesConfig> {
-  const base = { method, vocabulary: 10_000, layers: 2, units: 200, batch: 30, numSteps: 50, learningRate: 1e-3, maxWindows: 0, textLimit: 0 };
+  const base = {
+    method,
+    vocabulary: 10_000,
+    layers: 2,
+    units: 200,
+    batch: 30,
+    numSteps: 50,
+    learningRate: 1e-3,
+    maxWindows: 0,
+    textLimit: 0,
+  };
   return {
     name: `states-${method}`,
     title: `Word LM with the state reset every step, ${method} initial state (post 7)`,
     inDefaultSet: false,
-    reference: { value: post, source: `post 7: best validation perplexity on truncated PTB, ${method}`, profile: 'paper' },
+    reference: {
+      value: post,
+      source: `post 7: best validation perplexity on truncated PTB, ${method}`,
+      profile: 'paper',
+    },
     profiles: {
       // the post's 20 epochs with its TensorFlow initial weights; checkpointed per epoch (--resume continues it)
       paper: { ...base, epochs: 20, init: 'tf1' },
@@ -51,7 +65,16 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
       // one full epoch, for repeating the comparison over seeds
       short: { ...base, epochs: 1 },
       quick: { ...base, epochs: 1, maxWindows: 30 },
-      smoke: { ...base, epochs: 2, maxWindows: 3, vocabulary: 300, units: 16, numSteps: 10, batch: 8, textLimit: 40_000 },
+      smoke: {
+        ...base,
+        epochs: 2,
+        maxWindows: 3,
+        vocabulary: 300,
+        units: 16,
+        numSteps: 10,
+        batch: 8,
+        textLimit: 40_000,
+      },
     },
     async run(ctx, config, data) {
       const full = data.text();
@@ -66,7 +89,9 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
       const u = config.units;
       const tf1 = config.init === 'tf1';
       const embeddingLimit = tf1 ? tf1Limit(v) : 0.1;
-      const table = tf.tidy(() => tf.variable(tf.randomUniform([v, u], -embeddingLimit, embeddingLimit, 'float32', ctx.seed)));
+      const table = tf.tidy(() =>
+        tf.variable(tf.randomUniform([v, u], -embeddingLimit, embeddingLimit, 'float32', ctx.seed)),
+      );
       const cells = Array.from({ length: config.layers }, (_, l) => {
         const seed = ctx.seed + 10 * (l + 1);
         return lstmCell({ inputSize: u, units: u, seed, ...(tf1 ? { makeWeight: tf1Weights(2 * u, seed) } : {}) });
@@ -74,7 +99,12 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
       const limit = tf1 ? tf1Limit(u) : Math.sqrt(6 / (u + v));
       const w = tf.tidy(() => tf.variable(tf.randomUniform([u, v], -limit, limit, 'float32', ctx.seed + 1)));
       const b = tf.tidy(() => tf.variable(tf.zeros([v])));
-      const init = createInitialState({ spec: cells.map((c) => c.stateSizes), method, stddev: 0.3, seed: ctx.seed + 2 });
+      const init = createInitialState({
+        spec: cells.map((c) => c.stateSizes),
+        method,
+        stddev: 0.3,
+        seed: ctx.seed + 2,
+      });
       const variables = [table, ...cells.flatMap((c) => c.variables), w, b, ...init.variables];
       const adam = tf.train.adam(config.learningRate);
       const { batch, numSteps } = config;
@@ -82,7 +112,9 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
       /** Per-position cross-entropy [numSteps] (mean over the batch) of one window from a fresh initial state. */
       const perPosition = (x: Int32Array, y: Int32Array, training: boolean): tf.Tensor1D => {
         const states = init.state(batch, { training }) as tf.Tensor2D[][];
-        const { outputs } = stackedRnn(cells, embedding(tf.tensor2d(x, [batch, numSteps], 'int32'), table), { initialStates: states });
+        const { outputs } = stackedRnn(cells, embedding(tf.tensor2d(x, [batch, numSteps], 'int32'), table), {
+          initialStates: states,
+        });
         const logits = dense(tf.reshape(outputs, [batch * numSteps, u]), w, b);
         const ce = sparseSoftmaxCrossEntropy(y, logits);
         return tf.mean(tf.reshape(ce, [batch, numSteps]), 0) as tf.Tensor1D;
@@ -105,9 +137,15 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
         ]) as Record<string, tf.Variable>,
         optimizer: adam,
       };
-      const checkpoints = await epochCheckpoints(ctx, training, config.epochs, { trainPpl, validPpl, positionsByEpoch, stepTimes, epochSeconds }, {
-        noiseSeed: { get: () => init.noiseSeed, set: (seed) => (init.noiseSeed = seed as number) },
-      });
+      const checkpoints = await epochCheckpoints(
+        ctx,
+        training,
+        config.epochs,
+        { trainPpl, validPpl, positionsByEpoch, stepTimes, epochSeconds },
+        {
+          noiseSeed: { get: () => init.noiseSeed, set: (seed) => (init.noiseSeed = seed as number) },
+        },
+      );
       let done = checkpoints.start * perEpoch;
       for (let epoch = checkpoints.start; epoch < checkpoints.end; epoch++) {
         const start = performance.now();
@@ -117,7 +155,11 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
           if (n >= perEpoch) break;
           const t0 = performance.now();
           // the post minimizes the per-step batch means summed over time
-          const loss = adam.minimize(() => tf.sum(perPosition(window.x, window.y, true)) as tf.Scalar, true, variables) as tf.Scalar;
+          const loss = adam.minimize(
+            () => tf.sum(perPosition(window.x, window.y, true)) as tf.Scalar,
+            true,
+            variables,
+          ) as tf.Scalar;
           sum += ((await loss.data())[0] as number) / numSteps;
           stepTimes.push(performance.now() - t0);
           loss.dispose();
@@ -138,11 +180,16 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
         const mean = positions.map((s) => s / windows);
         positionsByEpoch.push(mean);
         validPpl.push({ step: epoch + 1, value: Math.exp(mean.reduce((a, c) => a + c, 0) / numSteps) });
-        ctx.log(`epoch ${epoch + 1}: training perplexity ${trainPpl.at(-1)?.value.toFixed(2)}, validation ${validPpl.at(-1)?.value.toFixed(2)}, ${epochSeconds.at(-1)?.toFixed(0)} s`);
+        ctx.log(
+          `epoch ${epoch + 1}: training perplexity ${trainPpl.at(-1)?.value.toFixed(2)}, validation ${validPpl.at(-1)?.value.toFixed(2)}, ${epochSeconds.at(-1)?.toFixed(0)} s`,
+        );
         await checkpoints.after(epoch + 1);
       }
       const best = validPpl.reduce((a, c) => (c.value < a.value ? c : a));
-      const bestPositions = (positionsByEpoch[best.step - 1] as number[]).map((l, i) => ({ step: i, value: Math.exp(l) }));
+      const bestPositions = (positionsByEpoch[best.step - 1] as number[]).map((l, i) => ({
+        step: i,
+        value: Math.exp(l),
+      }));
       adam.dispose();
       init.dispose();
       cells.forEach((c) => c.dispose());
@@ -160,7 +207,11 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
         curves: [
           { series: 'training', metric: 'perplexity by epoch', points: trainPpl },
           { series: 'validation', metric: 'perplexity by epoch', points: validPpl },
-          { series: `validation, epoch ${best.step}`, metric: 'perplexity by position in the window (best epoch)', points: bestPositions },
+          {
+            series: `validation, epoch ${best.step}`,
+            metric: 'perplexity by position in the window (best epoch)',
+            points: bestPositions,
+          },
         ],
         stepTimesMs: stepTimes.slice(Math.min(3, stepTimes.length >> 1)),
         examplesPerStep: batch * numSteps,

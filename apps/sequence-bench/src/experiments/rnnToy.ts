@@ -28,16 +28,39 @@ export const rnnToyExperiment: Experiment<SequenceData, RnnToyConfig> = {
   name: 'rnn-toy',
   title: 'Basic RNN on the toy dependencies, truncated BPTT (post 2)',
   inDefaultSet: true,
-  reference: { value: 0.454454, source: 'post 2: state 16, 10-step windows, 10 epochs gets close to 0.454 (both dependencies)', profile: 'paper' },
+  reference: {
+    value: 0.454454,
+    source: 'post 2: state 16, 10-step windows, 10 epochs gets close to 0.454 (both dependencies)',
+    profile: 'paper',
+  },
   profiles: {
-    paper: { settings: [{ state: 4, numSteps: 5, epochs: 1 }, { state: 16, numSteps: 10, epochs: 10 }], batch: 200, sequenceLength: 1_000_000, learningRate: 0.1 },
-    quick: { settings: [{ state: 4, numSteps: 5, epochs: 1 }, { state: 16, numSteps: 10, epochs: 3 }], batch: 200, sequenceLength: 1_000_000, learningRate: 0.1 },
+    paper: {
+      settings: [
+        { state: 4, numSteps: 5, epochs: 1 },
+        { state: 16, numSteps: 10, epochs: 10 },
+      ],
+      batch: 200,
+      sequenceLength: 1_000_000,
+      learningRate: 0.1,
+    },
+    quick: {
+      settings: [
+        { state: 4, numSteps: 5, epochs: 1 },
+        { state: 16, numSteps: 10, epochs: 3 },
+      ],
+      batch: 200,
+      sequenceLength: 1_000_000,
+      learningRate: 0.1,
+    },
     smoke: { settings: [{ state: 4, numSteps: 5, epochs: 1 }], batch: 20, sequenceLength: 2_000, learningRate: 0.1 },
   },
   async run(ctx, config) {
     const optimal = optimalCrossEntropies();
     const random = createRng(ctx.seed);
-    const total = config.settings.reduce((s, st) => s + st.epochs * Math.floor(config.sequenceLength / config.batch / st.numSteps), 0);
+    const total = config.settings.reduce(
+      (s, st) => s + st.epochs * Math.floor(config.sequenceLength / config.batch / st.numSteps),
+      0,
+    );
     let done = 0;
     const metrics: Record<string, number> = {};
     const curves = [];
@@ -46,8 +69,14 @@ export const rnnToyExperiment: Experiment<SequenceData, RnnToyConfig> = {
     for (const setting of config.settings) {
       const r = await trainToy(ctx, setting, config, random, () => ctx.progress(++done, total));
       last = r.final;
-      metrics[`state ${setting.state}, ${setting.numSteps}-step windows, ${setting.epochs} epoch(s): mean loss of the last 100 steps`] = r.final;
-      curves.push({ series: `state ${setting.state}, ${setting.numSteps} steps`, metric: 'training loss (mean of 100 steps)', points: r.curve });
+      metrics[
+        `state ${setting.state}, ${setting.numSteps}-step windows, ${setting.epochs} epoch(s): mean loss of the last 100 steps`
+      ] = r.final;
+      curves.push({
+        series: `state ${setting.state}, ${setting.numSteps} steps`,
+        metric: 'training loss (mean of 100 steps)',
+        points: r.curve,
+      });
       times.push(...r.times);
     }
     metrics['optimal: knowing nothing'] = optimal.none;
@@ -59,15 +88,26 @@ export const rnnToyExperiment: Experiment<SequenceData, RnnToyConfig> = {
       curves,
       stepTimesMs: times,
       examplesPerStep: config.batch,
-      notes: ['The post: 5-step windows settle at ≈0.52 (t−3 learned); 10-step windows with state 16 get close to 0.454.'],
+      notes: [
+        'The post: 5-step windows settle at ≈0.52 (t−3 learned); 10-step windows with state 16 get close to 0.454.',
+      ],
     };
   },
 };
 
-async function trainToy(ctx: RunContext, setting: Setting, config: RnnToyConfig, random: () => number, tick: () => void) {
+async function trainToy(
+  ctx: RunContext,
+  setting: Setting,
+  config: RnnToyConfig,
+  random: () => number,
+  tick: () => void,
+) {
   const cell = basicRnnCell({ inputSize: 2, units: setting.state, seed: ctx.seed });
   const limit = Math.sqrt(6 / (setting.state + 2));
-  const [u, bp] = tf.tidy(() => [tf.variable(tf.randomUniform([setting.state, 2], -limit, limit, 'float32', ctx.seed + 100)), tf.variable(tf.zeros([2]))]);
+  const [u, bp] = tf.tidy(() => [
+    tf.variable(tf.randomUniform([setting.state, 2], -limit, limit, 'float32', ctx.seed + 100)),
+    tf.variable(tf.zeros([2])),
+  ]);
   const optimizer = tf.train.adagrad(config.learningRate);
   const variables = [...cell.variables, u as tf.Variable, bp as tf.Variable];
   const losses: number[] = [];
@@ -78,21 +118,31 @@ async function trainToy(ctx: RunContext, setting: Setting, config: RnnToyConfig,
     let state: tf.Tensor2D[] = [tf.zeros([config.batch, setting.state])];
     for (const window of ptbWindows(x, y, config.batch, setting.numSteps)) {
       const start = performance.now();
-      const xs = tf.tidy(() => tf.oneHot(tf.tensor2d(window.x, [config.batch, setting.numSteps], 'int32'), 2) as tf.Tensor3D);
+      const xs = tf.tidy(
+        () => tf.oneHot(tf.tensor2d(window.x, [config.batch, setting.numSteps], 'int32'), 2) as tf.Tensor3D,
+      );
       const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(window.y, 'int32'), 2) as tf.Tensor2D);
       let next: tf.Tensor2D[] = [];
-      const loss = optimizer.minimize(() => {
-        const r = rnn(cell, xs, { initialState: state });
-        next = detachState(r.finalState).map((s) => tf.keep(s));
-        const logits = tf.add(tf.matMul(tf.reshape(r.outputs, [-1, setting.state]), u as tf.Tensor2D), bp as tf.Tensor);
-        return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
-      }, true, variables) as tf.Scalar;
+      const loss = optimizer.minimize(
+        () => {
+          const r = rnn(cell, xs, { initialState: state });
+          next = detachState(r.finalState).map((s) => tf.keep(s));
+          const logits = tf.add(
+            tf.matMul(tf.reshape(r.outputs, [-1, setting.state]), u as tf.Tensor2D),
+            bp as tf.Tensor,
+          );
+          return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+        },
+        true,
+        variables,
+      ) as tf.Scalar;
       const value = (await loss.data())[0] as number;
       times.push(performance.now() - start);
       tf.dispose([loss, xs, ys, ...state]);
       state = next;
       losses.push(value);
-      if (losses.length % 100 === 0) curve.push({ step: losses.length, value: losses.slice(-100).reduce((a, b) => a + b, 0) / 100 });
+      if (losses.length % 100 === 0)
+        curve.push({ step: losses.length, value: losses.slice(-100).reduce((a, b) => a + b, 0) / 100 });
       ctx.sampleMemory();
       tick();
     }
@@ -102,5 +152,9 @@ async function trainToy(ctx: RunContext, setting: Setting, config: RnnToyConfig,
   tf.dispose([u as tf.Tensor, bp as tf.Tensor]);
   cell.dispose();
   const tail = losses.slice(-100);
-  return { final: tail.reduce((a, b) => a + b, 0) / tail.length, curve, times: times.slice(Math.min(20, times.length >> 1)) };
+  return {
+    final: tail.reduce((a, b) => a + b, 0) / tail.length,
+    curve,
+    times: times.slice(Math.min(20, times.length >> 1)),
+  };
 }

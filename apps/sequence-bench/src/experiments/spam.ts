@@ -2,7 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { dense, stopGradient } from '@gradkit/core';
 import { createInitialState } from '@gradkit/initial-states';
 import type { Experiment } from '@gradkit/experiment-runner';
-import { BucketIterator, embedding, gruCell, lastRelevant, maskedSequenceLoss, PaddedIterator, rnn } from '@gradkit/rnn';
+import {
+  BucketIterator,
+  embedding,
+  gruCell,
+  lastRelevant,
+  maskedSequenceLoss,
+  PaddedIterator,
+  rnn,
+} from '@gradkit/rnn';
 import type { SequenceData } from '../data';
 import { createRng } from '../random';
 import { encodeWords, PAD, tokenize, wordVocabulary } from '../spam';
@@ -28,10 +36,25 @@ export interface SpamConfig {
  * the last relevant output → softmax; Adam 1e-4, batch 256, 80/20 split. `seq2seq` repeats the label at every step
  * and minimizes the masked per-step loss Σ(mask·loss)/Σ mask (accuracy: correct valid steps / Σ lengths).
  */
-function spamExperiment(name: string, iterator: SpamConfig['iterator'], task: SpamConfig['task']): Experiment<SequenceData, SpamConfig> {
+function spamExperiment(
+  name: string,
+  iterator: SpamConfig['iterator'],
+  task: SpamConfig['task'],
+): Experiment<SequenceData, SpamConfig> {
   // Email bodies run longer than the post's sentences (median 334 tokens): cut at 400, where lengths still vary
   // (cut at 120, 85% of emails would be exactly 120 long and bucketing could not help).
-  const base = { iterator, task, vocabulary: 10_000, maxLength: 400, embedding: 64, units: 64, keep: 0.6, learningRate: 1e-4, batch: 256, limit: 0 };
+  const base = {
+    iterator,
+    task,
+    vocabulary: 10_000,
+    maxLength: 400,
+    embedding: 64,
+    units: 64,
+    keep: 0.6,
+    learningRate: 1e-4,
+    batch: 256,
+    limit: 0,
+  };
   return {
     name,
     title: `SpamAssassin ${task}, ${iterator} batches (post 4)`,
@@ -63,7 +86,9 @@ function spamExperiment(name: string, iterator: SpamConfig['iterator'], task: Sp
       const labels: number[] = emails.map((e) => (e.spam ? 1 : 0));
       const trainIdx = Array.from({ length: nTrain }, (_, i) => i);
       const testIdx = Array.from({ length: emails.length - nTrain }, (_, i) => nTrain + i);
-      const table = tf.tidy(() => tf.variable(tf.randomUniform([config.vocabulary, config.embedding], -0.05, 0.05, 'float32', ctx.seed)));
+      const table = tf.tidy(() =>
+        tf.variable(tf.randomUniform([config.vocabulary, config.embedding], -0.05, 0.05, 'float32', ctx.seed)),
+      );
       const cell = gruCell({ inputSize: config.embedding, units: config.units, seed: ctx.seed + 1 });
       const init = createInitialState({ spec: config.units, method: 'variable', seed: ctx.seed + 2 });
       const limit = Math.sqrt(6 / (config.units + 2));
@@ -78,22 +103,42 @@ function spamExperiment(name: string, iterator: SpamConfig['iterator'], task: Sp
         const time = Math.max(...lengths);
         const ids = new Int32Array(idx.length * time);
         idx.forEach((i, r) => ids.set(sequences[i] as number[], r * time));
-        return { ids: tf.tensor2d(ids, [idx.length, time], 'int32'), lengths, time, y: idx.map((i) => labels[i] as number) };
+        return {
+          ids: tf.tensor2d(ids, [idx.length, time], 'int32'),
+          lengths,
+          time,
+          y: idx.map((i) => labels[i] as number),
+        };
       };
       /** Logits: [batch, 2] (classification) or [batch, T, 2] (seq2seq). */
       const forward = (idx: number[], training: boolean) => {
         const { ids, lengths, time, y } = batchTensors(idx);
-        const { outputs } = rnn(cell, embedding(ids, table), { initialState: init.flatState(idx.length, { training }), sequenceLengths: lengths });
-        const drop = (t: tf.Tensor) => (training && config.keep < 1 ? tf.dropout(t, 1 - config.keep, undefined, dropoutSeed++) : t);
-        if (config.task === 'classification') return { logits: dense(drop(lastRelevant(outputs, lengths)), w, b), lengths, time, y };
+        const { outputs } = rnn(cell, embedding(ids, table), {
+          initialState: init.flatState(idx.length, { training }),
+          sequenceLengths: lengths,
+        });
+        const drop = (t: tf.Tensor) =>
+          training && config.keep < 1 ? tf.dropout(t, 1 - config.keep, undefined, dropoutSeed++) : t;
+        if (config.task === 'classification')
+          return { logits: dense(drop(lastRelevant(outputs, lengths)), w, b), lengths, time, y };
         const flat = dense(drop(tf.reshape(outputs, [idx.length * time, config.units])), w, b);
         return { logits: tf.reshape(flat, [idx.length, time, 2]), lengths, time, y };
       };
       const lossOf = (f: ReturnType<typeof forward>) => {
         const n = f.y.length;
-        if (config.task === 'classification') return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(f.y, 'int32'), 2), f.logits) as tf.Scalar;
+        if (config.task === 'classification')
+          return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(f.y, 'int32'), 2), f.logits) as tf.Scalar;
         const labels3 = tf.oneHot(tf.tile(tf.expandDims(tf.tensor1d(f.y, 'int32'), 1), [1, f.time]), 2);
-        const perStep = tf.reshape(tf.losses.softmaxCrossEntropy(tf.reshape(labels3, [n * f.time, 2]), tf.reshape(f.logits, [n * f.time, 2]), undefined, undefined, tf.Reduction.NONE), [n, f.time]);
+        const perStep = tf.reshape(
+          tf.losses.softmaxCrossEntropy(
+            tf.reshape(labels3, [n * f.time, 2]),
+            tf.reshape(f.logits, [n * f.time, 2]),
+            undefined,
+            undefined,
+            tf.Reduction.NONE,
+          ),
+          [n, f.time],
+        );
         return maskedSequenceLoss(perStep, f.lengths);
       };
       /** Correct predictions: examples (classification) or valid steps (seq2seq), and the count they are out of. */
@@ -117,7 +162,10 @@ function spamExperiment(name: string, iterator: SpamConfig['iterator'], task: Sp
 
       const lengthsAll = sequences.map((s) => s.length);
       const trainLengths = trainIdx.map((i) => lengthsAll[i] as number);
-      const iter = config.iterator === 'padded' ? new PaddedIterator(trainLengths, { batchSize: config.batch, seed: ctx.seed }) : new BucketIterator(trainLengths, { batchSize: config.batch, seed: ctx.seed, buckets: 5 });
+      const iter =
+        config.iterator === 'padded'
+          ? new PaddedIterator(trainLengths, { batchSize: config.batch, seed: ctx.seed })
+          : new BucketIterator(trainLengths, { batchSize: config.batch, seed: ctx.seed, buckets: 5 });
       const perEpochBatches = [...iter.epoch(0)].length;
       const trainCurve: Array<{ step: number; value: number }> = [];
       const testCurve: Array<{ step: number; value: number }> = [];
@@ -126,7 +174,10 @@ function spamExperiment(name: string, iterator: SpamConfig['iterator'], task: Sp
       const paddingByEpoch: number[] = [];
       const total = perEpochBatches * config.epochs;
       let done = 0;
-      const fresh = config.iterator === 'padded' ? new PaddedIterator(trainLengths, { batchSize: config.batch, seed: ctx.seed }) : new BucketIterator(trainLengths, { batchSize: config.batch, seed: ctx.seed, buckets: 5 });
+      const fresh =
+        config.iterator === 'padded'
+          ? new PaddedIterator(trainLengths, { batchSize: config.batch, seed: ctx.seed })
+          : new BucketIterator(trainLengths, { batchSize: config.batch, seed: ctx.seed, buckets: 5 });
       for (let epoch = 0; epoch < config.epochs; epoch++) {
         const start = performance.now();
         let correct = 0;
@@ -135,11 +186,15 @@ function spamExperiment(name: string, iterator: SpamConfig['iterator'], task: Sp
           const idx = batch.map((k) => trainIdx[k] as number);
           const t0 = performance.now();
           let f: ReturnType<typeof forward> | undefined;
-          const loss = adam.minimize(() => {
-            f = forward(idx, true);
-            f.logits = tf.keep(f.logits);
-            return lossOf(f);
-          }, true, variables) as tf.Scalar;
+          const loss = adam.minimize(
+            () => {
+              f = forward(idx, true);
+              f.logits = tf.keep(f.logits);
+              return lossOf(f);
+            },
+            true,
+            variables,
+          ) as tf.Scalar;
           await loss.data();
           stepTimes.push(performance.now() - t0);
           const c = await correctOf(f as ReturnType<typeof forward>);
@@ -166,7 +221,9 @@ function spamExperiment(name: string, iterator: SpamConfig['iterator'], task: Sp
           tn += c.count;
         }
         testCurve.push({ step: epoch + 1, value: tc / tn });
-        ctx.log(`epoch ${epoch + 1}: train ${trainCurve.at(-1)?.value.toFixed(4)}, test ${testCurve.at(-1)?.value.toFixed(4)}, ${epochSeconds.at(-1)?.toFixed(1)} s, padding ${fresh.stats().averagePadding.toFixed(1)} per batch, ${fresh.stats().paddingPerExample.toFixed(1)} per example`);
+        ctx.log(
+          `epoch ${epoch + 1}: train ${trainCurve.at(-1)?.value.toFixed(4)}, test ${testCurve.at(-1)?.value.toFixed(4)}, ${epochSeconds.at(-1)?.toFixed(1)} s, padding ${fresh.stats().averagePadding.toFixed(1)} per batch, ${fresh.stats().paddingPerExample.toFixed(1)} per example`,
+        );
       }
       adam.dispose();
       init.dispose();

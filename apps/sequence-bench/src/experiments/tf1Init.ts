@@ -21,7 +21,9 @@ export function tf1Weights(fanIn: number, seed: number): WeightFactory {
     tf.tidy(() => {
       const initial = init();
       const limit = tf1Limit(fanIn);
-      const value = /\/(kernel|recurrent_[a-z])$/.test(name) ? tf.randomUniform(initial.shape, -limit, limit, 'float32', seed + 1000 + k++) : initial;
+      const value = /\/(kernel|recurrent_[a-z])$/.test(name)
+        ? tf.randomUniform(initial.shape, -limit, limit, 'float32', seed + 1000 + k++)
+        : initial;
       return tf.variable(value, true, `${name}_tf1_${tf1Variables++}`);
     });
 }

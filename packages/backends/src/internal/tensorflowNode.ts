@@ -22,7 +22,10 @@ const INSTALL_NOTE =
  * register the tfjs backend `tensorflow`. Probing loads the package, because a broken install (no
  * libtensorflow, wrong CUDA) only shows when the native binding loads.
  */
-export function tensorflowNodeProvider(name: Extract<BackendName, 'tensorflow' | 'tensorflow-gpu'>, loader: ModuleLoader = nodeLoader): BackendProvider {
+export function tensorflowNodeProvider(
+  name: Extract<BackendName, 'tensorflow' | 'tensorflow-gpu'>,
+  loader: ModuleLoader = nodeLoader,
+): BackendProvider {
   const pkg = name === 'tensorflow' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-node-gpu';
   let status: BackendStatus | undefined;
   return {
@@ -42,7 +45,12 @@ export function tensorflowNodeProvider(name: Extract<BackendName, 'tensorflow' |
         status = unavailable(name, 'tensorflow', `${pkg} is installed but failed to load: ${messageOf(error)}`);
         return status;
       }
-      status = { name, tfName: 'tensorflow', available: true, device: name === 'tensorflow' ? 'libtensorflow on the CPU' : 'libtensorflow with CUDA' };
+      status = {
+        name,
+        tfName: 'tensorflow',
+        available: true,
+        device: name === 'tensorflow' ? 'libtensorflow on the CPU' : 'libtensorflow with CUDA',
+      };
       return status;
     },
     async register() {

@@ -13,7 +13,8 @@ export const wasmProvider: BackendProvider = {
   name: 'wasm',
   tfName: 'wasm',
   async probe() {
-    if (typeof (globalThis as { WebAssembly?: unknown }).WebAssembly !== 'object') return unavailable('wasm', 'wasm', 'this JavaScript runtime has no WebAssembly');
+    if (typeof (globalThis as { WebAssembly?: unknown }).WebAssembly !== 'object')
+      return unavailable('wasm', 'wasm', 'this JavaScript runtime has no WebAssembly');
     let dist: string;
     try {
       dist = join(dirname(resolve(`${PACKAGE}/package.json`)), 'dist');

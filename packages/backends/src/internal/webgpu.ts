@@ -1,4 +1,13 @@
-import { dawnSetup, describeAdapter, hasVulkanLoader, loadDawn, type AdapterLike, type DawnPath, type DeviceLike, type GPULike } from './dawn';
+import {
+  dawnSetup,
+  describeAdapter,
+  hasVulkanLoader,
+  loadDawn,
+  type AdapterLike,
+  type DawnPath,
+  type DeviceLike,
+  type GPULike,
+} from './dawn';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfWebgpu from '@tensorflow/tfjs-backend-webgpu';
 import { load, resolve } from './load';
@@ -90,7 +99,8 @@ export const webgpuProvider: BackendProvider = {
   },
   async register() {
     if (registered) return;
-    if (probed == null || typeof probed === 'string') throw new Error('webgpu: register() called before a successful probe()');
+    if (probed == null || typeof probed === 'string')
+      throw new Error('webgpu: register() called before a successful probe()');
     const { gpu, adapterOptions } = probed;
     installNavigatorGpu(gpu, adapterOptions);
     const { WebGPUBackend } = load<typeof tfWebgpu>('@tensorflow/tfjs-backend-webgpu');

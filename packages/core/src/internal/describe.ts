@@ -5,7 +5,8 @@ export function describeValue(value: unknown): string {
   if (value instanceof Tensor) return `Tensor ${value.dtype} [${value.shape.join(',')}]`;
   if (value === null) return 'null';
   if (Array.isArray(value)) return `array of length ${value.length}`;
-  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return `${typeof value} ${JSON.stringify(value)}`;
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean')
+    return `${typeof value} ${JSON.stringify(value)}`;
   return typeof value;
 }
 
@@ -15,6 +16,7 @@ export function shapeText(shape: readonly number[]): string {
 
 /** Throws a one-line error unless `value` is a tensor. */
 export function assertTensor(value: unknown, what: string, fn: string): asserts value is Tensor {
-  if (!(value instanceof Tensor)) throw new TypeError(`${fn}: ${what} is ${describeValue(value)}, expected a tf.Tensor`);
+  if (!(value instanceof Tensor))
+    throw new TypeError(`${fn}: ${what} is ${describeValue(value)}, expected a tf.Tensor`);
   if (value.isDisposed) throw new Error(`${fn}: ${what} (${describeValue(value)}) is disposed`);
 }

@@ -31,7 +31,9 @@ export function basicRnnCell(options: CellOptions): Cell {
     variables,
     project: (x) => projectParts(x, kernel, bias, [units]),
     step([xs], [s]) {
-      const next = tf.tanh(tf.add(xs as tf.Tensor2D, tf.matMul(s as tf.Tensor2D, recurrent as tf.Tensor2D))) as tf.Tensor2D;
+      const next = tf.tanh(
+        tf.add(xs as tf.Tensor2D, tf.matMul(s as tf.Tensor2D, recurrent as tf.Tensor2D)),
+      ) as tf.Tensor2D;
       return { output: next, state: [next] };
     },
     dispose: () => tf.dispose(variables),

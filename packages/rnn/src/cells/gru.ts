@@ -40,35 +40,79 @@ export function gruCell(options: GruOptions): Cell {
   assertPositiveInteger(inputSize, 'inputSize', 'gruCell');
   assertPositiveInteger(units, 'units', 'gruCell');
   if (weights != null) {
-    const want = { kernel: [inputSize, 3 * units], recurrentKernel: [units, 3 * units], bias: resetAfter ? [2, 3 * units] : [3 * units] };
+    const want = {
+      kernel: [inputSize, 3 * units],
+      recurrentKernel: [units, 3 * units],
+      bias: resetAfter ? [2, 3 * units] : [3 * units],
+    };
     for (const [k, shape] of Object.entries(want)) {
       const got = weights[k as keyof KerasGruWeights].shape;
-      if (!tf.util.arraysEqual(got, shape)) throw new Error(`gruCell: weights.${k} has shape [${got.join(',')}], expected [${shape.join(',')}] (Keras layout, resetAfter ${resetAfter})`);
+      if (!tf.util.arraysEqual(got, shape))
+        throw new Error(
+          `gruCell: weights.${k} has shape [${got.join(',')}], expected [${shape.join(',')}] (Keras layout, resetAfter ${resetAfter})`,
+        );
     }
   }
   const slice = (t: tf.Tensor, gate: number) => tf.slice(t, [0, gate * units], [-1, units]);
-  const kernel = weight(`${name}/kernel`, () => (weights ? weights.kernel.clone() : glorot([inputSize, 3 * units], seed)), makeWeight);
-  const uz = weight(`${name}/recurrent_z`, () => (weights ? slice(weights.recurrentKernel, 0) : glorot([units, units], seed + 1)), makeWeight);
-  const ur = weight(`${name}/recurrent_r`, () => (weights ? slice(weights.recurrentKernel, 1) : glorot([units, units], seed + 2)), makeWeight);
-  const uh = weight(`${name}/recurrent_h`, () => (weights ? slice(weights.recurrentKernel, 2) : glorot([units, units], seed + 3)), makeWeight);
-  const inputBias = weight(`${name}/bias`, () => {
-    if (weights) return resetAfter ? tf.reshape(tf.slice(weights.bias, [0, 0], [1, -1]), [-1]) : weights.bias.clone();
-    return tf.concat([tf.fill([2 * units], gateBias), tf.zeros([units])]);
-  }, makeWeight);
+  const kernel = weight(
+    `${name}/kernel`,
+    () => (weights ? weights.kernel.clone() : glorot([inputSize, 3 * units], seed)),
+    makeWeight,
+  );
+  const uz = weight(
+    `${name}/recurrent_z`,
+    () => (weights ? slice(weights.recurrentKernel, 0) : glorot([units, units], seed + 1)),
+    makeWeight,
+  );
+  const ur = weight(
+    `${name}/recurrent_r`,
+    () => (weights ? slice(weights.recurrentKernel, 1) : glorot([units, units], seed + 2)),
+    makeWeight,
+  );
+  const uh = weight(
+    `${name}/recurrent_h`,
+    () => (weights ? slice(weights.recurrentKernel, 2) : glorot([units, units], seed + 3)),
+    makeWeight,
+  );
+  const inputBias = weight(
+    `${name}/bias`,
+    () => {
+      if (weights) return resetAfter ? tf.reshape(tf.slice(weights.bias, [0, 0], [1, -1]), [-1]) : weights.bias.clone();
+      return tf.concat([tf.fill([2 * units], gateBias), tf.zeros([units])]);
+    },
+    makeWeight,
+  );
   // resetAfter: the recurrent bias b′ — its z and r parts add to the input transform (once per sequence), its h
   // part stays inside r ⊙ (h·U_h + b′_h).
   const recurrentBiasZR = resetAfter
-    ? weight(`${name}/recurrent_bias_zr`, () => (weights ? tf.reshape(tf.slice(weights.bias, [1, 0], [1, 2 * units]), [-1]) : tf.zeros([2 * units])), makeWeight)
+    ? weight(
+        `${name}/recurrent_bias_zr`,
+        () => (weights ? tf.reshape(tf.slice(weights.bias, [1, 0], [1, 2 * units]), [-1]) : tf.zeros([2 * units])),
+        makeWeight,
+      )
     : null;
   const recurrentBiasH = resetAfter
-    ? weight(`${name}/recurrent_bias_h`, () => (weights ? tf.reshape(tf.slice(weights.bias, [1, 2 * units], [1, units]), [-1]) : tf.zeros([units])), makeWeight)
+    ? weight(
+        `${name}/recurrent_bias_h`,
+        () => (weights ? tf.reshape(tf.slice(weights.bias, [1, 2 * units], [1, units]), [-1]) : tf.zeros([units])),
+        makeWeight,
+      )
     : null;
-  const variables = [kernel, uz, ur, uh, inputBias, ...(recurrentBiasZR && recurrentBiasH ? [recurrentBiasZR, recurrentBiasH] : [])];
+  const variables = [
+    kernel,
+    uz,
+    ur,
+    uh,
+    inputBias,
+    ...(recurrentBiasZR && recurrentBiasH ? [recurrentBiasZR, recurrentBiasH] : []),
+  ];
   const mm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
   const partWidths = [units, units, units];
   // x·W + b for every gate; reset-after adds the recurrent bias's z and r parts here, once per sequence
   const projectAll = (x: tf.Tensor2D): tf.Tensor2D =>
-    recurrentBiasZR ? tf.tidy(() => projectJoined(x, kernel, tf.add(inputBias, tf.concat([recurrentBiasZR, tf.zeros([units])])))) : projectJoined(x, kernel, inputBias);
+    recurrentBiasZR
+      ? tf.tidy(() => projectJoined(x, kernel, tf.add(inputBias, tf.concat([recurrentBiasZR, tf.zeros([units])]))))
+      : projectJoined(x, kernel, inputBias);
   return {
     name,
     inputSize,
@@ -96,12 +140,25 @@ export function gruCell(options: GruOptions): Cell {
       ? {
           sequenceBatchMajor: (joined: tf.Tensor3D, [h0]: tf.Tensor2D[], masks: tf.Tensor | null) => {
             if (isHostMemoryBackend()) {
-              const { outputs, final } = gruSequenceHost(joined, h0 as tf.Tensor2D, [uz, ur, uh], recurrentBiasH, masks, { layout: 'batch-major' });
+              const { outputs, final } = gruSequenceHost(
+                joined,
+                h0 as tf.Tensor2D,
+                [uz, ur, uh],
+                recurrentBiasH,
+                masks,
+                { layout: 'batch-major' },
+              );
               return { outputs, final: [final] };
             }
             return tf.tidy(() => {
               const swap = (t: tf.Tensor) => tf.transpose(t, [1, 0, 2]);
-              const { outputs, final } = gruSequence(swap(joined), h0 as tf.Tensor2D, [uz, ur, uh], recurrentBiasH, masks && swap(masks));
+              const { outputs, final } = gruSequence(
+                swap(joined),
+                h0 as tf.Tensor2D,
+                [uz, ur, uh],
+                recurrentBiasH,
+                masks && swap(masks),
+              );
               return { outputs: swap(outputs) as tf.Tensor3D, final: [final] };
             });
           },

@@ -8,7 +8,9 @@ import { gruKernels } from './gruKernels';
 describe('gruKernels', () => {
   test('the committed WebAssembly is gruKernels.wat compiled (run node scripts/build-kernels.mjs after editing the .wat)', async () => {
     const wabt = await wabtInit();
-    const module = wabt.parseWat('gruKernels.wat', readFileSync(join(__dirname, 'gruKernels.wat'), 'utf8'), { simd: true });
+    const module = wabt.parseWat('gruKernels.wat', readFileSync(join(__dirname, 'gruKernels.wat'), 'utf8'), {
+      simd: true,
+    });
     module.validate();
     const bytes = Buffer.from(module.toBinary({}).buffer);
     module.destroy();

@@ -9,8 +9,33 @@ export interface GruKernels {
   heap(): Float32Array;
   /** Makes the heap at least `floats` long. */
   reserve(floats: number): void;
-  forward(n: number, u: number, x: number, p: number, bh: number, h: number, z: number, r: number, c: number, hh: number, hn: number): void;
-  backward(n: number, u: number, dh: number, dout: number, z: number, r: number, c: number, hh: number, h: number, gate: number, dac: number, carry: number): void;
+  forward(
+    n: number,
+    u: number,
+    x: number,
+    p: number,
+    bh: number,
+    h: number,
+    z: number,
+    r: number,
+    c: number,
+    hh: number,
+    hn: number,
+  ): void;
+  backward(
+    n: number,
+    u: number,
+    dh: number,
+    dout: number,
+    z: number,
+    r: number,
+    c: number,
+    hh: number,
+    h: number,
+    gate: number,
+    dac: number,
+    carry: number,
+  ): void;
 }
 
 let cached: GruKernels | null | undefined;

@@ -46,7 +46,6 @@ function reference(masked: boolean) {
   };
 }
 
-
 describeBackends('gruSequence / gruSequenceHost', () => {
   type Kernels = 'js' | 'wasm-simd';
   const cases: Array<['gruSequence' | 'gruSequenceHost', boolean, SequenceLayout, Kernels | '-']> = [
@@ -54,25 +53,41 @@ describeBackends('gruSequence / gruSequenceHost', () => {
     ['gruSequence', true, 'time-major', '-'],
   ];
   for (const kernels of ['js', 'wasm-simd'] as const) {
-    for (const layout of ['time-major', 'batch-major'] as const) for (const masked of [false, true]) cases.push(['gruSequenceHost', masked, layout, kernels]);
+    for (const layout of ['time-major', 'batch-major'] as const)
+      for (const masked of [false, true]) cases.push(['gruSequenceHost', masked, layout, kernels]);
   }
-  test.each(cases)('%s (masked: %s, %s, kernels %s): outputs and final state match a float64 loop; all six gradients match finite differences', async (name, masked, layout, kernels) => {
-    if (name === 'gruSequenceHost' && !isHostMemoryBackend()) return; // device backends: see the next test
-    // batch-major: the same time-major data handed over transposed, and the outputs transposed back
-    const swap = (t: tf.Tensor) => (layout === 'batch-major' ? tf.transpose(t, [1, 0, 2]) : t);
-    await checkGradients({
-      f: (x, h0, uz, ur, uh, bh) => {
-        const masks = masked ? swap(tf.tensor3d(MASK, [T, B, 1], 'bool')) : null;
-        const recurrent = [uz, ur, uh] as [tf.Tensor, tf.Tensor, tf.Tensor];
-        const { outputs, final } =
-          name === 'gruSequence' ? gruSequence(x, h0 as tf.Tensor2D, recurrent, bh as tf.Tensor, masks) : gruSequenceHost(swap(x), h0 as tf.Tensor2D, recurrent, bh as tf.Tensor, masks, { layout, kernels: kernels as Kernels });
-        return tf.concat([tf.reshape(swap(outputs), [-1]), tf.reshape(final, [-1])]);
-      },
-      reference: reference(masked),
-      inputs: [randomInput([T, B, 3 * U], 1, -1, 1), randomInput([B, U], 2, -1, 1), randomInput([U, U], 3, -1, 1), randomInput([U, U], 4, -1, 1), randomInput([U, U], 5, -1, 1), randomInput([U], 6, -0.5, 0.5)],
-      forwardTolerance: { rtol: 1e-5, atol: 1e-6 },
-    });
-  });
+  test.each(cases)(
+    '%s (masked: %s, %s, kernels %s): outputs and final state match a float64 loop; all six gradients match finite differences',
+    async (name, masked, layout, kernels) => {
+      if (name === 'gruSequenceHost' && !isHostMemoryBackend()) return; // device backends: see the next test
+      // batch-major: the same time-major data handed over transposed, and the outputs transposed back
+      const swap = (t: tf.Tensor) => (layout === 'batch-major' ? tf.transpose(t, [1, 0, 2]) : t);
+      await checkGradients({
+        f: (x, h0, uz, ur, uh, bh) => {
+          const masks = masked ? swap(tf.tensor3d(MASK, [T, B, 1], 'bool')) : null;
+          const recurrent = [uz, ur, uh] as [tf.Tensor, tf.Tensor, tf.Tensor];
+          const { outputs, final } =
+            name === 'gruSequence'
+              ? gruSequence(x, h0 as tf.Tensor2D, recurrent, bh as tf.Tensor, masks)
+              : gruSequenceHost(swap(x), h0 as tf.Tensor2D, recurrent, bh as tf.Tensor, masks, {
+                  layout,
+                  kernels: kernels as Kernels,
+                });
+          return tf.concat([tf.reshape(swap(outputs), [-1]), tf.reshape(final, [-1])]);
+        },
+        reference: reference(masked),
+        inputs: [
+          randomInput([T, B, 3 * U], 1, -1, 1),
+          randomInput([B, U], 2, -1, 1),
+          randomInput([U, U], 3, -1, 1),
+          randomInput([U, U], 4, -1, 1),
+          randomInput([U, U], 5, -1, 1),
+          randomInput([U], 6, -0.5, 0.5),
+        ],
+        forwardTolerance: { rtol: 1e-5, atol: 1e-6 },
+      });
+    },
+  );
 
   test('gruSequenceHost runs on host-memory backends only, and says so on the others', () => {
     const x = tf.zeros([T, B, 3 * U]);
@@ -85,7 +100,9 @@ describeBackends('gruSequence / gruSequenceHost', () => {
       expect(outputs.shape).toEqual([T, B, U]);
       tf.dispose([outputs, final]);
     } else {
-      expect(() => gruSequenceHost(x, h0, [w, w, w], bh, null)).toThrow(`gruSequenceHost: backend "${tf.getBackend()}" keeps tensors on a device, expected one of cpu, wasm (use gruSequence there)`);
+      expect(() => gruSequenceHost(x, h0, [w, w, w], bh, null)).toThrow(
+        `gruSequenceHost: backend "${tf.getBackend()}" keeps tensors on a device, expected one of cpu, wasm (use gruSequence there)`,
+      );
     }
     tf.dispose([x, h0, w, bh]);
   });
@@ -99,7 +116,13 @@ describeBackends('gruSequence / gruSequenceHost', () => {
     const masks = tf.tensor3d(MASK, [T, B, 1], 'bool');
     await expectNoLeaks(() => {
       const grads = tf.grads((...args: tf.Tensor[]) => {
-        const { outputs, final } = gruSequenceHost(args[0] as tf.Tensor, args[1] as tf.Tensor2D, [args[2], args[3], args[4]] as [tf.Tensor, tf.Tensor, tf.Tensor], args[5] as tf.Tensor, masks);
+        const { outputs, final } = gruSequenceHost(
+          args[0] as tf.Tensor,
+          args[1] as tf.Tensor2D,
+          [args[2], args[3], args[4]] as [tf.Tensor, tf.Tensor, tf.Tensor],
+          args[5] as tf.Tensor,
+          masks,
+        );
         return tf.add(tf.sum(outputs), tf.sum(final));
       })([x, h0, ...w, bh]);
       expect(grads).toHaveLength(6);

@@ -33,7 +33,13 @@ export function hostProduct(values: Float32Array, rows: number, cols: number, ri
  * [rows, units] and the gate gradients [rows, width] (the states transposed by one kernel, then a plain product:
  * wasm's transposed-operand products are slow). The caller owns the result.
  */
-export function recurrentWeightGradient(states: Float32Array, gates: Float32Array, rows: number, units: number, width: number): tf.Tensor2D {
+export function recurrentWeightGradient(
+  states: Float32Array,
+  gates: Float32Array,
+  rows: number,
+  units: number,
+  width: number,
+): tf.Tensor2D {
   return tf.tidy(() => tf.matMul(tf.transpose(tf.tensor2d(states, [rows, units])), tf.tensor2d(gates, [rows, width])));
 }
 

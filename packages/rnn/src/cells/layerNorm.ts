@@ -8,7 +8,10 @@ export interface LayerNormParams {
 }
 
 export function layerNormParams(name: string, size: number, makeWeight?: WeightFactory): LayerNormParams {
-  return { alpha: weight(`${name}/alpha`, () => tf.ones([size]), makeWeight), beta: weight(`${name}/beta`, () => tf.zeros([size]), makeWeight) };
+  return {
+    alpha: weight(`${name}/alpha`, () => tf.ones([size]), makeWeight),
+    beta: weight(`${name}/beta`, () => tf.zeros([size]), makeWeight),
+  };
 }
 
 /**

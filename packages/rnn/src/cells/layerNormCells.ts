@@ -17,8 +17,16 @@ export function layerNormLstmCell(options: LstmOptions): Cell {
   assertPositiveInteger(inputSize, 'inputSize', 'layerNormLstmCell');
   assertPositiveInteger(units, 'units', 'layerNormLstmCell');
   const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 4 * units], seed), makeWeight);
-  const recurrent = [0, 1, 2, 3].map((g) => weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight)) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
-  const norms = ['i', 'j', 'f', 'o', 'c'].map((g) => layerNormParams(`${name}/ln_${g}`, units, makeWeight)) as [LayerNormParams, LayerNormParams, LayerNormParams, LayerNormParams, LayerNormParams];
+  const recurrent = [0, 1, 2, 3].map((g) =>
+    weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight),
+  ) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
+  const norms = ['i', 'j', 'f', 'o', 'c'].map((g) => layerNormParams(`${name}/ln_${g}`, units, makeWeight)) as [
+    LayerNormParams,
+    LayerNormParams,
+    LayerNormParams,
+    LayerNormParams,
+    LayerNormParams,
+  ];
   const variables = [kernel, ...recurrent, ...norms.flatMap((n) => [n.alpha, n.beta])];
   return {
     name,
@@ -30,8 +38,13 @@ export function layerNormLstmCell(options: LstmOptions): Cell {
     project: (x) => projectParts(x, kernel, null, [units, units, units, units]),
     projectJoined: (x) => projectJoined(x, kernel, null),
     step(parts, [c, h]) {
-      const [i, j, f, o] = parts.map((p, g) => layerNorm(tf.add(p, tf.matMul(h as tf.Tensor2D, recurrent[g] as tf.Tensor2D)), norms[g] as never)) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-      const cNext = tf.add(tf.mul(c as tf.Tensor, tf.sigmoid(tf.add(f, forgetBias))), tf.mul(tf.sigmoid(i), tf.tanh(j))) as tf.Tensor2D;
+      const [i, j, f, o] = parts.map((p, g) =>
+        layerNorm(tf.add(p, tf.matMul(h as tf.Tensor2D, recurrent[g] as tf.Tensor2D)), norms[g] as never),
+      ) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      const cNext = tf.add(
+        tf.mul(c as tf.Tensor, tf.sigmoid(tf.add(f, forgetBias))),
+        tf.mul(tf.sigmoid(i), tf.tanh(j)),
+      ) as tf.Tensor2D;
       const hNext = tf.mul(tf.tanh(layerNorm(cNext, norms[4] as never)), tf.sigmoid(o)) as tf.Tensor2D;
       return { output: hNext, state: [cNext, hNext] };
     },
@@ -58,7 +71,9 @@ export function layerNormGruCell(options: CellOptions): Cell {
   assertPositiveInteger(inputSize, 'inputSize', 'layerNormGruCell');
   assertPositiveInteger(units, 'units', 'layerNormGruCell');
   const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 3 * units], seed), makeWeight);
-  const recurrent = [0, 1, 2].map((g) => weight(`${name}/recurrent_${'zrh'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight));
+  const recurrent = [0, 1, 2].map((g) =>
+    weight(`${name}/recurrent_${'zrh'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight),
+  );
   const norms = ['z', 'r', 'x', 'h'].map((g) => layerNormParams(`${name}/ln_${g}`, units, makeWeight));
   const variables = [kernel, ...recurrent, ...norms.flatMap((n) => [n.alpha, n.beta])];
   const mm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
@@ -70,7 +85,11 @@ export function layerNormGruCell(options: CellOptions): Cell {
     variables,
     project: (x) =>
       tf.tidy(() => {
-        const [xz, xr, xh] = projectParts(x, kernel, null, [units, units, units]) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const [xz, xr, xh] = projectParts(x, kernel, null, [units, units, units]) as [
+          tf.Tensor2D,
+          tf.Tensor2D,
+          tf.Tensor2D,
+        ];
         // LN_x normalizes each row of x·W_h: done for every time step at once
         return [xz, xr, layerNorm(xh, norms[2] as never) as tf.Tensor2D];
       }),
@@ -78,7 +97,9 @@ export function layerNormGruCell(options: CellOptions): Cell {
       const hs = h as tf.Tensor2D;
       const z = tf.sigmoid(layerNorm(tf.add(xz as tf.Tensor, mm(hs, recurrent[0] as tf.Tensor)), norms[0] as never));
       const r = tf.sigmoid(layerNorm(tf.add(xr as tf.Tensor, mm(hs, recurrent[1] as tf.Tensor)), norms[1] as never));
-      const c = tf.tanh(tf.add(xhNormed as tf.Tensor, tf.mul(r, layerNorm(mm(hs, recurrent[2] as tf.Tensor), norms[3] as never))));
+      const c = tf.tanh(
+        tf.add(xhNormed as tf.Tensor, tf.mul(r, layerNorm(mm(hs, recurrent[2] as tf.Tensor), norms[3] as never))),
+      );
       const next = tf.add(c, tf.mul(z, tf.sub(hs, c))) as tf.Tensor2D;
       return { output: next, state: [next] };
     },

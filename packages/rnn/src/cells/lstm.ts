@@ -19,13 +19,21 @@ export function lstmCell(options: LstmOptions): Cell {
   assertPositiveInteger(inputSize, 'inputSize', 'lstmCell');
   assertPositiveInteger(units, 'units', 'lstmCell');
   const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 4 * units], seed), makeWeight);
-  const recurrent = [0, 1, 2, 3].map((g) => weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight)) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
+  const recurrent = [0, 1, 2, 3].map((g) =>
+    weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight),
+  ) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
   const bias = weight(`${name}/bias`, () => tf.zeros([4 * units]), makeWeight);
   const variables = [kernel, ...recurrent, bias];
   const partWidths = [units, units, units, units];
   // [i, j, f, o] = x·W + b, with the forget bias added to f
   const projectAll = (x: tf.Tensor2D): tf.Tensor2D =>
-    tf.tidy(() => projectJoined(x, kernel, tf.add(bias, tf.concat([tf.zeros([2 * units]), tf.fill([units], forgetBias), tf.zeros([units])]))));
+    tf.tidy(() =>
+      projectJoined(
+        x,
+        kernel,
+        tf.add(bias, tf.concat([tf.zeros([2 * units]), tf.fill([units], forgetBias), tf.zeros([units])])),
+      ),
+    );
   return {
     name,
     inputSize,
@@ -36,14 +44,20 @@ export function lstmCell(options: LstmOptions): Cell {
     project: (x) => tf.tidy(() => splitParts(projectAll(x), partWidths)),
     projectJoined: projectAll,
     step(parts, [c, h]) {
-      const [i, j, f, o] = parts.map((p, g) => tf.add(p, tf.matMul(h as tf.Tensor2D, recurrent[g] as tf.Tensor2D))) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      const [i, j, f, o] = parts.map((p, g) => tf.add(p, tf.matMul(h as tf.Tensor2D, recurrent[g] as tf.Tensor2D))) as [
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+        tf.Tensor,
+      ];
       const cNext = tf.add(tf.mul(c as tf.Tensor, tf.sigmoid(f)), tf.mul(tf.sigmoid(i), tf.tanh(j))) as tf.Tensor2D;
       const hNext = tf.mul(tf.tanh(cNext), tf.sigmoid(o)) as tf.Tensor2D;
       return { output: hNext, state: [cNext, hNext] };
     },
     // On cpu and wasm whole sequences run through one hand-differentiated node (lstmSequenceHost.ts); elsewhere
     // rnn() runs `step`.
-    sequenceBatchMajor: (joined, [c0, h0], masks) => lstmSequenceHost(joined, c0 as tf.Tensor2D, h0 as tf.Tensor2D, recurrent, masks),
+    sequenceBatchMajor: (joined, [c0, h0], masks) =>
+      lstmSequenceHost(joined, c0 as tf.Tensor2D, h0 as tf.Tensor2D, recurrent, masks),
     sequenceBatchMajorAvailable: isHostMemoryBackend,
     dispose: () => tf.dispose(variables),
   };

@@ -46,7 +46,11 @@ function reference(masked: boolean, normalized: boolean) {
           return normalized ? layerNorm(a, ln[2 * g] as number[], ln[2 * g + 1] as number[]) : a;
         };
         const [ai, aj, af, ao] = [0, 1, 2, 3].map(gate) as [number[], number[], number[], number[]];
-        const cRow = ai.map((_, j) => (c[b * U + j] as number) * sig((af[j] as number) + (normalized ? FORGET_BIAS : 0)) + sig(ai[j] as number) * Math.tanh(aj[j] as number));
+        const cRow = ai.map(
+          (_, j) =>
+            (c[b * U + j] as number) * sig((af[j] as number) + (normalized ? FORGET_BIAS : 0)) +
+            sig(ai[j] as number) * Math.tanh(aj[j] as number),
+        );
         const m = normalized ? layerNorm(cRow, ln[8] as number[], ln[9] as number[]) : cRow;
         for (let j = 0; j < U; j++) {
           const hNew = Math.tanh(m[j] as number) * sig(ao[j] as number);
@@ -69,29 +73,49 @@ describeBackends('lstmSequenceHost', () => {
     [false, true],
     [true, true],
   ];
-  test.each(cases)('masked %s, layer-normalized %s: outputs and final (c, h) match a float64 loop; every gradient matches finite differences', async (masked, normalized) => {
-    if (!isHostMemoryBackend()) return; // device backends: see the next test
-    const lnInputs = normalized ? [0, 1, 2, 3, 4].flatMap((g) => [randomInput([U], 20 + 2 * g, 0.5, 1.5), randomInput([U], 21 + 2 * g, -0.5, 0.5)]) : [];
-    await checkGradients({
-      f: (x, c0, h0, ui, uj, uf, uo, ...ln) => {
-        const masks = masked ? tf.tensor3d(MASK, [B, T, 1], 'bool') : null;
-        const pair = (k: number): LayerNormTensors => ({ alpha: ln[2 * k] as tf.Tensor, beta: ln[2 * k + 1] as tf.Tensor });
-        const { outputs, final } = lstmSequenceHost(x, c0 as tf.Tensor2D, h0 as tf.Tensor2D, [ui, uj, uf, uo] as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor], masks, {
-          ...(normalized ? { layerNorm: { gates: [pair(0), pair(1), pair(2), pair(3)], cell: pair(4) }, forgetBias: FORGET_BIAS } : {}),
-        });
-        return tf.concat([tf.reshape(outputs, [-1]), tf.reshape(final[0], [-1]), tf.reshape(final[1], [-1])]);
-      },
-      reference: reference(masked, normalized),
-      inputs: [
-        randomInput([B, T, 4 * U], 1, -1, 1),
-        randomInput([B, U], 2, -1, 1),
-        randomInput([B, U], 3, -1, 1),
-        ...[4, 5, 6, 7].map((s) => randomInput([U, U], s, -1, 1)),
-        ...lnInputs,
-      ],
-      forwardTolerance: { rtol: 1e-5, atol: 1e-6 },
-    });
-  });
+  test.each(cases)(
+    'masked %s, layer-normalized %s: outputs and final (c, h) match a float64 loop; every gradient matches finite differences',
+    async (masked, normalized) => {
+      if (!isHostMemoryBackend()) return; // device backends: see the next test
+      const lnInputs = normalized
+        ? [0, 1, 2, 3, 4].flatMap((g) => [
+            randomInput([U], 20 + 2 * g, 0.5, 1.5),
+            randomInput([U], 21 + 2 * g, -0.5, 0.5),
+          ])
+        : [];
+      await checkGradients({
+        f: (x, c0, h0, ui, uj, uf, uo, ...ln) => {
+          const masks = masked ? tf.tensor3d(MASK, [B, T, 1], 'bool') : null;
+          const pair = (k: number): LayerNormTensors => ({
+            alpha: ln[2 * k] as tf.Tensor,
+            beta: ln[2 * k + 1] as tf.Tensor,
+          });
+          const { outputs, final } = lstmSequenceHost(
+            x,
+            c0 as tf.Tensor2D,
+            h0 as tf.Tensor2D,
+            [ui, uj, uf, uo] as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor],
+            masks,
+            {
+              ...(normalized
+                ? { layerNorm: { gates: [pair(0), pair(1), pair(2), pair(3)], cell: pair(4) }, forgetBias: FORGET_BIAS }
+                : {}),
+            },
+          );
+          return tf.concat([tf.reshape(outputs, [-1]), tf.reshape(final[0], [-1]), tf.reshape(final[1], [-1])]);
+        },
+        reference: reference(masked, normalized),
+        inputs: [
+          randomInput([B, T, 4 * U], 1, -1, 1),
+          randomInput([B, U], 2, -1, 1),
+          randomInput([B, U], 3, -1, 1),
+          ...[4, 5, 6, 7].map((s) => randomInput([U, U], s, -1, 1)),
+          ...lnInputs,
+        ],
+        forwardTolerance: { rtol: 1e-5, atol: 1e-6 },
+      });
+    },
+  );
 
   test('runs on host-memory backends only, and says so on the others', () => {
     const x = tf.zeros([B, T, 4 * U]);
@@ -102,10 +126,14 @@ describeBackends('lstmSequenceHost', () => {
       expect(outputs.shape).toEqual([B, T, U]);
       tf.dispose([outputs, ...final]);
       const wide = tf.zeros([B, T, 3 * U]);
-      expect(() => lstmSequenceHost(wide, s, s, [w, w, w, w], null)).toThrow(`lstmSequenceHost: x has shape [${B},${T},${3 * U}], expected [${B},${T},${4 * U}]`);
+      expect(() => lstmSequenceHost(wide, s, s, [w, w, w, w], null)).toThrow(
+        `lstmSequenceHost: x has shape [${B},${T},${3 * U}], expected [${B},${T},${4 * U}]`,
+      );
       wide.dispose();
     } else {
-      expect(() => lstmSequenceHost(x, s, s, [w, w, w, w], null)).toThrow(`lstmSequenceHost: backend "${tf.getBackend()}" keeps tensors on a device, expected cpu or wasm (run the cell's steps there)`);
+      expect(() => lstmSequenceHost(x, s, s, [w, w, w, w], null)).toThrow(
+        `lstmSequenceHost: backend "${tf.getBackend()}" keeps tensors on a device, expected cpu or wasm (run the cell's steps there)`,
+      );
     }
     tf.dispose([x, s, w]);
   });
@@ -119,9 +147,19 @@ describeBackends('lstmSequenceHost', () => {
     const masks = tf.tensor3d(MASK, [B, T, 1], 'bool');
     await expectNoLeaks(() => {
       const grads = tf.grads((...args: tf.Tensor[]) => {
-        const { outputs, final } = lstmSequenceHost(args[0] as tf.Tensor, s, s, args.slice(1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor], masks, {
-          layerNorm: { gates: ln.slice(0, 4) as [LayerNormTensors, LayerNormTensors, LayerNormTensors, LayerNormTensors], cell: ln[4] as LayerNormTensors },
-        });
+        const { outputs, final } = lstmSequenceHost(
+          args[0] as tf.Tensor,
+          s,
+          s,
+          args.slice(1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor],
+          masks,
+          {
+            layerNorm: {
+              gates: ln.slice(0, 4) as [LayerNormTensors, LayerNormTensors, LayerNormTensors, LayerNormTensors],
+              cell: ln[4] as LayerNormTensors,
+            },
+          },
+        );
         return tf.add(tf.sum(outputs), tf.sum(final[1]));
       })([x, ...w]);
       expect(grads).toHaveLength(5);
@@ -134,31 +172,39 @@ describeBackends('lstmSequenceHost', () => {
     ['lstmCell', lstmCell],
     ['layerNormLstmCell', layerNormLstmCell],
   ];
-  test.each(makers)('%s in rnn() with sequence lengths: the sequence node gives the step path\'s outputs, final state and variable gradients', async (name, make) => {
-    const cell = make({ inputSize: 3, units: U, seed: 5, name: `agree_${name}` });
-    const stepOnly = { ...cell, sequenceBatchMajor: undefined }; // the same variables, unrolled step by step
-    const x = tf.randomUniform([B, T, 3], -1, 1, 'float32', 9);
-    const initialState = [tf.randomUniform([B, U], -1, 1, 'float32', 10), tf.randomUniform([B, U], -1, 1, 'float32', 11)] as tf.Tensor2D[];
-    const run = (c: typeof cell) => {
-      const { value, grads } = tf.variableGrads(() => {
-        const { outputs, finalState } = rnn(c, x, { initialState, sequenceLengths: LENGTHS });
-        // weights make every output and state entry count differently
-        const wOut = tf.reshape(tf.linspace(-1, 1, B * T * U), [B, T, U]);
-        return tf.add(tf.sum(tf.mul(outputs, wOut)), tf.add(tf.sum(tf.square(finalState[0] as tf.Tensor)), tf.sum(tf.mul(finalState[1] as tf.Tensor, 0.5)))) as tf.Scalar;
-      }, cell.variables);
-      return { value, grads: cell.variables.map((v) => grads[v.name] as tf.Tensor) };
-    };
-    const fast = run(cell);
-    const slow = run(stepOnly);
-    expect((await fast.value.data())[0]).toBeCloseTo((await slow.value.data())[0] as number, 4);
-    for (const [k, g] of fast.grads.entries()) {
-      const a = await g.data();
-      const b = await (slow.grads[k] as tf.Tensor).data();
-      const scale = Math.max(1, ...Array.from(b, Math.abs));
-      a.forEach((v, i) => expect(Math.abs(v - (b[i] as number))).toBeLessThan(2e-4 * scale));
-    }
-    tf.dispose([x, ...initialState, fast.value, slow.value, ...fast.grads, ...slow.grads]);
-    cell.dispose();
-  });
+  test.each(makers)(
+    "%s in rnn() with sequence lengths: the sequence node gives the step path's outputs, final state and variable gradients",
+    async (name, make) => {
+      const cell = make({ inputSize: 3, units: U, seed: 5, name: `agree_${name}` });
+      const stepOnly = { ...cell, sequenceBatchMajor: undefined }; // the same variables, unrolled step by step
+      const x = tf.randomUniform([B, T, 3], -1, 1, 'float32', 9);
+      const initialState = [
+        tf.randomUniform([B, U], -1, 1, 'float32', 10),
+        tf.randomUniform([B, U], -1, 1, 'float32', 11),
+      ] as tf.Tensor2D[];
+      const run = (c: typeof cell) => {
+        const { value, grads } = tf.variableGrads(() => {
+          const { outputs, finalState } = rnn(c, x, { initialState, sequenceLengths: LENGTHS });
+          // weights make every output and state entry count differently
+          const wOut = tf.reshape(tf.linspace(-1, 1, B * T * U), [B, T, U]);
+          return tf.add(
+            tf.sum(tf.mul(outputs, wOut)),
+            tf.add(tf.sum(tf.square(finalState[0] as tf.Tensor)), tf.sum(tf.mul(finalState[1] as tf.Tensor, 0.5))),
+          ) as tf.Scalar;
+        }, cell.variables);
+        return { value, grads: cell.variables.map((v) => grads[v.name] as tf.Tensor) };
+      };
+      const fast = run(cell);
+      const slow = run(stepOnly);
+      expect((await fast.value.data())[0]).toBeCloseTo((await slow.value.data())[0] as number, 4);
+      for (const [k, g] of fast.grads.entries()) {
+        const a = await g.data();
+        const b = await (slow.grads[k] as tf.Tensor).data();
+        const scale = Math.max(1, ...Array.from(b, Math.abs));
+        a.forEach((v, i) => expect(Math.abs(v - (b[i] as number))).toBeLessThan(2e-4 * scale));
+      }
+      tf.dispose([x, ...initialState, fast.value, slow.value, ...fast.grads, ...slow.grads]);
+      cell.dispose();
+    },
+  );
 });
-

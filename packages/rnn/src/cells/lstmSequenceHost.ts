@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customGradient } from '@gradkit/core';
-import { addInto, hostProduct, isHostMemoryBackend, recurrentWeightGradient, sequencePool as pool, sigmoid, tanh } from './hostLoops';
+import {
+  addInto,
+  hostProduct,
+  isHostMemoryBackend,
+  recurrentWeightGradient,
+  sequencePool as pool,
+  sigmoid,
+  tanh,
+} from './hostLoops';
 
 /** Gain and shift of one layer normalization, as tensors of [units]. */
 export interface LayerNormTensors {
@@ -14,7 +22,11 @@ export interface LstmSequenceHostOptions {
    * order) and h′ = tanh(LN_c(c′)) ⊙ σ(o); LN(v) = α ⊙ (v − mean v)/√(var v + ε) + β per example. Absent: the
    * plain LSTM.
    */
-  layerNorm?: { gates: [LayerNormTensors, LayerNormTensors, LayerNormTensors, LayerNormTensors]; cell: LayerNormTensors; epsilon?: number };
+  layerNorm?: {
+    gates: [LayerNormTensors, LayerNormTensors, LayerNormTensors, LayerNormTensors];
+    cell: LayerNormTensors;
+    epsilon?: number;
+  };
   /**
    * Added to the forget gate's pre-activation inside the node (after normalization): the LN-LSTM's forget bias.
    * A plain LSTM adds its forget bias in the input projection instead. Default 0.
@@ -46,14 +58,17 @@ export function lstmSequenceHost(
   options: LstmSequenceHostOptions = {},
 ): { outputs: tf.Tensor3D; final: [tf.Tensor2D, tf.Tensor2D] } {
   if (!isHostMemoryBackend()) {
-    throw new Error(`lstmSequenceHost: backend "${tf.getBackend()}" keeps tensors on a device, expected cpu or wasm (run the cell's steps there)`);
+    throw new Error(
+      `lstmSequenceHost: backend "${tf.getBackend()}" keeps tensors on a device, expected cpu or wasm (run the cell's steps there)`,
+    );
   }
   const { layerNorm, forgetBias = 0 } = options;
   const epsilon = layerNorm?.epsilon ?? 1e-5;
   const [B, T] = x.shape as [number, number, number];
   const u = h0.shape[1] as number;
   const expect = (name: string, t: tf.Tensor | null, shape: number[]) => {
-    if (t != null && !tf.util.arraysEqual(t.shape, shape)) throw new Error(`lstmSequenceHost: ${name} has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`);
+    if (t != null && !tf.util.arraysEqual(t.shape, shape))
+      throw new Error(`lstmSequenceHost: ${name} has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`);
   };
   expect('x', x, [B, T, 4 * u]);
   expect('c0', c0, [B, u]);
@@ -63,9 +78,19 @@ export function lstmSequenceHost(
   const w = 4 * u;
   const n = B * u;
   const rows = T * B;
-  const lnInputs = layerNorm ? [...layerNorm.gates.flatMap((g) => [g.alpha, g.beta]), layerNorm.cell.alpha, layerNorm.cell.beta] : [];
+  const lnInputs = layerNorm
+    ? [...layerNorm.gates.flatMap((g) => [g.alpha, g.beta]), layerNorm.cell.alpha, layerNorm.cell.beta]
+    : [];
   const op = customGradient((...inputs: tf.Tensor[]) => {
-    const [xs, cIn, hIn, ui, uj, uf, uo] = inputs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const [xs, cIn, hIn, ui, uj, uf, uo] = inputs as [
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+    ];
     const ln = layerNorm ? inputs.slice(7).map((t) => t.dataSync() as Float32Array) : null; // α_i β_i α_j β_j α_f β_f α_o β_o α_c β_c
     const uAll = tf.concat([ui, uj, uf, uo], 1) as tf.Tensor2D; // [u, 4u]
     const md = masks == null ? null : masks.dataSync();
@@ -89,7 +114,10 @@ export function lstmSequenceHost(
       value: [tf.tensor3d(outs, [B, T, u]), tf.tensor2d(c, [B, u]), tf.tensor2d(h, [B, u])],
       save: [uAll],
       gradient: ([dOut, dcFinal, dhFinal]: tf.Tensor[], [uKept]: tf.Tensor[]) => {
-        if (released) throw new Error('lstmSequenceHost: the backward pass of one forward call ran twice; its saved gates were already released (run the forward again)');
+        if (released)
+          throw new Error(
+            'lstmSequenceHost: the backward pass of one forward call ran twice; its saved gates were already released (run the forward again)',
+          );
         const uT = tf.transpose(uKept as tf.Tensor2D); // [4u, u]
         const dOutD = (dOut as tf.Tensor).dataSync() as Float32Array;
         let dc = Float32Array.from((dcFinal as tf.Tensor).dataSync() as Float32Array);
@@ -100,7 +128,8 @@ export function lstmSequenceHost(
         const gates = pool.take(rows * w); // ∂a per row s = t·B + b
         const dLn = ln ? ln.map((v) => new Float64Array(v.length)) : null;
         for (let t = T - 1; t >= 0; t--) {
-          for (let b = 0; b < B; b++) rowsOf.backwardRow(t, b, valid(b, t), dh, dc, dOutD, dcNext, carryH, gates, dX, dLn);
+          for (let b = 0; b < B; b++)
+            rowsOf.backwardRow(t, b, valid(b, t), dh, dc, dOutD, dcNext, carryH, gates, dX, dLn);
           addInto(dh, carryH, hostProduct(gates.subarray(t * B * w, (t + 1) * B * w), B, w, uT), n);
           [dc, dcNext] = [dcNext, dc];
         }
@@ -176,7 +205,17 @@ class LstmRows {
   }
 
   /** Step t of example b: gates from x and p = h·U, the new (c, h) into cNext/hNext and the output. */
-  forwardRow(t: number, b: number, p: Float32Array, c: Float32Array, h: Float32Array, valid: boolean, outs: Float32Array, cNext: Float32Array, hNext: Float32Array): void {
+  forwardRow(
+    t: number,
+    b: number,
+    p: Float32Array,
+    c: Float32Array,
+    h: Float32Array,
+    valid: boolean,
+    outs: Float32Array,
+    cNext: Float32Array,
+    hNext: Float32Array,
+  ): void {
     const { u, w, a, cRow, ln, ns, ncs, sigmas, acts, tms, x } = this;
     const r0 = b * this.T + t;
     const s = t * this.B + b;
@@ -235,7 +274,19 @@ class LstmRows {
    * gates and dX, ∂c_{t−1} to dcNext, and the part of ∂h_{t−1} that bypasses the product to carryH; adds the layer
    * normalizations' ∂α, ∂β to dLn. Masked steps pass ∂h and ∂c through and get no gradient.
    */
-  backwardRow(t: number, b: number, valid: boolean, dh: Float32Array, dc: Float32Array, dOut: Float32Array, dcNext: Float32Array, carryH: Float32Array, gates: Float32Array, dX: Float32Array, dLn: Float64Array[] | null): void {
+  backwardRow(
+    t: number,
+    b: number,
+    valid: boolean,
+    dh: Float32Array,
+    dc: Float32Array,
+    dOut: Float32Array,
+    dcNext: Float32Array,
+    carryH: Float32Array,
+    gates: Float32Array,
+    dX: Float32Array,
+    dLn: Float64Array[] | null,
+  ): void {
     const { u, w, da, dm, ln, ns, ncs, sigmas, acts, tms, cPrevs } = this;
     const r0 = b * this.T + t;
     const s = t * this.B + b;
@@ -323,7 +374,14 @@ function normalizeRow(v: Float64Array, from: number, count: number, epsilon: num
  * Backward of normalizeRow, in place: given ∂n in d[from ..), the normalized values n (at nFrom) and σ, writes
  * ∂v = (∂n − mean(∂n) − n·mean(∂n ⊙ n))/σ.
  */
-function normalizeRowBackward(d: Float64Array, from: number, normed: Float32Array, nFrom: number, count: number, sigma: number): void {
+function normalizeRowBackward(
+  d: Float64Array,
+  from: number,
+  normed: Float32Array,
+  nFrom: number,
+  count: number,
+  sigma: number,
+): void {
   let meanD = 0;
   let meanDn = 0;
   for (let j = 0; j < count; j++) {
@@ -333,5 +391,6 @@ function normalizeRowBackward(d: Float64Array, from: number, normed: Float32Arra
   }
   meanD /= count;
   meanDn /= count;
-  for (let j = 0; j < count; j++) d[from + j] = ((d[from + j] as number) - meanD - (normed[nFrom + j] as number) * meanDn) / sigma;
+  for (let j = 0; j < count; j++)
+    d[from + j] = ((d[from + j] as number) - meanD - (normed[nFrom + j] as number) * meanDn) / sigma;
 }

@@ -23,7 +23,9 @@ export function mixtureGruCell(options: MixtureGruOptions): Cell {
   const width = 2 * units + n * units + n;
   const kernel = weight(`${name}/kernel`, () => glorot([inputSize, width], seed), makeWeight);
   const bias = weight(`${name}/bias`, () => tf.concat([tf.ones([2 * units]), tf.zeros([n * units + n])]), makeWeight);
-  const ug = [0, 1].map((g) => weight(`${name}/recurrent_${'ur'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight));
+  const ug = [0, 1].map((g) =>
+    weight(`${name}/recurrent_${'ur'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight),
+  );
   const uAvg = weight(`${name}/recurrent_avg`, () => glorot([units, n], seed + 3), makeWeight);
   const u = weight(`${name}/recurrent_c`, () => glorot([units, units], seed + 4), makeWeight);
   const bc = weight(`${name}/bias_c`, () => tf.zeros([units]), makeWeight);
