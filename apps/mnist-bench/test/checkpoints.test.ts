@@ -13,7 +13,7 @@ import {
   type RunCheckpoint,
   type RunContext,
 } from '@gradkit/experiment-runner';
-import { afterAll, describeBackends, expect, expectValuesClose, test } from '@gradkit/test-harness';
+import { afterAll, describeBackends, expect, test } from '@gradkit/test-harness';
 import { dniExperiments } from '../src/experiments/syntheticGradients';
 import { loadDataset, type Dataset } from '../src/mnist';
 import { writeTinyDataset } from './fixtures';
