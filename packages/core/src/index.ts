@@ -32,3 +32,4 @@ export { sumRows } from './sumRows';
 export { straightThrough, type StraightThroughGradient } from './straightThrough';
 export { withSurrogateGradient } from './withSurrogateGradient';
 export { getOptimizerWeights, setOptimizerWeights, type OptimizerWeight } from './optimizerWeights';
+export { ownedGradients, releaseGradient } from './gradientOwnership';

@@ -5,11 +5,13 @@
  *
  * Only missing gradients are registered — a gradient the user (or the `@tensorflow/tfjs` union package)
  * registered first is left alone — except tfjs's zero gradients of the discrete ops and its BatchMatMul gradient,
- * which are replaced by numerically identical ones; tfjs never prints "Overriding the gradient".
+ * which are replaced by numerically identical ones and stay so whatever is imported after gradkit, in any order
+ * (`releaseGradient` hands one back); tfjs never prints "Overriding the gradient".
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gradConfigs } from '../generated/tfjs-gradients.js';
 import { discreteGradientConfigs, isDiscreteGradientConfig } from './discreteGradientGuard';
+import { ownGradient } from './gradientOwnership';
 import { batchMatMulGradConfig } from './matMulTransposed';
 
 /** Registers every missing gradient; returns the kernel names it registered. */
@@ -22,20 +24,13 @@ export function registerGradients(): string[] {
     }
   }
   // The guard replaces tfjs's zero gradients for Sign, Round, Step, Floor and Ceil with identical zeros that
-  // report their use (see setDiscreteGradientPolicy).
+  // report their use (see setDiscreteGradientPolicy); the matrix-product gradient computes its transposed products
+  // the fastest way the backend has (setTransposeStrategy), with tfjs's formulas and numbers. Both stay installed
+  // whatever is imported later (gradientOwnership.ts); tfjs never prints "Overriding the gradient".
   for (const config of discreteGradientConfigs()) {
-    if (!isDiscreteGradientConfig(tf.getGradient(config.kernelName))) {
-      if (tf.getGradient(config.kernelName) != null) tf.unregisterGradient(config.kernelName);
-      tf.registerGradient(config);
-    }
+    if (!isDiscreteGradientConfig(tf.getGradient(config.kernelName))) ownGradient(config);
   }
-  // The matrix-product gradient computes its transposed products the fastest way the backend has
-  // (setTransposeStrategy); same formulas and numbers as tfjs's. Unregistering first keeps tfjs from printing
-  // "Overriding the gradient".
-  if (tf.getGradient('BatchMatMul') !== batchMatMulGradConfig) {
-    if (tf.getGradient('BatchMatMul') != null) tf.unregisterGradient('BatchMatMul');
-    tf.registerGradient(batchMatMulGradConfig);
-  }
+  if (tf.getGradient('BatchMatMul') !== batchMatMulGradConfig) ownGradient(batchMatMulGradConfig);
   return registered;
 }
 
