@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describeBackends, expect, normalValues, takeValues, test, valuesOf } from '@gradkit/test-harness';
-import { RecurrentLayer, type CellKind } from './index';
+import { InitialStateLayer } from '@gradkit/initial-states';
+import type { Cell } from './cell';
+import { RecurrentLayer, rnn, type CellKind } from './index';
 
 describeBackends('RecurrentLayer', () => {
   test.each(['gru', 'lstm', 'ln-lstm', 'mixture-gru'] as CellKind[])(
@@ -66,5 +68,95 @@ describeBackends('RecurrentLayer', () => {
     tf.dispose([ids, short]);
     model.dispose();
     shortModel.dispose();
+  });
+});
+
+describeBackends('RecurrentLayer with an initial state', () => {
+  const save = async (model: tfl.LayersModel) => {
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(
+        async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }),
+      ),
+    );
+    return tfl.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+  };
+
+  test.each([
+    ['gru', 1],
+    ['lstm', 2],
+  ] as Array<[CellKind, number]>)(
+    '%s, concrete tensors: the output is rnn() from that state, not from zeros',
+    async (cell, count) => {
+      const layer = new RecurrentLayer({ cell, units: 4, seed: 3, returnSequences: true });
+      const x = tf.tensor3d(normalValues(2 * 3 * 5, 7), [2, 3, 5]);
+      const states = Array.from({ length: count }, (_, i) => tf.tensor2d(normalValues(8, 20 + i), [2, 4]));
+      const fromZero = layer.apply(x) as tf.Tensor;
+      const fromState = layer.apply(x, { initialState: states }) as tf.Tensor;
+      // the reference: the same cell through the functional rnn(), given the state explicitly
+      const reference = tf.tidy(
+        () => rnn((layer as unknown as { cell: Cell }).cell, x, { initialState: states as tf.Tensor2D[] }).outputs,
+      );
+      expect(await valuesOf(fromState)).toEqual(await valuesOf(reference));
+      expect(await valuesOf(fromState)).not.toEqual(await valuesOf(fromZero));
+      tf.dispose([x, ...states, fromZero, fromState, reference]);
+      layer.dispose();
+    },
+  );
+
+  test('symbolic: InitialStateLayer → RecurrentLayer in a functional model trains the initial state, saves and loads', async () => {
+    const input = tfl.input({ shape: [4, 3] });
+    const initial = new InitialStateLayer({ units: 5, seed: 9 });
+    const h0 = initial.apply(input) as tfl.SymbolicTensor;
+    const recurrent = new RecurrentLayer({ cell: 'gru', units: 5, seed: 1 });
+    const hidden = recurrent.apply(input, { initialState: [h0] }) as tfl.SymbolicTensor;
+    const output = tfl.layers.dense({ units: 1 }).apply(hidden) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: output });
+    expect(model.layers.map((l) => l.getClassName())).toContain('GradkitInitialState');
+    const x = tf.tensor3d(normalValues(8 * 4 * 3, 5), [8, 4, 3]);
+    const y = tf.tensor2d(normalValues(8, 6), [8, 1]);
+    // the prediction is the layer's output from the trained initial vector tiled over the batch
+    const vector = initial.getWeights()[0] as tf.Tensor;
+    const expected = tf.tidy(() => {
+      const h = recurrent.apply(x, { initialState: [tf.tile(vector, [8, 1])] }) as tf.Tensor;
+      return model.layers.at(-1)?.apply(h) as tf.Tensor;
+    });
+    const predicted = model.predict(x) as tf.Tensor;
+    expect(await valuesOf(predicted)).toEqual(await valuesOf(expected));
+    const before = await valuesOf(vector);
+    const optimizer = tf.train.sgd(0.5);
+    model.compile({ optimizer, loss: 'meanSquaredError' });
+    await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+    const after = takeValues(tf.clone(initial.getWeights()[0] as tf.Tensor));
+    expect(after).not.toEqual(before);
+    const loaded = await save(model);
+    expect(loaded.layers.map((l) => l.getClassName())).toContain('GradkitInitialState');
+    const [a, b] = [model, loaded].map((m) => m.predict(x) as tf.Tensor);
+    expect(await valuesOf(b as tf.Tensor)).toEqual(await valuesOf(a as tf.Tensor));
+    tf.dispose([x, y, expected, predicted, a as tf.Tensor, b as tf.Tensor]);
+    model.dispose();
+    loaded.dispose();
+    optimizer.dispose();
+  });
+
+  test('a wrong count or shape is an error naming both, before anything runs', () => {
+    const lstm = new RecurrentLayer({ cell: 'lstm', units: 4 });
+    const x = tf.zeros([2, 3, 5]);
+    const h = tf.zeros([2, 4]);
+    const wide = tf.zeros([2, 6]);
+    expect(() => lstm.apply(x, { initialState: [h] })).toThrow(
+      'RecurrentLayer (lstm): initialState has 1 tensor(s), expected 2 ([h, c], each [batch, 4])',
+    );
+    expect(() => lstm.apply(x, { initialState: [h, wide] })).toThrow(
+      'RecurrentLayer (lstm): initialState[1] has shape [2, 6], expected [batch, 4]',
+    );
+    const input = tfl.input({ shape: [3, 5] });
+    const gru = new RecurrentLayer({ cell: 'gru', units: 4 });
+    expect(() => gru.apply(input, { initialState: [tfl.input({ shape: [7] })] })).toThrow(
+      'RecurrentLayer (gru): initialState[0] has shape [, 7], expected [batch, 4]',
+    );
+    // nothing was built by the refused calls
+    expect([lstm.built, gru.built]).toEqual([false, false]);
+    tf.dispose([x, h, wide]);
   });
 });
