@@ -162,6 +162,27 @@ describeBackends('initial states', () => {
     [...cells, ...stack].forEach((c) => c.dispose());
   });
 
+  test('state(batch) without options is the evaluation state (no noise); a one-number spec feeds rnn() directly', async () => {
+    const init = createInitialState({ spec: U, method: 'noisy-variable', seed: 12 });
+    const plain = init.state(B) as tf.Tensor2D;
+    const evaluation = init.state(B, { training: false }) as tf.Tensor2D;
+    const training = init.state(B, { training: true }) as tf.Tensor2D;
+    expect(await valuesOf(plain)).toEqual(await valuesOf(evaluation));
+    expect(await valuesOf(training)).not.toEqual(await valuesOf(evaluation));
+    // the README's `spec: 128` case: state() is then one tensor, which rnn() takes as the one-component state
+    const cell = gruCell({ inputSize: F, units: U, seed: 4 });
+    const x = tf.tensor3d(normalValues(B * T * F, 13), [B, T, F]);
+    const fromTensor = tf.tidy(() => rnn(cell, x, { initialState: plain }).outputs);
+    const fromList = tf.tidy(() => rnn(cell, x, { initialState: [plain] }).outputs);
+    expect(await valuesOf(fromTensor)).toEqual(await valuesOf(fromList));
+    expect(() => init.state(B, 'train' as never)).toThrow(
+      'initialState: options = "train", expected { training?: boolean }',
+    );
+    tf.dispose([plain, evaluation, training, x, fromTensor, fromList]);
+    init.dispose();
+    cell.dispose();
+  });
+
   test('InitialStateLayer feeds a tfjs-layers GRU, trains, and saves and loads', async () => {
     const input = tfl.input({ shape: [T, F] });
     const h0 = new InitialStateLayer({ units: U, method: 'noisy-variable', seed: 3 }).apply(

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { glorotUniform, uniqueVariableName } from '@gradkit/core';
 import { flattenLike, flattenSpec, unflatten, type Nested, type StateSpec } from './structure';
 
 /**
@@ -40,9 +41,13 @@ export interface InitialState {
   readonly spec: StateSpec;
   /** The learned vectors ([1, size] each), empty for zero and noisy. */
   readonly variables: tf.Variable[];
-  state(batch: number, options: { training: boolean }): Nested<tf.Tensor2D>;
-  /** The same state, flat (depth-first): what `rnn`'s `initialState` takes for one cell. */
-  flatState(batch: number, options: { training: boolean }): tf.Tensor2D[];
+  /** The state for a batch; `training` (default false) adds the noise of the noisy methods. */
+  state(batch: number, options?: { training?: boolean }): Nested<tf.Tensor2D>;
+  /**
+   * The same state, flat (depth-first): what `rnn`'s `initialState` takes for one cell — always an array, also for a
+   * single-component spec such as `128`.
+   */
+  flatState(batch: number, options?: { training?: boolean }): tf.Tensor2D[];
   /** l2·Σ‖v‖² over the learned vectors (a scalar to add to the loss; 0 without l2). */
   regularization(): tf.Scalar;
   /**
@@ -52,8 +57,6 @@ export interface InitialState {
   noiseSeed: number;
   dispose(): void;
 }
-
-let nextId = 0;
 
 export function createInitialState(options: InitialStateOptions): InitialState {
   const { spec, method, stddev = 0.3, initializer = 'glorot', l2 = 0, name = 'initial_state' } = options;
@@ -73,19 +76,18 @@ export function createInitialState(options: InitialStateOptions): InitialState {
   const vectors = sizes.map((size, i) =>
     learned && learnMask[i]
       ? tf.tidy(() => {
-          const limit = Math.sqrt(6 / (1 + size));
-          const init =
-            initializer === 'zeros'
-              ? tf.zeros([1, size])
-              : tf.randomUniform([1, size], -limit, limit, 'float32', seed + 7919 * (i + 1));
-          return tf.variable(init, true, `${name}_${i}_${nextId++}`);
+          const init = initializer === 'zeros' ? tf.zeros([1, size]) : glorotUniform([1, size], seed + 7919 * (i + 1));
+          return tf.variable(init, true, uniqueVariableName(`${name}_${i}`));
         })
       : null,
   );
   const variables = vectors.filter((v): v is tf.Variable => v != null);
-  const flatState = (batch: number, { training }: { training: boolean }): tf.Tensor2D[] => {
+  const flatState = (batch: number, options: { training?: boolean } = {}): tf.Tensor2D[] => {
     if (!Number.isInteger(batch) || batch < 1)
       throw new RangeError(`initialState: batch = ${batch}, expected a positive integer`);
+    if (options == null || typeof options !== 'object')
+      throw new TypeError(`initialState: options = ${JSON.stringify(options)}, expected { training?: boolean }`);
+    const training = options.training === true;
     return sizes.map((size, i) =>
       tf.tidy(() => {
         const v = vectors[i];

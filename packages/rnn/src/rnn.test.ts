@@ -151,6 +151,9 @@ describeBackends('rnn', () => {
     );
     const bad = tf.zeros([B, T, 7]);
     expect(() => rnn(cell, bad)).toThrow('rnn: inputs have 7 features, cell "gru" expects 2');
+    expect(() => rnn(cell, x, { initialState: [undefined as never] })).toThrow(
+      'rnn: initialState is an array holding undefined, expected a tensor or an array of [batch, size] tensors, one per state component',
+    );
     tf.dispose([x, bad]);
     cell.dispose();
   });

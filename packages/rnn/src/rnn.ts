@@ -4,8 +4,8 @@ import { zeroState, type Cell } from './cell';
 import { stackSteps, timeSteps } from './timeSteps';
 
 export interface RnnOptions {
-  /** One [batch, size] tensor per entry of `cell.stateSizes`; zeros by default. */
-  initialState?: tf.Tensor2D[];
+  /** One [batch, size] tensor per entry of `cell.stateSizes` (a single tensor for a one-component state); zeros by default. */
+  initialState?: tf.Tensor2D[] | tf.Tensor2D;
   /**
    * Valid steps per example ([batch], integers in 0..T). Past its length an example's outputs are exactly zero
    * (with zero gradient) and its state stops changing, so the final state is the one at its last valid step.
@@ -35,8 +35,15 @@ export function rnn(cell: Cell, inputs: tf.Tensor, options: RnnOptions = {}): Rn
   if (features !== cell.inputSize)
     throw new Error(`rnn: inputs have ${features} features, cell "${cell.name}" expects ${cell.inputSize}`);
   if (time === 0) throw new Error('rnn: inputs have 0 time steps, expected at least 1');
-  const state0 = options.initialState;
+  // one tensor is a one-component state (what a GRU's provider returns for the spec `128`)
+  const given = options.initialState as tf.Tensor2D[] | tf.Tensor2D | undefined;
+  const state0 = given instanceof tf.Tensor ? [given] : given;
   if (state0 != null) {
+    if (!Array.isArray(state0) || state0.some((s) => !(s instanceof tf.Tensor))) {
+      throw new TypeError(
+        `rnn: initialState is ${Array.isArray(state0) ? `an array holding ${state0.map((s) => (s instanceof tf.Tensor ? 'a tensor' : String(s))).join(', ')}` : typeof state0}, expected a tensor or an array of [batch, size] tensors, one per state component`,
+      );
+    }
     if (state0.length !== cell.stateSizes.length)
       throw new Error(
         `rnn: initialState has ${state0.length} tensor(s), cell "${cell.name}" has ${cell.stateSizes.length}`,

@@ -15,6 +15,7 @@ export { SeedStream, type Randomness } from './noise';
 export { oneHotNeuron, type OneHotEstimator, type OneHotNeuronOptions } from './oneHot';
 export {
   createReinforceBaseline,
+  reinforceBaselineValue,
   disposeReinforceBaseline,
   reinforceBinaryNeuron,
   type ReinforceBaseline,

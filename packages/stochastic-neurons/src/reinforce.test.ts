@@ -8,11 +8,55 @@ import {
   valuesOf,
   variableOf,
 } from '@gradkit/test-harness';
-import { createReinforceBaseline, disposeReinforceBaseline, reinforceBinaryNeuron } from './index';
+import {
+  createReinforceBaseline,
+  disposeReinforceBaseline,
+  reinforceBaselineValue,
+  reinforceBinaryNeuron,
+} from './index';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
 describeBackends('reinforceBinaryNeuron', () => {
+  test('a given sample b: the output is b and ∂/∂a = (b − p)·(L − c) with c the baseline’s value, even after the caller disposed the output', async () => {
+    const input = randomInput([4, 2], 3, -2, 2);
+    const a = tf.tensor2d(input.values, [4, 2]);
+    const bitsGiven = [1, 0, 0, 1, 1, 1, 0, 0];
+    const sample = tf.tensor2d(bitsGiven, [4, 2]);
+    const L = tf.tensor1d([1.5, 0.25, 2, 0.5]);
+    const baseline = createReinforceBaseline(2, 0.9);
+    // one update of the baseline's EMAs with this batch, in plain numbers (numerator 0 and denominator 1 at start)
+    const diff = input.values.map((v, i) => (bitsGiven[i] as number) - sigmoid(v));
+    const l = [1.5, 0.25, 2, 0.5];
+    const c = [0, 1].map((u) => {
+      const rows = [0, 1, 2, 3];
+      const num = 0.1 * (rows.reduce((s, r) => s + (diff[r * 2 + u] as number) ** 2 * (l[r] as number), 0) / 4);
+      const den = 0.9 + 0.1 * (rows.reduce((s, r) => s + (diff[r * 2 + u] as number) ** 2, 0) / 4);
+      return num / (den + 1e-4);
+    });
+    let output: number[] = [];
+    const g = tf.grad((x: tf.Tensor) => {
+      const n = reinforceBinaryNeuron(x, { sample, baseline });
+      output = Array.from(n.output.dataSync());
+      n.output.dispose();
+      return n.surrogate(L);
+    })(a);
+    expect(output).toEqual(bitsGiven);
+    const want = diff.map((d, i) => d * ((l[Math.floor(i / 2)] as number) - (c[i % 2] as number)));
+    expectValuesClose(await valuesOf(g), want, { rtol: 1e-4, atol: 1e-6 });
+    const value = reinforceBaselineValue(baseline);
+    expectValuesClose(await valuesOf(value), c, { rtol: 1e-4, atol: 1e-7 });
+    const [wide, half] = [tf.zeros([4, 3]), tf.fill([4, 2], 0.5)];
+    expect(() => reinforceBinaryNeuron(a, { sample: wide })).toThrow(
+      "reinforceBinaryNeuron: sample has shape [4,3], expected a's [4,2]",
+    );
+    expect(() => reinforceBinaryNeuron(a, { sample: half })).toThrow(
+      'reinforceBinaryNeuron: sample holds 0.5 at flat index 0; expected only 0 and 1',
+    );
+    tf.dispose([a, sample, L, g, value, wide, half]);
+    disposeReinforceBaseline(baseline);
+  });
+
   test('∂/∂a = (b − p)·(L − c) with c = 0, whatever the upstream gradient', async () => {
     const input = randomInput([5, 3], 1, -2, 2);
     const a = tf.tensor2d(input.values, [5, 3]);

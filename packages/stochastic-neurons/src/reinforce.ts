@@ -31,6 +31,11 @@ export function disposeReinforceBaseline(baseline: ReinforceBaseline): void {
   tf.dispose([baseline.numerator, baseline.denominator]);
 }
 
+/** The baseline's current value per unit, c = numerator / (denominator + 1e-4) ([units], owned by the caller). */
+export function reinforceBaselineValue(baseline: ReinforceBaseline): tf.Tensor1D {
+  return tf.tidy(() => tf.div(baseline.numerator, tf.add(baseline.denominator, 1e-4)) as tf.Tensor1D);
+}
+
 export interface ReinforceNeuronOptions {
   slope?: number;
   /** Sample (default). With `false` the neuron rounds p (the post's deterministic evaluation); no gradient then. */
@@ -38,6 +43,11 @@ export interface ReinforceNeuronOptions {
   randomness?: Randomness;
   /** The variance-adjusted baseline; absent or null means c = 0. */
   baseline?: ReinforceBaseline | null;
+  /**
+   * Use these bits (0/1, a's shape) as the sample b instead of drawing one (for tests and variance studies: the
+   * same b under several baselines or losses). `randomness` is then not used. The caller keeps the tensor.
+   */
+  sample?: tf.Tensor;
 }
 
 export interface ReinforceNeuron {
@@ -56,7 +66,8 @@ export interface ReinforceNeuron {
  * {@link ReinforceBaseline}); the upstream gradient through b is ignored.
  *
  * Call it inside the gradient computation (a `minimize`/`variableGrads` function or a `tf.tidy`): the
- * probabilities `surrogate` needs are released when that scope ends. The caller owns `output`.
+ * probabilities `surrogate` needs are released when that scope ends. The caller owns `output` and may dispose it
+ * before calling `surrogate`.
  *
  * @example
  * const neuron = reinforceBinaryNeuron(tf.matMul(x, w1), { baseline, randomness: stream });
@@ -84,9 +95,29 @@ export function reinforceBinaryNeuron(a: tf.Tensor, options: ReinforceNeuronOpti
       },
     };
   }
-  const noise = toStream(options.randomness).uniform(a.shape);
-  const b = tf.cast(tf.less(noise, p), 'float32');
-  noise.dispose();
+  let b: tf.Tensor;
+  if (options.sample != null) {
+    const given = options.sample;
+    if (!tf.util.arraysEqual(given.shape, a.shape)) {
+      p.dispose();
+      throw new Error(
+        `reinforceBinaryNeuron: sample has shape [${given.shape.join(',')}], expected a's [${a.shape.join(',')}]`,
+      );
+    }
+    const values = given.dataSync();
+    const bad = values.findIndex((v) => v !== 0 && v !== 1);
+    if (bad >= 0) {
+      p.dispose();
+      throw new Error(`reinforceBinaryNeuron: sample holds ${values[bad]} at flat index ${bad}; expected only 0 and 1`);
+    }
+    b = tf.cast(given, 'float32');
+  } else {
+    const noise = toStream(options.randomness).uniform(a.shape);
+    b = tf.cast(tf.less(noise, p), 'float32');
+    noise.dispose();
+  }
+  // b − p, kept beside p: the caller may dispose `output` before calling surrogate()
+  const diff = tf.sub(b, p);
   return {
     output: b,
     surrogate(perExampleLoss: tf.Tensor): tf.Scalar {
@@ -97,14 +128,13 @@ export function reinforceBinaryNeuron(a: tf.Tensor, options: ReinforceNeuronOpti
       }
       const g = tf.tidy(() => {
         const L = tf.expandDims(stopGradient(perExampleLoss), 1);
-        const diff = tf.sub(b, p);
         let c: tf.Tensor = tf.scalar(0);
         if (baseline != null) {
           const d = baseline.decay;
           const sq = tf.square(diff);
           baseline.numerator.assign(tf.add(tf.mul(baseline.numerator, d), tf.mul(tf.mean(tf.mul(sq, L), 0), 1 - d)));
           baseline.denominator.assign(tf.add(tf.mul(baseline.denominator, d), tf.mul(tf.mean(sq, 0), 1 - d)));
-          c = tf.div(baseline.numerator, tf.add(baseline.denominator, 1e-4));
+          c = reinforceBaselineValue(baseline);
         }
         return tf.mul(diff, tf.sub(L, c));
       });
