@@ -159,6 +159,77 @@ describeBackends('BatchNorm layer', () => {
     model.dispose();
   });
 
+  test('drop-in from tf.layers.batchNormalization: same options accepted, and a trained one converts with the same outputs in training and inference', async () => {
+    const x = tf.tensor2d(normalValues(16 * 4, 31, 2, 3), [16, 4]);
+    const keras = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-2, gammaInitializer: 'randomNormal' });
+    keras.build([null, 4]);
+    // non-trivial weights: γ random, β and the moving statistics set by hand
+    tf.tidy(() =>
+      keras.setWeights([
+        keras.getWeights()[0] as tf.Tensor,
+        tf.tensor1d([0.5, -1, 2, 0]),
+        tf.tensor1d([0.1, 0.2, -0.3, 1]),
+        tf.tensor1d([1.5, 0.5, 2, 1]),
+      ]),
+    );
+    const ours = BatchNorm.fromBatchNormalization(keras);
+    expect([ours.epsilon, ours.decay]).toEqual([1e-2, 0.9]);
+    for (const training of [false, true]) {
+      // tfjs-layers' layer keeps tensors of a training call (tfjs #7983): inside tidy, so the check sees only ours
+      const [a, b] = tf.tidy(() => [
+        keras.apply(x, { training }) as tf.Tensor,
+        ours.apply(x, { training }) as tf.Tensor,
+      ]);
+      expectValuesClose(await valuesOf(b as tf.Tensor), await valuesOf(a as tf.Tensor), {
+        rtol: 1e-5,
+        atol: 1e-5,
+        what: `training ${training}`,
+      });
+      tf.dispose([a as tf.Tensor, b as tf.Tensor]);
+    }
+    // tfjs-layers' options by their names: initializers, a regularizer (its loss appears), a constraint
+    const model = tfl.sequential({
+      layers: [
+        new BatchNorm({
+          inputShape: [4],
+          gammaInitializer: tfl.initializers.constant({ value: 2 }),
+          betaInitializer: 'ones',
+          gammaRegularizer: tfl.regularizers.l2({ l2: 0.5 }),
+          betaConstraint: tfl.constraints.nonNeg(),
+          momentum: 0.95,
+        }),
+      ],
+    });
+    const layer = model.layers[0] as BatchNorm;
+    expect(await valuesOf(layer.getWeights()[0] as tf.Tensor)).toEqual([2, 2, 2, 2]);
+    expect(await valuesOf(layer.getWeights()[1] as tf.Tensor)).toEqual([1, 1, 1, 1]);
+    expect(layer.decay).toBe(0.95);
+    const penalties = layer.losses.map((l) => (typeof l === 'function' ? (l as () => tf.Scalar)() : l));
+    // 0.5 · Σγ² = 0.5 · 4 · 2² = 8
+    expect(await Promise.all(penalties.map((p) => valuesOf(p as tf.Tensor)))).toEqual([[8]]);
+    const config = layer.getConfig();
+    expect(config.gammaRegularizer).toMatchObject({ className: 'L1L2' });
+    expect(config.betaConstraint).toMatchObject({ className: 'NonNeg' });
+    // the configuration (tfjs-layers' serialized forms) makes the same layer again
+    const again = new BatchNorm(config as never);
+    again.build([null, 4]);
+    expect(await valuesOf(again.getWeights()[0] as tf.Tensor)).toEqual([2, 2, 2, 2]);
+    expect(again.getConfig().gammaRegularizer).toMatchObject({ className: 'L1L2', config: { l2: 0.5 } });
+    expect(() => new BatchNorm({ decay: 0.9, momentum: 0.99 })).toThrow(
+      "BatchNorm: decay = 0.9 and momentum = 0.99; momentum is tfjs-layers' name for decay: give one",
+    );
+    expect(() => new BatchNorm({ axis: 1 })).toThrow(
+      'BatchNorm: axis = 1, expected -1 (channels last; the only layout supported)',
+    );
+    expect(() => BatchNorm.fromBatchNormalization(tfl.layers.dense({ units: 2 }))).toThrow(
+      'BatchNorm.fromBatchNormalization: a Dense layer, expected a tfjs-layers BatchNormalization',
+    );
+    tf.dispose([x, ...(penalties as tf.Tensor[])]);
+    // layers applied only to concrete tensors have no reference count for dispose(): free their weights directly
+    for (const l of [keras, ours, again]) l.weights.forEach((w) => w.dispose());
+    model.dispose();
+  });
+
   test('bad layer options are one-line errors', () => {
     expect(() => new BatchNorm({ decay: 2 })).toThrow('BatchNorm: decay = 2, expected a number in [0, 1]');
     expect(() => new BatchNorm({ statistics: 'median' as never })).toThrow(
