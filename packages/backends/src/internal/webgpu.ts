@@ -25,6 +25,9 @@ interface Found {
   device: string;
 }
 
+/** How a user adds WebGPU in Node (README: "WebGPU in Node"). */
+export const DAWN_INSTALL = 'npm install webgpu@0.6.2 to use WebGPU in Node';
+
 let probed: Found | string | undefined;
 let liveDevice: DeviceLike | undefined;
 let registered = false;
@@ -44,6 +47,11 @@ async function findAdapter(): Promise<Found | string> {
     resolve('@tensorflow/tfjs-backend-webgpu');
   } catch {
     return '@tensorflow/tfjs-backend-webgpu is not installed';
+  }
+  try {
+    resolve('webgpu/package.json');
+  } catch {
+    return `npm "webgpu" (Dawn's Node bindings, ~130 MB) is not installed: it is an optional peer dependency; ${DAWN_INSTALL}`;
   }
   let dawn;
   try {
