@@ -221,6 +221,7 @@ export class DecoupledTrainer {
         },
       }));
     const varList = frozen ? head.trainable : [...modules.flatMap((m) => m.trainable), ...head.trainable];
+    let kept: tf.Tensor | null = null;
     const { value, grads } = tf.variableGrads(() => {
       let h = x;
       modules.forEach((m, i) => {
@@ -229,6 +230,7 @@ export class DecoupledTrainer {
         if (timing) forwardDone.push(performance.now());
       });
       const perExample = this.options.loss(head.forward(h, true), labels);
+      kept = tf.keep(stopGradient(perExample));
       return tf.mul(tf.sum(perExample), lambda) as tf.Scalar;
     }, varList);
     // λ < 1: add each module's synthetic share J_iᵀ·(1 − λ)·ĝ_i, computed locally (it must not reach lower modules).
@@ -254,7 +256,10 @@ export class DecoupledTrainer {
         input = outputs[i] as tf.Tensor;
       });
     }
-    const loss = (await value.data())[0] as number;
+    // reported as the decoupled step reports it (the mean in float32), so equal training reports equal losses
+    const mean = tf.mean(kept as unknown as tf.Tensor);
+    const loss = (await mean.data())[0] as number;
+    tf.dispose([mean, kept as unknown as tf.Tensor]);
     const updateStart = performance.now();
     if (!frozen) modules.forEach((m, i) => this.apply(`module ${i}`, m.trainable, grads));
     this.apply('head', head.trainable, grads);
@@ -272,7 +277,7 @@ export class DecoupledTrainer {
       }
     }
     tf.dispose([...outputs, ...(taps.filter((t) => t != null) as tf.Tensor[])]);
-    return { loss: loss / lambda / (x.shape[0] as number), waits, synthesizerLosses };
+    return { loss, waits, synthesizerLosses };
   }
 
   /** Update-unlocked step: each module updates from its synthesizer right after its forward pass. */
