@@ -1,13 +1,8 @@
+import { library } from '@gradkit/tsconfig/tsup.mjs';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'es2020',
-  splitting: false,
+  ...library,
   // The sources use CommonJS `require` to load backend packages lazily (so that importing @gradkit/backends
   // registers no backend); the ES-module build gets one through createRequire.
   banner: ({ format }) =>

@@ -1,46 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Split } from './mnist';
 
-/** A seeded random number generator: each call returns a number in [0, 1); `state` is all it remembers. */
-export interface Rng {
-  (): number;
-  /** The generator's whole state (a uint32): saved in checkpoints, set to continue the sequence exactly. */
-  state: number;
-}
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same shuffles and initial weights everywhere. */
-export function createRng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = (() => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }) as Rng;
-  Object.defineProperty(next, 'state', {
-    get: () => a,
-    set: (value: unknown) => {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-        throw new RangeError(`rng state ${String(value)}: expected an integer in [0, 2^32)`);
-      }
-      a = value;
-    },
-  });
-  return next;
-}
-
 /** Normal samples by Box–Muller from `rng`. */
 export function normals(rng: () => number, n: number, std = 1): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = std * Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
   return out;
-}
-
-/** Glorot-uniform samples for a [fanIn, fanOut] kernel (TensorFlow's default initializer). */
-export function glorotUniform(rng: () => number, fanIn: number, fanOut: number): Float32Array {
-  const limit = Math.sqrt(6 / (fanIn + fanOut));
-  return Float32Array.from({ length: fanIn * fanOut }, () => (2 * rng() - 1) * limit);
 }
 
 /** Fisher–Yates permutation of 0..n−1. */

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dense } from '@gradkit/core';
-import { glorotUniform } from './batches';
+import { dense, glorotUniform } from '@gradkit/core';
 
 export type Activation = 'relu' | 'sigmoid';
 
@@ -22,9 +21,7 @@ export class Mlp {
     this.biases = [];
     for (let i = 0; i + 1 < sizes.length; i++) {
       const [fanIn, fanOut] = [sizes[i] as number, sizes[i + 1] as number];
-      this.weights.push(
-        tf.tidy(() => tf.variable(tf.tensor2d(glorotUniform(rng, fanIn, fanOut), [fanIn, fanOut]), true, `mlp_w${i}`)),
-      );
+      this.weights.push(tf.tidy(() => tf.variable(glorotUniform([fanIn, fanOut], rng), true, `mlp_w${i}`)));
       this.biases.push(tf.tidy(() => tf.variable(tf.zeros([fanOut]), true, `mlp_b${i}`)));
     }
   }

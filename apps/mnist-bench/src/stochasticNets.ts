@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { createRng, glorotUniform } from '@gradkit/core';
 import type { Curve, RunContext } from '@gradkit/experiment-runner';
 import {
   binaryNeuron,
@@ -14,7 +15,7 @@ import {
   type ReinforceBaseline,
   type StraightThroughEstimator,
 } from '@gradkit/stochastic-neurons';
-import { accuracy, BatchStream, createRng, glorotUniform } from './batches';
+import { accuracy, BatchStream } from './batches';
 import type { Dataset, Split } from './mnist';
 
 /** The hidden units of one R2RT post 5/6 network. */
@@ -76,10 +77,10 @@ export async function trainStochasticNet(
   const layers: Dense[] = sizes.slice(1).map((out, i) => {
     const fanIn = sizes[i] as number;
     return tf.tidy(() => ({
-      w: tf.variable(tf.tensor2d(glorotUniform(rng, fanIn, out), [fanIn, out])),
+      w: tf.variable(glorotUniform([fanIn, out], rng)),
       // TF's get_variable default (Glorot-uniform) for a bias of shape [out] takes fan_in = fan_out = out:
       // U(−√(3/out), √(3/out))
-      b: tf.variable(tf.tensor1d(Float32Array.from({ length: out }, () => (2 * rng() - 1) * Math.sqrt(3 / out)))),
+      b: tf.variable(glorotUniform([out], rng)),
     }));
   });
   const annealing =

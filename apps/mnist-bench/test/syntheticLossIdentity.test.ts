@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Experiment, RunContext } from '@gradkit/experiment-runner';
 import { afterAll, describeBackends, expect, test } from '@gradkit/test-harness';
-import { dniExperiments } from '../src/experiments/syntheticGradients';
+import { dniExperiments, type SyntheticGradientConfig } from '../src/experiments/syntheticGradients';
 import { loadDataset, type Dataset } from '../src/mnist';
 import { writeTinyDataset } from './fixtures';
 
@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'synthetic-loss-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const data = loadDataset(writeTinyDataset(join(dir, 'data'), { train: 600, test: 100 }));
 const experiment = (name: string) =>
-  dniExperiments.find((e) => e.name === name) as Experiment<Dataset, Record<string, unknown>>;
+  dniExperiments.find((e) => e.name === name) as Experiment<Dataset, SyntheticGradientConfig>;
 
 describeBackends('post 8: the synthetic loss with a zero-initialised output', (backend) => {
   test('trains exactly as no backprop: the same curves, bit for bit, over 200 steps (a synthesizer that starts alive does not)', async () => {
@@ -33,7 +33,13 @@ describeBackends('post 8: the synthetic loss with a zero-initialised output', (b
       const e = experiment(name);
       return e.run(
         ctx,
-        { ...e.profiles.smoke, iterations: 200, evalEvery: 100, learningRate: 1e-3, batchSize: 50 },
+        {
+          ...(e.profiles.smoke as SyntheticGradientConfig),
+          iterations: 200,
+          evalEvery: 100,
+          learningRate: 1e-3,
+          batchSize: 50,
+        },
         data,
       );
     };

@@ -1,8 +1,8 @@
+import { createRng } from '@gradkit/core';
 import { describe, expect, test } from '@gradkit/test-harness';
 import { encodeWords, NUMBER, stripHeaders, tokenize, wordVocabulary } from './spam';
 import { charVocabulary, encodeChars, mobyDick, normalizeText, ptbBatches, ptbWindowCount } from './text';
 import { optimalCrossEntropies, ptbWindows, toySequence } from './toyData';
-import { createRng } from './random';
 
 describe('text, tokens and batching', () => {
   test('Moby Dick: the whole book, and an explicit ASCII character vocabulary', () => {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { uniqueVariableName } from '@gradkit/core';
 
 /**
  * The population statistics a batch-norm layer normalizes with at inference, as explicit, non-trainable state.
@@ -21,8 +22,6 @@ export interface PopulationStatistics {
  */
 export type StatisticsUpdate = 'ema' | 'cumulative' | 'none';
 
-let nextId = 0;
-
 /**
  * Fresh population statistics for `channels` channels. Their variables are named `<name>_<k>/population_mean`
  * (…`_variance`, …`_count`); `k` keeps any number of them apart, since tfjs variable names are global.
@@ -30,7 +29,7 @@ let nextId = 0;
 export function createPopulationStatistics(channels: number, name = 'batch_norm'): PopulationStatistics {
   if (!Number.isInteger(channels) || channels < 1)
     throw new RangeError(`createPopulationStatistics: channels = ${channels}, expected a positive integer`);
-  const prefix = `${name}_${nextId++}`;
+  const prefix = uniqueVariableName(name);
   return tf.tidy(() => ({
     mean: tf.variable(tf.zeros([channels]), false, `${prefix}/population_mean`),
     variance: tf.variable(tf.ones([channels]), false, `${prefix}/population_variance`),

@@ -47,8 +47,9 @@ function ownership(): Ownership {
       value(this: Map<string, tf.GradConfig>, kernelName: string, config: tf.GradConfig) {
         const mine = table.owned.get(kernelName);
         if (mine != null && config !== mine) {
+          // kept aside; gradkit's stays (or comes back, if the kernel's gradient was unregistered first)
           table.keptAside.set(kernelName, config);
-          return this;
+          return set.call(this, kernelName, mine);
         }
         return set.call(this, kernelName, config);
       },

@@ -8,6 +8,7 @@ import './register-gradients';
 
 export { customGradient, type CustomGradientResult, type GradientEntry, type Upstream } from './customGradient';
 export { dense, type DenseActivation } from './dense';
+export { glorotUniform, glorotUniformValues, type GlorotShape } from './glorot';
 export {
   DISCRETE_KERNELS,
   getDiscreteGradientPolicy,
@@ -17,6 +18,7 @@ export {
   type DiscreteKernel,
 } from './discreteGradientGuard';
 export { injectGradient, vjp } from './injectGradient';
+export { createRng, type Rng } from './random';
 export {
   batchMatMulGradConfig,
   matMulTransposed,
@@ -25,6 +27,7 @@ export {
   type TransposeStrategy,
 } from './matMulTransposed';
 export { registerGradients } from './register-gradients';
+export { uniqueVariableName } from './uniqueVariableName';
 export { scaleGradient } from './scaleGradient';
 export { sparseSoftmaxCrossEntropy } from './sparseSoftmaxCrossEntropy';
 export { stopGradient } from './stopGradient';

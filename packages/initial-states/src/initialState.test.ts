@@ -7,6 +7,7 @@ import {
   layerNormLstmCell,
   lstmCell,
   mixtureGruCell,
+  RecurrentLayer,
   rnn,
   stackedRnn,
   type Cell,
@@ -213,6 +214,48 @@ describeBackends('initial states', () => {
     const [p, q] = [model, loaded].map((m) => tf.tidy(() => m.predict(x) as tf.Tensor));
     expect(await takeValues(q as tf.Tensor)).toEqual(await takeValues(p as tf.Tensor));
     tf.dispose([x, y]);
+    model.dispose();
+    loaded.dispose();
+    optimizer.dispose();
+  });
+
+  // @gradkit/rnn's layer takes the state as tfjs-layers' recurrent layers do
+  test('symbolic: InitialStateLayer → RecurrentLayer in a functional model trains the initial state, saves and loads', async () => {
+    const input = tfl.input({ shape: [4, 3] });
+    const initial = new InitialStateLayer({ units: 5, seed: 9 });
+    const h0 = initial.apply(input) as tfl.SymbolicTensor;
+    const recurrent = new RecurrentLayer({ cell: 'gru', units: 5, seed: 1 });
+    const hidden = recurrent.apply(input, { initialState: [h0] }) as tfl.SymbolicTensor;
+    const output = tfl.layers.dense({ units: 1 }).apply(hidden) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: output });
+    expect(model.layers.map((l) => l.getClassName())).toContain('GradkitInitialState');
+    const x = tf.tensor3d(normalValues(8 * 4 * 3, 5), [8, 4, 3]);
+    const y = tf.tensor2d(normalValues(8, 6), [8, 1]);
+    // the prediction is the layer's output from the trained initial vector tiled over the batch
+    const vector = initial.getWeights()[0] as tf.Tensor;
+    const expected = tf.tidy(() => {
+      const h = recurrent.apply(x, { initialState: [tf.tile(vector, [8, 1])] }) as tf.Tensor;
+      return model.layers.at(-1)?.apply(h) as tf.Tensor;
+    });
+    const predicted = model.predict(x) as tf.Tensor;
+    expect(await valuesOf(predicted)).toEqual(await valuesOf(expected));
+    const before = await valuesOf(vector);
+    const optimizer = tf.train.sgd(0.5);
+    model.compile({ optimizer, loss: 'meanSquaredError' });
+    await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+    const after = takeValues(tf.clone(initial.getWeights()[0] as tf.Tensor));
+    expect(after).not.toEqual(before);
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(
+        async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }),
+      ),
+    );
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    expect(loaded.layers.map((l) => l.getClassName())).toContain('GradkitInitialState');
+    const [a, b] = [model, loaded].map((m) => m.predict(x) as tf.Tensor);
+    expect(await valuesOf(b as tf.Tensor)).toEqual(await valuesOf(a as tf.Tensor));
+    tf.dispose([x, y, expected, predicted, a as tf.Tensor, b as tf.Tensor]);
     model.dispose();
     loaded.dispose();
     optimizer.dispose();

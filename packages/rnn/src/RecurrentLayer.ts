@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { registerGradients } from '@gradkit/core';
 import type { Cell, WeightFactory } from './cell';
 import { basicRnnCell } from './cells/basicRnn';
 import { gruCell } from './cells/gru';
@@ -9,10 +8,6 @@ import { lstmCell } from './cells/lstm';
 import { mixtureGruCell } from './cells/mixtureGru';
 import { rnn } from './rnn';
 import { lastRelevant } from './sequences';
-
-// tfjs-layers imports tfjs-core's register_all_gradients, which puts tfjs's stock BatchMatMul gradient (slow
-// transposed-flag products on wasm) back over @gradkit/core's: re-register gradkit's now that it has loaded.
-registerGradients();
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 

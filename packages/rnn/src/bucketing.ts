@@ -1,14 +1,4 @@
-/** A seeded PRNG (mulberry32) for shuffles. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRng } from '@gradkit/core';
 
 function shuffle<T>(items: T[], next: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -48,7 +38,7 @@ export class PaddedIterator {
   *epoch(epoch = 0): Generator<number[]> {
     const order = shuffle(
       this.lengths.map((_, i) => i),
-      rng((this.options.seed ?? 1) * 1000 + epoch),
+      createRng((this.options.seed ?? 1) * 1000 + epoch),
     );
     for (let start = 0; start + this.options.batchSize <= order.length; start += this.options.batchSize) {
       const batch = order.slice(start, start + this.options.batchSize);
@@ -122,7 +112,7 @@ export class BucketIterator {
   }
 
   *epoch(epoch = 0): Generator<number[]> {
-    const next = rng((this.options.seed ?? 1) * 1000 + epoch);
+    const next = createRng((this.options.seed ?? 1) * 1000 + epoch);
     const n = this.options.buckets ?? 5;
     const sorted = this.lengths
       .map((_, i) => i)

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dense } from '@gradkit/core';
+import { dense, uniqueVariableName } from '@gradkit/core';
 
 /**
  * A recurrent cell: one pure step (input, state) → (output, state), with its input transform split off so that
@@ -59,21 +59,13 @@ export function zeroState(cell: Pick<Cell, 'stateSizes'>, batch: number): tf.Ten
   return cell.stateSizes.map((size) => tf.zeros([batch, size]) as tf.Tensor2D);
 }
 
-/** Seeded Glorot-uniform initial values. */
-export function glorot(shape: [number, number], seed: number): tf.Tensor2D {
-  const limit = Math.sqrt(6 / (shape[0] + shape[1]));
-  return tf.randomUniform(shape, -limit, limit, 'float32', seed) as tf.Tensor2D;
-}
-
-let nextId = 0;
-
 /** Makes a cell's weight from its name and initializer (a tf.layers layer passes one that calls addWeight). */
 export type WeightFactory = (name: string, init: () => tf.Tensor) => tf.Variable;
 
 /** A trainable variable with a unique name from an initializer (no initializer tensor left behind). */
 export function weight(name: string, init: () => tf.Tensor, make?: WeightFactory): tf.Variable {
   if (make) return make(name, init);
-  return tf.tidy(() => tf.variable(init(), true, `${name}_${nextId++}`));
+  return tf.tidy(() => tf.variable(init(), true, uniqueVariableName(name)));
 }
 
 export function assertPositiveInteger(value: number, what: string, where: string): void {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm, createPopulationStatistics, disposePopulationStatistics } from '@gradkit/batchnorm';
-import { dense } from '@gradkit/core';
+import { dense, glorotUniform } from '@gradkit/core';
 import { makeVariable, type Module } from './module';
 
 export interface DenseModuleOptions {
@@ -26,8 +26,7 @@ export function denseModule(options: DenseModuleOptions): Module {
   const { name, inputDim, units, batchNorm: useBn = false, activation = 'relu', trainable = 'all', seed = 1 } = options;
   if (trainable !== 'dense' && trainable !== 'all')
     throw new TypeError(`denseModule: trainable = ${JSON.stringify(trainable)}, expected 'dense' or 'all'`);
-  const limit = Math.sqrt(6 / (inputDim + units));
-  const w = makeVariable(() => tf.randomUniform([inputDim, units], -limit, limit, 'float32', seed), `${name}/kernel`);
+  const w = makeVariable(() => glorotUniform([inputDim, units], seed), `${name}/kernel`);
   const b = makeVariable(() => tf.zeros([units]), `${name}/bias`);
   const bn = useBn
     ? {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { uniqueVariableName } from '@gradkit/core';
 
 /**
  * One module of a network trained with decoupled interfaces: a function of its input that reads its own
@@ -33,12 +34,10 @@ export interface Synthesizer {
   dispose(): void;
 }
 
-let nextId = 0;
-
 /**
  * A variable from a function that makes its initial value, without leaving the initializer alive. tfjs variable
  * names are global: a numeric suffix keeps two modules of the same name apart.
  */
 export function makeVariable(init: () => tf.Tensor, name?: string): tf.Variable {
-  return tf.tidy(() => tf.variable(init(), true, name == null ? undefined : `${name}_${nextId++}`));
+  return tf.tidy(() => tf.variable(init(), true, name == null ? undefined : uniqueVariableName(name)));
 }

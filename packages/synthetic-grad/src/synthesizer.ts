@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNorm } from '@gradkit/batchnorm';
-import { dense } from '@gradkit/core';
+import { dense, glorotUniform } from '@gradkit/core';
 import { makeVariable, type Synthesizer } from './module';
 
 export interface SynthesizerOptions {
@@ -58,10 +58,7 @@ export function createSynthesizer(options: SynthesizerOptions): Synthesizer {
   const layers = sizes.slice(1).map((out, i) => {
     const fanIn = sizes[i] as number;
     const last = i === sizes.length - 2;
-    const limit = Math.sqrt(6 / (fanIn + out));
-    const w = makeVariable(() =>
-      last ? tf.zeros([fanIn, out]) : tf.randomUniform([fanIn, out], -limit, limit, 'float32', s++),
-    );
+    const w = makeVariable(() => (last ? tf.zeros([fanIn, out]) : glorotUniform([fanIn, out], s++)));
     const b = makeVariable(() => (last && kind === 'loss' ? tf.fill([out], initialLossBias) : tf.zeros([out])));
     const bn =
       !last && useBn ? { gamma: makeVariable(() => tf.ones([out])), beta: makeVariable(() => tf.zeros([out])) } : null;

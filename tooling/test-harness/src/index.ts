@@ -14,7 +14,7 @@ export {
   type PseudoGradientSpec,
 } from './gradientCheck';
 export { disposeFailedGradientTape, expectNoLeaks, variableOf } from './leakCheck';
-export { mulberry32, normalValues, randomInput, sizeOf, uniformValues } from './random';
+export { normalValues, randomInput, sizeOf, uniformValues } from './random';
 export {
   expectTensorClose,
   expectValuesClose,

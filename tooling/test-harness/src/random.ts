@@ -1,27 +1,17 @@
-/**
- * Seeded test data as plain numbers. Values are rounded to float32 (Math.fround) so that the float64 reference
- * sees exactly the numbers the tensor holds.
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRng } from '@gradkit/core';
+
+// Seeded test data as plain numbers, from @gradkit/core's `createRng` (mulberry32). Values are rounded to float32
+// (Math.fround) so that the float64 reference sees exactly the numbers the tensor holds.
 
 /** `n` float32 values uniform in [lo, hi), from `seed`. */
 export function uniformValues(n: number, seed: number, lo = -1, hi = 1): number[] {
-  const next = mulberry32(seed);
+  const next = createRng(seed);
   return Array.from({ length: n }, () => Math.fround(lo + (hi - lo) * next()));
 }
 
 /** `n` float32 values from N(mean, std²) (Box–Muller), from `seed`. */
 export function normalValues(n: number, seed: number, mean = 0, std = 1): number[] {
-  const next = mulberry32(seed);
+  const next = createRng(seed);
   return Array.from({ length: n }, () => {
     const u = 1 - next();
     const v = next();

@@ -7,7 +7,8 @@ import {
   type PopulationStatistics,
 } from '@gradkit/batchnorm';
 import { median, type Experiment } from '@gradkit/experiment-runner';
-import { accuracy, BatchStream, createRng, normals } from '../batches';
+import { createRng } from '@gradkit/core';
+import { accuracy, BatchStream, normals } from '../batches';
 import type { Dataset } from '../mnist';
 import { runTraining } from '../training';
 

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BatchNorm, batchNorm, createPopulationStatistics, disposePopulationStatistics } from '@gradkit/batchnorm';
 import { median, timeTrainingSteps, type Experiment } from '@gradkit/experiment-runner';
-import { BatchStream, createRng, glorotUniform } from '../batches';
+import { createRng, glorotUniformValues } from '@gradkit/core';
+import { BatchStream } from '../batches';
 import type { Dataset } from '../mnist';
 
 export interface BatchNormSpeedConfig {
@@ -30,7 +31,7 @@ export const batchnormSpeedExperiment: Experiment<Dataset, BatchNormSpeedConfig>
   async run(ctx, config, data) {
     const rng = createRng(ctx.seed);
     const sizes = [data.features, 100, 100, data.classes];
-    const kernels = sizes.slice(1).map((out, i) => glorotUniform(rng, sizes[i] as number, out));
+    const kernels = sizes.slice(1).map((out, i) => glorotUniformValues([sizes[i] as number, out], rng));
     const { x, y } = new BatchStream(data.train, data.features, config.batchSize, rng).next(data.classes);
 
     // 1. functional

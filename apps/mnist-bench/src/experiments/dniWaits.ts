@@ -7,7 +7,8 @@ import {
   type Module,
   type TrainingMethod,
 } from '@gradkit/synthetic-grad';
-import { BatchStream, createRng, toTensors } from '../batches';
+import { createRng } from '@gradkit/core';
+import { BatchStream, toTensors } from '../batches';
 import type { Dataset } from '../mnist';
 
 export interface DniWaitsConfig {

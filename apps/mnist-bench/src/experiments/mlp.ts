@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Experiment } from '@gradkit/experiment-runner';
-import { accuracy, BatchStream, createRng } from '../batches';
+import { createRng } from '@gradkit/core';
+import { accuracy, BatchStream } from '../batches';
 import type { Dataset } from '../mnist';
 import { crossEntropy, makeOptimizer, Mlp, setLearningRate, type Activation } from '../mlp';
 import { runTraining } from '../training';

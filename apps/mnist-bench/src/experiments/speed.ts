@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNorm, createPopulationStatistics, disposePopulationStatistics } from '@gradkit/batchnorm';
-import { dense } from '@gradkit/core';
+import { createRng, dense, glorotUniformValues } from '@gradkit/core';
 import { median, timeTrainingSteps, type Experiment } from '@gradkit/experiment-runner';
-import { BatchStream, createRng, glorotUniform } from '../batches';
+import { BatchStream } from '../batches';
 import type { Dataset } from '../mnist';
 
 export interface SpeedConfig {
@@ -39,7 +39,7 @@ export const speedExperiment: Experiment<Dataset, SpeedConfig> = {
   async run(ctx, config, data) {
     const rng = createRng(ctx.seed);
     const sizes = [data.features, 100, 100, data.classes];
-    const kernels = sizes.slice(1).map((out, i) => glorotUniform(rng, sizes[i] as number, out));
+    const kernels = sizes.slice(1).map((out, i) => glorotUniformValues([sizes[i] as number, out], rng));
     const { x, y } = new BatchStream(data.train, data.features, config.batchSize, rng).next(data.classes);
     const xent = (logits: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
 

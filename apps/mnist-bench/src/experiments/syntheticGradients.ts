@@ -8,7 +8,8 @@ import {
   type Synthesizer,
   type TrainingMethod,
 } from '@gradkit/synthetic-grad';
-import { accuracy, BatchStream, createRng, toTensors, type BatchStreamState } from '../batches';
+import { createRng } from '@gradkit/core';
+import { accuracy, BatchStream, toTensors, type BatchStreamState } from '../batches';
 import type { Dataset } from '../mnist';
 
 export interface SyntheticGradientConfig {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { median, type Experiment } from '@gradkit/experiment-runner';
-import { BatchStream, createRng } from '../batches';
+import { createRng } from '@gradkit/core';
+import { BatchStream } from '../batches';
 import type { Dataset } from '../mnist';
 import { crossEntropy, Mlp } from '../mlp';
 

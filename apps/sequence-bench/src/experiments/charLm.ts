@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dense, sparseSoftmaxCrossEntropy } from '@gradkit/core';
+import { createRng, dense, glorotUniform, sparseSoftmaxCrossEntropy } from '@gradkit/core';
 import { epochCheckpoints, type Curve, type Experiment } from '@gradkit/experiment-runner';
 import {
   detachState,
@@ -14,7 +14,6 @@ import {
   type WeightFactory,
 } from '@gradkit/rnn';
 import type { SequenceData } from '../data';
-import { createRng } from '../random';
 import { charVocabulary, encodeChars, ptbBatches, ptbWindowCount, type CharVocabulary } from '../text';
 import { tf1Limit, tf1Weights } from './tf1Init';
 
@@ -72,8 +71,7 @@ class CharModel {
       const cellSeed = seed + 10 * (l + 1);
       return makeCell(config.cell, u, u, cellSeed, tf1 ? tf1Weights(2 * u, cellSeed) : undefined);
     });
-    const limit = Math.sqrt(6 / (u + v));
-    this.w = tf.tidy(() => tf.variable(tf.randomUniform([u, v], -limit, limit, 'float32', seed + 1)));
+    this.w = tf.tidy(() => tf.variable(glorotUniform([u, v], seed + 1)));
     this.b = tf.tidy(() => tf.variable(tf.zeros([v])));
   }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dense, sparseSoftmaxCrossEntropy } from '@gradkit/core';
+import { dense, glorotUniform, sparseSoftmaxCrossEntropy } from '@gradkit/core';
 import { epochCheckpoints, type Experiment } from '@gradkit/experiment-runner';
 import { createInitialState, type InitialStateMethod } from '@gradkit/initial-states';
 import { embedding, lstmCell, stackedRnn } from '@gradkit/rnn';
@@ -96,8 +96,13 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
         const seed = ctx.seed + 10 * (l + 1);
         return lstmCell({ inputSize: u, units: u, seed, ...(tf1 ? { makeWeight: tf1Weights(2 * u, seed) } : {}) });
       });
-      const limit = tf1 ? tf1Limit(u) : Math.sqrt(6 / (u + v));
-      const w = tf.tidy(() => tf.variable(tf.randomUniform([u, v], -limit, limit, 'float32', ctx.seed + 1)));
+      const w = tf.tidy(() =>
+        tf.variable(
+          tf1
+            ? tf.randomUniform([u, v], -tf1Limit(u), tf1Limit(u), 'float32', ctx.seed + 1)
+            : glorotUniform([u, v], ctx.seed + 1),
+        ),
+      );
       const b = tf.tidy(() => tf.variable(tf.zeros([v])));
       const init = createInitialState({
         spec: cells.map((c) => c.stateSizes),

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { SequenceData } from '../data';
 import type { Experiment, RunContext } from '@gradkit/experiment-runner';
 import { basicRnnCell, detachState, rnn } from '@gradkit/rnn';
-import { createRng } from '../random';
+import { createRng, glorotUniform } from '@gradkit/core';
 import { optimalCrossEntropies, ptbWindows, toySequence } from '../toyData';
 
 interface Setting {
@@ -103,9 +103,8 @@ async function trainToy(
   tick: () => void,
 ) {
   const cell = basicRnnCell({ inputSize: 2, units: setting.state, seed: ctx.seed });
-  const limit = Math.sqrt(6 / (setting.state + 2));
   const [u, bp] = tf.tidy(() => [
-    tf.variable(tf.randomUniform([setting.state, 2], -limit, limit, 'float32', ctx.seed + 100)),
+    tf.variable(glorotUniform([setting.state, 2], ctx.seed + 100)),
     tf.variable(tf.zeros([2])),
   ]);
   const optimizer = tf.train.adagrad(config.learningRate);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dense, stopGradient } from '@gradkit/core';
+import { createRng, dense, glorotUniform, stopGradient } from '@gradkit/core';
 import { createInitialState } from '@gradkit/initial-states';
 import type { Experiment } from '@gradkit/experiment-runner';
 import {
@@ -12,7 +12,6 @@ import {
   rnn,
 } from '@gradkit/rnn';
 import type { SequenceData } from '../data';
-import { createRng } from '../random';
 import { encodeWords, PAD, tokenize, wordVocabulary } from '../spam';
 
 export interface SpamConfig {
@@ -91,8 +90,7 @@ function spamExperiment(
       );
       const cell = gruCell({ inputSize: config.embedding, units: config.units, seed: ctx.seed + 1 });
       const init = createInitialState({ spec: config.units, method: 'variable', seed: ctx.seed + 2 });
-      const limit = Math.sqrt(6 / (config.units + 2));
-      const w = tf.tidy(() => tf.variable(tf.randomUniform([config.units, 2], -limit, limit, 'float32', ctx.seed + 3)));
+      const w = tf.tidy(() => tf.variable(glorotUniform([config.units, 2], ctx.seed + 3)));
       const b = tf.tidy(() => tf.variable(tf.zeros([2])));
       const variables = [table, ...cell.variables, ...init.variables, w, b];
       const adam = tf.train.adam(config.learningRate);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { uniqueVariableName } from '@gradkit/core';
 import type { WeightFactory } from '@gradkit/rnn';
-
-let tf1Variables = 0;
 
 /**
  * The posts' TensorFlow (≤ 1.0) initial weights, where `tf.get_variable`'s default initializer was
@@ -24,6 +23,6 @@ export function tf1Weights(fanIn: number, seed: number): WeightFactory {
       const value = /\/(kernel|recurrent_[a-z])$/.test(name)
         ? tf.randomUniform(initial.shape, -limit, limit, 'float32', seed + 1000 + k++)
         : initial;
-      return tf.variable(value, true, `${name}_tf1_${tf1Variables++}`);
+      return tf.variable(value, true, uniqueVariableName(`${name}_tf1`));
     });
 }

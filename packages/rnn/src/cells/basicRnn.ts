@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertPositiveInteger, glorot, projectParts, weight, type Cell, type WeightFactory } from '../cell';
+import { glorotUniform } from '@gradkit/core';
+import { assertPositiveInteger, projectParts, weight, type Cell, type WeightFactory } from '../cell';
 
 export interface CellOptions {
   inputSize: number;
@@ -19,8 +20,8 @@ export function basicRnnCell(options: CellOptions): Cell {
   const { inputSize, units, seed = 1, name = 'basic_rnn', makeWeight } = options;
   assertPositiveInteger(inputSize, 'inputSize', 'basicRnnCell');
   assertPositiveInteger(units, 'units', 'basicRnnCell');
-  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, units], seed), makeWeight);
-  const recurrent = weight(`${name}/recurrent_kernel`, () => glorot([units, units], seed + 1), makeWeight);
+  const kernel = weight(`${name}/kernel`, () => glorotUniform([inputSize, units], seed), makeWeight);
+  const recurrent = weight(`${name}/recurrent_kernel`, () => glorotUniform([units, units], seed + 1), makeWeight);
   const bias = weight(`${name}/bias`, () => tf.zeros([units]), makeWeight);
   const variables = [kernel, recurrent, bias];
   return {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertPositiveInteger, glorot, projectJoined, splitParts, weight, type Cell } from '../cell';
+import { glorotUniform } from '@gradkit/core';
+import { assertPositiveInteger, projectJoined, splitParts, weight, type Cell } from '../cell';
 import type { CellOptions } from './basicRnn';
 import { gruSequence } from './gruSequence';
 import { gruSequenceHost } from './gruSequenceHost';
@@ -56,22 +57,22 @@ export function gruCell(options: GruOptions): Cell {
   const slice = (t: tf.Tensor, gate: number) => tf.slice(t, [0, gate * units], [-1, units]);
   const kernel = weight(
     `${name}/kernel`,
-    () => (weights ? weights.kernel.clone() : glorot([inputSize, 3 * units], seed)),
+    () => (weights ? weights.kernel.clone() : glorotUniform([inputSize, 3 * units], seed)),
     makeWeight,
   );
   const uz = weight(
     `${name}/recurrent_z`,
-    () => (weights ? slice(weights.recurrentKernel, 0) : glorot([units, units], seed + 1)),
+    () => (weights ? slice(weights.recurrentKernel, 0) : glorotUniform([units, units], seed + 1)),
     makeWeight,
   );
   const ur = weight(
     `${name}/recurrent_r`,
-    () => (weights ? slice(weights.recurrentKernel, 1) : glorot([units, units], seed + 2)),
+    () => (weights ? slice(weights.recurrentKernel, 1) : glorotUniform([units, units], seed + 2)),
     makeWeight,
   );
   const uh = weight(
     `${name}/recurrent_h`,
-    () => (weights ? slice(weights.recurrentKernel, 2) : glorot([units, units], seed + 3)),
+    () => (weights ? slice(weights.recurrentKernel, 2) : glorotUniform([units, units], seed + 3)),
     makeWeight,
   );
   const inputBias = weight(

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertPositiveInteger, glorot, projectJoined, projectParts, weight, type Cell } from '../cell';
+import { glorotUniform } from '@gradkit/core';
+import { assertPositiveInteger, projectJoined, projectParts, weight, type Cell } from '../cell';
 import type { CellOptions } from './basicRnn';
 import { isHostMemoryBackend } from './hostLoops';
 import { layerNorm, layerNormParams, type LayerNormParams } from './layerNorm';
@@ -16,9 +17,9 @@ export function layerNormLstmCell(options: LstmOptions): Cell {
   const { inputSize, units, seed = 1, name = 'ln_lstm', forgetBias = 1, makeWeight } = options;
   assertPositiveInteger(inputSize, 'inputSize', 'layerNormLstmCell');
   assertPositiveInteger(units, 'units', 'layerNormLstmCell');
-  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 4 * units], seed), makeWeight);
+  const kernel = weight(`${name}/kernel`, () => glorotUniform([inputSize, 4 * units], seed), makeWeight);
   const recurrent = [0, 1, 2, 3].map((g) =>
-    weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight),
+    weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorotUniform([units, units], seed + 1 + g), makeWeight),
   ) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
   const norms = ['i', 'j', 'f', 'o', 'c'].map((g) => layerNormParams(`${name}/ln_${g}`, units, makeWeight)) as [
     LayerNormParams,
@@ -70,9 +71,9 @@ export function layerNormGruCell(options: CellOptions): Cell {
   const { inputSize, units, seed = 1, name = 'ln_gru', makeWeight } = options;
   assertPositiveInteger(inputSize, 'inputSize', 'layerNormGruCell');
   assertPositiveInteger(units, 'units', 'layerNormGruCell');
-  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 3 * units], seed), makeWeight);
+  const kernel = weight(`${name}/kernel`, () => glorotUniform([inputSize, 3 * units], seed), makeWeight);
   const recurrent = [0, 1, 2].map((g) =>
-    weight(`${name}/recurrent_${'zrh'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight),
+    weight(`${name}/recurrent_${'zrh'[g]}`, () => glorotUniform([units, units], seed + 1 + g), makeWeight),
   );
   const norms = ['z', 'r', 'x', 'h'].map((g) => layerNormParams(`${name}/ln_${g}`, units, makeWeight));
   const variables = [kernel, ...recurrent, ...norms.flatMap((n) => [n.alpha, n.beta])];

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertPositiveInteger, glorot, projectJoined, splitParts, weight, type Cell } from '../cell';
+import { glorotUniform } from '@gradkit/core';
+import { assertPositiveInteger, projectJoined, splitParts, weight, type Cell } from '../cell';
 import type { CellOptions } from './basicRnn';
 import { isHostMemoryBackend } from './hostLoops';
 import { lstmSequenceHost } from './lstmSequenceHost';
@@ -18,9 +19,9 @@ export function lstmCell(options: LstmOptions): Cell {
   const { inputSize, units, seed = 1, name = 'lstm', forgetBias = 1, makeWeight } = options;
   assertPositiveInteger(inputSize, 'inputSize', 'lstmCell');
   assertPositiveInteger(units, 'units', 'lstmCell');
-  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, 4 * units], seed), makeWeight);
+  const kernel = weight(`${name}/kernel`, () => glorotUniform([inputSize, 4 * units], seed), makeWeight);
   const recurrent = [0, 1, 2, 3].map((g) =>
-    weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight),
+    weight(`${name}/recurrent_${'ijfo'[g]}`, () => glorotUniform([units, units], seed + 1 + g), makeWeight),
   ) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
   const bias = weight(`${name}/bias`, () => tf.zeros([4 * units]), makeWeight);
   const variables = [kernel, ...recurrent, bias];

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertPositiveInteger, glorot, projectParts, weight, type Cell } from '../cell';
+import { glorotUniform } from '@gradkit/core';
+import { assertPositiveInteger, projectParts, weight, type Cell } from '../cell';
 import type { CellOptions } from './basicRnn';
 
 export interface MixtureGruOptions extends CellOptions {
@@ -21,13 +22,13 @@ export function mixtureGruCell(options: MixtureGruOptions): Cell {
   assertPositiveInteger(units, 'units', 'mixtureGruCell');
   assertPositiveInteger(n, 'transforms', 'mixtureGruCell');
   const width = 2 * units + n * units + n;
-  const kernel = weight(`${name}/kernel`, () => glorot([inputSize, width], seed), makeWeight);
+  const kernel = weight(`${name}/kernel`, () => glorotUniform([inputSize, width], seed), makeWeight);
   const bias = weight(`${name}/bias`, () => tf.concat([tf.ones([2 * units]), tf.zeros([n * units + n])]), makeWeight);
   const ug = [0, 1].map((g) =>
-    weight(`${name}/recurrent_${'ur'[g]}`, () => glorot([units, units], seed + 1 + g), makeWeight),
+    weight(`${name}/recurrent_${'ur'[g]}`, () => glorotUniform([units, units], seed + 1 + g), makeWeight),
   );
-  const uAvg = weight(`${name}/recurrent_avg`, () => glorot([units, n], seed + 3), makeWeight);
-  const u = weight(`${name}/recurrent_c`, () => glorot([units, units], seed + 4), makeWeight);
+  const uAvg = weight(`${name}/recurrent_avg`, () => glorotUniform([units, n], seed + 3), makeWeight);
+  const u = weight(`${name}/recurrent_c`, () => glorotUniform([units, units], seed + 4), makeWeight);
   const bc = weight(`${name}/bias_c`, () => tf.zeros([units]), makeWeight);
   const variables = [kernel, bias, ...ug, uAvg, u, bc];
   const mm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
