@@ -9,7 +9,7 @@
  * (`releaseGradient` hands one back); tfjs never prints "Overriding the gradient".
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { gradConfigs } from '../generated/tfjs-gradients.js';
+import { gradConfigs } from './tfjsGradients';
 import { discreteGradientConfigs, isDiscreteGradientConfig } from './discreteGradientGuard';
 import { ownGradient } from './gradientOwnership';
 import { batchMatMulGradConfig } from './matMulTransposed';
