@@ -1,6 +1,6 @@
 // The posts' TensorFlow initial weights: UniformUnitScaling ±√(3/fan_in) on a cell's kernels, biases untouched.
 import type * as tf from '@tensorflow/tfjs-core';
-import { lstmCell } from '@gradkit/rnn';
+import { basicRnnCell, lstmCell } from '@gradkit/rnn';
 import { describeBackends, expect, test, valuesOf } from '@gradkit/test-harness';
 import { tf1Limit, tf1Weights } from '../src/experiments/tf1Init';
 
@@ -29,5 +29,21 @@ describeBackends('tf1 initial weights', () => {
     expect(kernels).toBeGreaterThanOrEqual(2);
     cell.dispose();
     plain.dispose();
+  });
+
+  test('a basic RNN (post 2’s toy model): its input and recurrent kernels both within ±√(3/(2 + units)), as one joint matrix', async () => {
+    const units = 16;
+    const cell = basicRnnCell({ inputSize: 2, units, seed: 3, makeWeight: tf1Weights(2 + units, 3) });
+    const limit = tf1Limit(2 + units);
+    const [kernel, recurrent] = cell.variables as [tf.Variable, tf.Variable];
+    for (const v of [kernel, recurrent]) {
+      const values = await valuesOf(v);
+      expect(Math.max(...values.map(Math.abs))).toBeLessThanOrEqual(limit);
+    }
+    // the recurrent kernel's Glorot limit, √(6/32) = 0.433, is above √(3/18) = 0.408: a Glorot draw would exceed it
+    const glorot = basicRnnCell({ inputSize: 2, units, seed: 3 });
+    expect(Math.max(...(await valuesOf(glorot.variables[1] as tf.Variable)).map(Math.abs))).toBeGreaterThan(limit);
+    cell.dispose();
+    glorot.dispose();
   });
 });

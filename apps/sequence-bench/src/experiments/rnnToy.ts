@@ -4,6 +4,7 @@ import type { Experiment, RunContext } from '@gradkit/experiment-runner';
 import { basicRnnCell, detachState, rnn } from '@gradkit/rnn';
 import { createRng, glorotUniform } from '@gradkit/core';
 import { optimalCrossEntropies, ptbWindows, toySequence } from '../toyData';
+import { tf1Limit, tf1Weights } from './tf1Init';
 
 interface Setting {
   state: number;
@@ -16,6 +17,12 @@ export interface RnnToyConfig {
   batch: number;
   sequenceLength: number;
   learningRate: number;
+  /**
+   * Initial weights: `glorot` (default; separate Glorot-uniform input and recurrent matrices) or `tf1`, the post's
+   * TensorFlow 0.9 `get_variable` default (UniformUnitScaling ±√(3/fan_in) on one joint [2 + state, state] matrix,
+   * so ±√(3/(2 + state)) for input and recurrent weights alike, and ±√(3/state) for the softmax matrix).
+   */
+  init?: 'glorot' | 'tf1';
 }
 
 /**
@@ -51,6 +58,16 @@ export const rnnToyExperiment: Experiment<SequenceData, RnnToyConfig> = {
       batch: 200,
       sequenceLength: 1_000_000,
       learningRate: 0.1,
+    },
+    'paper-tf1': {
+      settings: [
+        { state: 4, numSteps: 5, epochs: 1 },
+        { state: 16, numSteps: 10, epochs: 10 },
+      ],
+      batch: 200,
+      sequenceLength: 1_000_000,
+      learningRate: 0.1,
+      init: 'tf1',
     },
     smoke: { settings: [{ state: 4, numSteps: 5, epochs: 1 }], batch: 20, sequenceLength: 2_000, learningRate: 0.1 },
   },
@@ -102,9 +119,20 @@ async function trainToy(
   random: () => number,
   tick: () => void,
 ) {
-  const cell = basicRnnCell({ inputSize: 2, units: setting.state, seed: ctx.seed });
+  const tf1 = config.init === 'tf1';
+  const cell = basicRnnCell({
+    inputSize: 2,
+    units: setting.state,
+    seed: ctx.seed,
+    ...(tf1 ? { makeWeight: tf1Weights(2 + setting.state, ctx.seed) } : {}),
+  });
+  const softmaxLimit = tf1Limit(setting.state);
   const [u, bp] = tf.tidy(() => [
-    tf.variable(glorotUniform([setting.state, 2], ctx.seed + 100)),
+    tf.variable(
+      tf1
+        ? tf.randomUniform([setting.state, 2], -softmaxLimit, softmaxLimit, 'float32', ctx.seed + 100)
+        : glorotUniform([setting.state, 2], ctx.seed + 100),
+    ),
     tf.variable(tf.zeros([2])),
   ]);
   const optimizer = tf.train.adagrad(config.learningRate);

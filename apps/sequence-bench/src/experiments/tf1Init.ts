@@ -20,7 +20,7 @@ export function tf1Weights(fanIn: number, seed: number): WeightFactory {
     tf.tidy(() => {
       const initial = init();
       const limit = tf1Limit(fanIn);
-      const value = /\/(kernel|recurrent_[a-z])$/.test(name)
+      const value = /\/(kernel|recurrent_kernel|recurrent_[a-z])$/.test(name)
         ? tf.randomUniform(initial.shape, -limit, limit, 'float32', seed + 1000 + k++)
         : initial;
       return tf.variable(value, true, uniqueVariableName(`${name}_tf1`));
