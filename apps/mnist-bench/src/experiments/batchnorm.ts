@@ -108,18 +108,32 @@ export const batchnormExperiment: Experiment<Dataset, BatchNormConfig> = {
       });
     const plain = net(false);
     const bn = net(true);
-    const forward = (layers: Layer[], x: tf.Tensor2D, mode: Mode): tf.Tensor2D => {
+    // `upTo`: stop at that hidden layer's sigmoid input (what the post's third figure plots for layer 2)
+    const forward = (layers: Layer[], x: tf.Tensor2D, mode: Mode, upTo?: number): tf.Tensor2D => {
       let h: tf.Tensor2D = x;
-      layers.forEach((l, i) => {
+      for (const [i, l] of layers.entries()) {
         const z = tf.matMul(h, l.w as tf.Tensor2D);
-        if (i === layers.length - 1) h = tf.add(z, l.b as tf.Tensor) as tf.Tensor2D;
-        else if (l.stats)
-          h = tf.sigmoid(
-            batchNorm(z, { gamma: l.gamma, beta: l.beta }, l.stats, { ...mode, decay: config.decay }),
-          ) as tf.Tensor2D;
-        else h = tf.sigmoid(tf.add(z, l.b as tf.Tensor)) as tf.Tensor2D;
-      });
+        if (i === layers.length - 1) return tf.add(z, l.b as tf.Tensor) as tf.Tensor2D;
+        const input = (
+          l.stats
+            ? batchNorm(z, { gamma: l.gamma, beta: l.beta }, l.stats, { ...mode, decay: config.decay })
+            : tf.add(z, l.b as tf.Tensor)
+        ) as tf.Tensor2D;
+        if (i === upTo) return input;
+        h = tf.sigmoid(input) as tf.Tensor2D;
+      }
       return h;
+    };
+    // the mean over the test set of the sigmoid input of layer 2's first five neurons (the post's third figure;
+    // with BN through the training graph fed the whole test set, as the post's code evaluates)
+    const sigmoidInputs = async (layers: Layer[], mode: Mode): Promise<number[]> => {
+      const means = tf.tidy(() => {
+        const x = tf.tensor2d(data.test.images, [data.test.count, data.features]);
+        return tf.mean(tf.slice(forward(layers, x, mode, 1), [0, 0], [-1, 5]), 0);
+      });
+      const values = Array.from(await means.data());
+      means.dispose();
+      return values;
     };
     const variables = (layers: Layer[]) =>
       layers.flatMap((l) => [l.w, l.b, l.gamma, l.beta].filter((v): v is tf.Variable => v != null));
@@ -172,6 +186,20 @@ export const batchnormExperiment: Experiment<Dataset, BatchNormConfig> = {
           data.test,
           data.features,
           data.test.count,
+        ),
+        ...Object.fromEntries(
+          config.hidden.length < 2
+            ? []
+            : [
+                ...(await sigmoidInputs(plain, population)).map((v, k) => [
+                  `sigmoid input, layer 2 | neuron ${k + 1} without BN`,
+                  v,
+                ]),
+                ...(await sigmoidInputs(bn, { training: true, update: 'none' })).map((v, k) => [
+                  `sigmoid input, layer 2 | neuron ${k + 1} with BN`,
+                  v,
+                ]),
+              ],
         ),
       }),
     });
