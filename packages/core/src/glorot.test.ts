@@ -25,24 +25,24 @@ describe('glorotUniformValues', () => {
 });
 
 describeBackends('glorotUniform', () => {
-  test("with a seed: exactly tfjs's seeded randomUniform over ±√(6 / (fanIn + fanOut))", () => {
+  test("with a seed: exactly tfjs's seeded randomUniform over ±√(6 / (fanIn + fanOut))", async () => {
     const limit = Math.sqrt(6 / (4 + 9));
     const ours = glorotUniform([4, 9], 5);
     const theirs = tf.randomUniform([4, 9], -limit, limit, 'float32', 5);
     expect(ours.shape).toEqual([4, 9]);
     expect(ours.dtype).toBe('float32');
-    expect(Array.from(ours.dataSync())).toEqual(Array.from(theirs.dataSync()));
-    expect(Math.max(...Array.from(ours.dataSync()).map(Math.abs))).toBeLessThanOrEqual(limit);
+    expect(Array.from(await ours.data())).toEqual(Array.from(await theirs.data()));
+    expect(Math.max(...Array.from(await ours.data()).map(Math.abs))).toBeLessThanOrEqual(limit);
     tf.dispose([ours, theirs]);
   });
 
-  test('with an rng: the values of glorotUniformValues, as a tensor of the shape', () => {
+  test('with an rng: the values of glorotUniformValues, as a tensor of the shape', async () => {
     const matrix = glorotUniform([3, 2], createRng(4));
     expect(matrix.shape).toEqual([3, 2]);
-    expect(Array.from(matrix.dataSync())).toEqual(Array.from(glorotUniformValues([3, 2], createRng(4))));
+    expect(Array.from(await matrix.data())).toEqual(Array.from(glorotUniformValues([3, 2], createRng(4))));
     const vector = glorotUniform([5], createRng(4));
     expect(vector.shape).toEqual([5]);
-    expect(Array.from(vector.dataSync())).toEqual(Array.from(glorotUniformValues([5], createRng(4))));
+    expect(Array.from(await vector.data())).toEqual(Array.from(glorotUniformValues([5], createRng(4))));
     tf.dispose([matrix, vector]);
   });
 

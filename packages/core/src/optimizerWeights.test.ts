@@ -18,7 +18,7 @@ describeBackends('getOptimizerWeights / setOptimizerWeights', () => {
     const adam = tf.train.adam(0.01);
     for (let i = 0; i < 300; i++) adam.minimize(p.loss(straight));
     const savedWeights = await getOptimizerWeights(adam);
-    const savedW = straight.dataSync().slice();
+    const savedW = Float32Array.from(await straight.data());
     const saved = savedWeights.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }));
     tf.dispose(savedWeights.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor));
     expect(saved.map((w) => w.name).slice(-2)).toEqual(['gradkit:accBeta1', 'gradkit:accBeta2']);
@@ -28,7 +28,7 @@ describeBackends('getOptimizerWeights / setOptimizerWeights', () => {
     const fresh = tf.train.adam(0.01);
     await setOptimizerWeights(fresh, saved);
     for (let i = 0; i < 200; i++) fresh.minimize(p.loss(resumed));
-    expect(Array.from(resumed.dataSync())).toEqual(Array.from(straight.dataSync()));
+    expect(Array.from(await resumed.data())).toEqual(Array.from(await straight.data()));
 
     tf.dispose([straight, resumed, ...saved.map((w) => w.tensor)]);
     adam.dispose();

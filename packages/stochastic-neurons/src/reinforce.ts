@@ -45,7 +45,8 @@ export interface ReinforceNeuronOptions {
   baseline?: ReinforceBaseline | null;
   /**
    * Use these bits (0/1, a's shape) as the sample b instead of drawing one (for tests and variance studies: the
-   * same b under several baselines or losses). `randomness` is then not used. The caller keeps the tensor.
+   * same b under several baselines or losses). `randomness` is then not used. The caller keeps the tensor. Its shape
+   * is checked; its values are not (reading them would wait for a GPU backend): give only 0s and 1s.
    */
   sample?: tf.Tensor;
 }
@@ -103,12 +104,6 @@ export function reinforceBinaryNeuron(a: tf.Tensor, options: ReinforceNeuronOpti
       throw new Error(
         `reinforceBinaryNeuron: sample has shape [${given.shape.join(',')}], expected a's [${a.shape.join(',')}]`,
       );
-    }
-    const values = given.dataSync();
-    const bad = values.findIndex((v) => v !== 0 && v !== 1);
-    if (bad >= 0) {
-      p.dispose();
-      throw new Error(`reinforceBinaryNeuron: sample holds ${values[bad]} at flat index ${bad}; expected only 0 and 1`);
     }
     b = tf.cast(given, 'float32');
   } else {
