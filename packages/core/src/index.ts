@@ -5,6 +5,7 @@
  * Node build ships none) and installs the discrete-gradient guard.
  */
 import './register-gradients';
+import './kernels/register';
 
 export { customGradient, type CustomGradientResult, type GradientEntry, type Upstream } from './customGradient';
 export { dense, type DenseActivation } from './dense';
@@ -36,3 +37,5 @@ export { straightThrough, type StraightThroughGradient } from './straightThrough
 export { withSurrogateGradient } from './withSurrogateGradient';
 export { getOptimizerWeights, setOptimizerWeights, type OptimizerWeight } from './optimizerWeights';
 export { ownedGradients, releaseGradient } from './gradientOwnership';
+export { defineKernelOp, hasKernel, type KernelInputs, type KernelOpSpec } from './kernelOp';
+export { compositeKernel } from './kernels/compositeKernel';

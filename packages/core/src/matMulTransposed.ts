@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeValue } from './internal/describe';
+import { defineKernelOp } from './kernelOp';
+import { registerExplicitTransposes } from './kernels/matMulTransposed';
 
 /**
  * How a transposed matrix product is computed:
@@ -12,40 +14,29 @@ import { describeValue } from './internal/describe';
  */
 export type TransposeStrategy = 'flags' | 'explicit';
 
-interface StrategyState {
-  byBackend: Record<string, TransposeStrategy>;
-}
+/** The kernel that computes transposed products with explicit transposes (registered per backend in `kernels/`). */
+export const MATMUL_TRANSPOSED_KERNEL = 'GradkitMatMulTransposed';
 
-// On globalThis so that every copy of @gradkit/core shares it.
-const KEY = Symbol.for('@gradkit/core.transposeStrategy');
-
-function state(): StrategyState {
-  const g = globalThis as unknown as Record<symbol, StrategyState | undefined>;
-  // Measured defaults: explicit transposes on wasm only (cpu and webgpu gain nothing: see the benchmark in
-  // apps/mnist-bench, experiment `matmul-gradient`).
-  return (g[KEY] ??= { byBackend: { wasm: 'explicit' } });
-}
-
-/** Chooses the strategy for a backend (by tfjs name); returns the previous one. */
+/**
+ * Chooses the strategy for a backend (by tfjs name; measured default: `'explicit'` on wasm, `'flags'` elsewhere);
+ * returns the previous one. `'explicit'` registers the `GradkitMatMulTransposed` kernel for that backend,
+ * `'flags'` removes it, so the op falls back to its reference, `tf.matMul` with the flags.
+ */
 export function setTransposeStrategy(backend: string, strategy: TransposeStrategy): TransposeStrategy {
   if (strategy !== 'flags' && strategy !== 'explicit') {
     throw new TypeError(`setTransposeStrategy: strategy is ${describeValue(strategy)}, expected 'flags' or 'explicit'`);
   }
   const previous = transposeStrategy(backend);
-  state().byBackend[backend] = strategy;
+  if (strategy === 'explicit' && previous === 'flags') registerExplicitTransposes(backend);
+  if (strategy === 'flags' && previous === 'explicit') tf.unregisterKernel(MATMUL_TRANSPOSED_KERNEL, backend);
   return previous;
 }
 
-/** The strategy for a backend (default: the current one). */
+/** The strategy for a backend (default: the current one): whether it has the explicit-transposes kernel. */
+// a query of the kernel registry for a backend (the current one by default), not a choice made by its name
+// eslint-disable-next-line no-restricted-syntax
 export function transposeStrategy(backend: string = tf.getBackend()): TransposeStrategy {
-  return state().byBackend[backend] ?? 'flags';
-}
-
-function transposeLast2(x: tf.Tensor): tf.Tensor {
-  const perm = x.shape.map((_, i) => i);
-  const n = perm.length;
-  [perm[n - 2], perm[n - 1]] = [perm[n - 1] as number, perm[n - 2] as number];
-  return tf.transpose(x, perm);
+  return tf.getKernel(MATMUL_TRANSPOSED_KERNEL, backend) != null ? 'explicit' : 'flags';
 }
 
 /**
@@ -54,8 +45,8 @@ function transposeLast2(x: tf.Tensor): tf.Tensor {
  * The caller owns the result.
  */
 export function matMulTransposed(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
-  if ((!transposeA && !transposeB) || transposeStrategy() === 'flags') return tf.matMul(a, b, transposeA, transposeB);
-  return tf.tidy(() => tf.matMul(transposeA ? transposeLast2(a) : a, transposeB ? transposeLast2(b) : b));
+  if (!transposeA && !transposeB) return tf.matMul(a, b);
+  return matMulTransposedOp({ a, b }, { transposeA, transposeB });
 }
 
 /**
@@ -78,3 +69,14 @@ export const batchMatMulGradConfig: tf.GradConfig = {
     return { a: () => matMulTransposed(b, g, true, true), b: () => matMulTransposed(g, a, true, true) };
   },
 };
+
+/** `op(a)·op(b)`: reference `tf.matMul` with the flags; kernel (where registered) with explicit transposes. */
+const matMulTransposedOp = defineKernelOp<{ transposeA: boolean; transposeB: boolean }>({
+  kernelName: MATMUL_TRANSPOSED_KERNEL,
+  reference: ({ a, b }, { transposeA, transposeB }) =>
+    tf.matMul(a as tf.Tensor, b as tf.Tensor, transposeA, transposeB),
+  gradient: {
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, saved, attrs) => batchMatMulGradConfig.gradFunc(dy, saved, attrs),
+  },
+});

@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A tensor input of a {@link defineKernelOp} op, by the name its kernel and gradient use. */
+export type KernelInputs = Record<string, tf.Tensor>;
+
+export interface KernelOpSpec<A extends tf.NamedAttrMap> {
+  /** The kernel's name in tfjs's registry: gradkit-prefixed, e.g. `GradkitSumRows`. */
+  kernelName: string;
+  /**
+   * The op's formula as a composite of tfjs ops: what runs on a backend with no kernel of this name, and what every
+   * kernel is tested against. Differentiable through tfjs's own gradients.
+   */
+  reference: (inputs: KernelInputs, attrs: A) => tf.Tensor;
+  /** The gradient of the registered kernel (tfjs's `GradConfig`): used when a kernel ran. */
+  gradient: Pick<tf.GradConfig, 'inputsToSave' | 'gradFunc'>;
+}
+
+/**
+ * Declares an op with a fast path per backend, the way tfjs's own ops work: a **kernel** registered with
+ * `tf.registerKernel({ kernelName, backendName, kernelFunc })` (in a package's `kernels/` registration modules, the
+ * only place backend names appear) and its gradient with `tf.registerGradient`. The returned function runs the
+ * kernel through `runKernel` where the active backend has one, and the reference composite where it has none — the
+ * same math, so a backend without a kernel is slower, never different.
+ *
+ * @example
+ * const sumRowsOp = defineKernelOp({ kernelName: 'GradkitSumRows', reference: ({ x }) => tf.sum(x, 0), gradient });
+ * registerKernel({ kernelName: 'GradkitSumRows', backendName: 'wasm', kernelFunc }); // in kernels/
+ */
+export function defineKernelOp<A extends tf.NamedAttrMap>(
+  spec: KernelOpSpec<A>,
+): (inputs: KernelInputs, attrs: A) => tf.Tensor {
+  if (!spec.kernelName.startsWith('Gradkit')) {
+    throw new Error(`defineKernelOp: kernelName "${spec.kernelName}", expected a name starting with "Gradkit"`);
+  }
+  // once per process, whatever the number of copies of this package (tfjs's registry is global)
+  if (tf.getGradient(spec.kernelName) == null) tf.registerGradient({ kernelName: spec.kernelName, ...spec.gradient });
+  return (inputs, attrs) =>
+    hasKernel(spec.kernelName)
+      ? (tf.engine().runKernel(spec.kernelName, inputs as unknown as tf.NamedTensorMap, attrs) as tf.Tensor)
+      : spec.reference(inputs, attrs);
+}
+
+/** Whether the active backend has a kernel of this name. */
+export function hasKernel(kernelName: string): boolean {
+  return tf.getKernel(kernelName, tf.getBackend()) != null;
+}
