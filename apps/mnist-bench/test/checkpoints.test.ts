@@ -6,13 +6,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   fileCheckpoint,
-  interruptingCheckpoint,
   reportOnlyCheckpoint,
-  RunInterrupted,
   type Experiment,
   type RunCheckpoint,
   type RunContext,
 } from '@gradkit/experiment-runner';
+import { interruptingCheckpoint, RunInterrupted } from '@gradkit/experiment-runner/testing';
 import { afterAll, describeBackends, expect, test } from '@gradkit/test-harness';
 import { dniExperiments } from '../src/experiments/syntheticGradients';
 import { loadDataset, type Dataset } from '../src/mnist';

@@ -5,13 +5,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   fileCheckpoint,
-  interruptingCheckpoint,
   reportOnlyCheckpoint,
-  RunInterrupted,
   type Experiment,
   type RunCheckpoint,
   type RunContext,
 } from '@gradkit/experiment-runner';
+import { interruptingCheckpoint, RunInterrupted } from '@gradkit/experiment-runner/testing';
 import { afterAll, describeBackends, expect, expectValuesClose, test } from '@gradkit/test-harness';
 import { sequenceData, type SequenceData } from '../src/data';
 import { charLmExperiments } from '../src/experiments/charLm';

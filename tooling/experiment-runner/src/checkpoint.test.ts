@@ -14,18 +14,11 @@ import {
   test,
   valuesOf,
 } from '@gradkit/test-harness';
-import {
-  decodeCheckpoint,
-  encodeCheckpoint,
-  epochCheckpoints,
-  fileCheckpoint,
-  interruptingCheckpoint,
-  loadTraining,
-  reportOnlyCheckpoint,
-  RunInterrupted,
-  saveTraining,
-  type Training,
-} from './checkpoint';
+import { epochCheckpoints } from './checkpoint/epochLoop';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint/format';
+import { fileCheckpoint, reportOnlyCheckpoint } from './checkpoint/storage';
+import { loadTraining, saveTraining, type Training } from './checkpoint/training';
+import { interruptingCheckpoint, RunInterrupted } from './testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'checkpoint-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

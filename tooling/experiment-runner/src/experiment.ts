@@ -1,6 +1,6 @@
 import type { BackendStatus } from '@gradkit/backends';
 import type { DataIdentity } from './bench';
-import type { RunCheckpoint } from './checkpoint';
+import type { RunCheckpoint } from './checkpoint/storage';
 
 /** A number a post reports, that a run's primary metric is compared with. */
 export interface Reference {

@@ -1,21 +1,8 @@
 export { writeFileAtomic } from './atomicWrite';
-export {
-  decodeCheckpoint,
-  encodeCheckpoint,
-  epochCheckpoints,
-  fileCheckpoint,
-  interruptingCheckpoint,
-  loadTraining,
-  reportOnlyCheckpoint,
-  RunInterrupted,
-  saveTraining,
-  type CheckpointArray,
-  type CheckpointData,
-  type EpochCheckpoints,
-  type RunCheckpoint,
-  type Training,
-  type WithWeights,
-} from './checkpoint';
+export { decodeCheckpoint, encodeCheckpoint, type CheckpointArray, type CheckpointData } from './checkpoint/format';
+export { fileCheckpoint, reportOnlyCheckpoint, type RunCheckpoint } from './checkpoint/storage';
+export { loadTraining, saveTraining, type Training, type WithWeights } from './checkpoint/training';
+export { epochCheckpoints, type EpochCheckpoints } from './checkpoint/epochLoop';
 export type { BenchDefinition, DataIdentity, WorkerJob } from './bench';
 export { contentKey } from './dataIdentity';
 export { parseBenchArgs, usage, type BenchOptions, type ExtraOption } from './cli';

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { availableBackends, BackendUnavailableError, type BackendName, type BackendStatus } from '@gradkit/backends';
 import { removePendingWrites, writeFileAtomic } from './atomicWrite';
 import type { BenchDefinition, DataIdentity, WorkerJob } from './bench';
-import { removeCheckpoint } from './checkpoint';
+import { removeCheckpoint } from './checkpoint/storage';
 import { parseBenchArgs, usage, type BenchOptions } from './cli';
 import type { RunRecord } from './experiment';
 import { ProgressBar, formatSeconds } from './progress';

@@ -9,7 +9,7 @@ import { ExperimentRegistry } from './registry';
 import { markdownTable, terminalTable } from './report';
 import { median } from './stats';
 import { timed } from './worker';
-import { fileCheckpoint } from './checkpoint';
+import { fileCheckpoint } from './checkpoint/storage';
 
 const dir = mkdtempSync(join(tmpdir(), 'runner-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

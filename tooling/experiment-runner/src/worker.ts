@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { releaseBackends, useBackend } from '@gradkit/backends';
 import type { BenchDefinition, WorkerJob } from './bench';
-import { fileCheckpoint, reportOnlyCheckpoint, type RunCheckpoint } from './checkpoint';
+import { fileCheckpoint, reportOnlyCheckpoint, type RunCheckpoint } from './checkpoint/storage';
 import type { RunContext, RunRecord } from './experiment';
 import { median } from './stats';
 
