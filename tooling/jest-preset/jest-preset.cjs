@@ -23,8 +23,9 @@ module.exports = {
     ],
   },
   moduleNameMapper: {
-    '^@gradkit/(test-harness|experiment-runner)$': path.join(repoRoot, 'tooling/$1/src/index.ts'),
-    '^@gradkit/experiment-runner/testing$': path.join(repoRoot, 'tooling/experiment-runner/src/testing.ts'),
+    '^@gradkit/test-harness$': path.join(repoRoot, 'tooling/test-harness/src/index.ts'),
+    '^@gradkit/experiment-runner$': path.join(repoRoot, 'apps/experiment-runner/src/index.ts'),
+    '^@gradkit/experiment-runner/testing$': path.join(repoRoot, 'apps/experiment-runner/src/testing.ts'),
     '^@gradkit/([a-z-]+)$': path.join(repoRoot, 'packages/$1/src/index.ts'),
     '^@gradkit/([a-z-]+)/([a-z-]+)$': path.join(repoRoot, 'packages/$1/src/$2.ts'),
     // Relative imports written with the .js extension that ESM output needs.
