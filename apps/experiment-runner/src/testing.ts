@@ -1,5 +1,6 @@
 // Test doubles for the benches' tests (the package's `testing` entry, kept out of its main index).
 import { fileCheckpoint, type RunCheckpoint } from './checkpoint/storage';
+import type { RunContext } from './experiment';
 
 /** What {@link interruptingCheckpoint} throws once it has saved. */
 export class RunInterrupted extends Error {}
@@ -22,5 +23,31 @@ export function interruptingCheckpoint(file: string, config: unknown): RunCheckp
     get saves() {
       return saves;
     },
+  };
+}
+
+/**
+ * A run context for calling an experiment's `run` directly in a test, on the backend the test runs on: no progress
+ * bar, no log, the given seed and checkpoint.
+ */
+export function testRunContext(
+  backend: { name: string; device: string },
+  seed: number,
+  checkpoint?: RunCheckpoint,
+  profile = 'smoke',
+): RunContext {
+  return {
+    backend: {
+      name: backend.name as RunContext['backend']['name'],
+      tfName: backend.name,
+      available: true,
+      device: backend.device,
+    },
+    seed,
+    profile,
+    progress: () => undefined,
+    sampleMemory: () => undefined,
+    log: () => undefined,
+    ...(checkpoint ? { checkpoint } : {}),
   };
 }

@@ -4,14 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  fileCheckpoint,
-  reportOnlyCheckpoint,
-  type Experiment,
-  type RunCheckpoint,
-  type RunContext,
-} from '@gradkit/experiment-runner';
-import { interruptingCheckpoint, RunInterrupted } from '@gradkit/experiment-runner/testing';
+import { fileCheckpoint, reportOnlyCheckpoint, type Experiment, type RunCheckpoint } from '@gradkit/experiment-runner';
+import { interruptingCheckpoint, RunInterrupted, testRunContext } from '@gradkit/experiment-runner/testing';
 import { afterAll, describeBackends, expect, test } from '@gradkit/test-harness';
 import { dniExperiments } from '../src/experiments/syntheticGradients';
 import { loadDataset, type Dataset } from '../src/mnist';
@@ -43,15 +37,7 @@ describeBackends('checkpointed synthetic-gradient runs', (backend) => {
         learningRate: 1e-2,
         batchSize: 200,
       } as { iterations: number; evalEvery: number };
-      const ctx = (checkpoint?: RunCheckpoint): RunContext => ({
-        backend: { name: backend.name, tfName: backend.name, available: true, device: backend.device },
-        seed: 4,
-        profile: 'smoke',
-        progress: () => undefined,
-        sampleMemory: () => undefined,
-        log: () => undefined,
-        ...(checkpoint ? { checkpoint } : {}),
-      });
+      const ctx = (checkpoint?: RunCheckpoint) => testRunContext(backend, 4, checkpoint);
       const straight = await experiment.run(ctx(), config, data);
       // evaluations after 4 and 7: two periods, the last a short one
       expect(straight.curves?.map((c) => c.points.map((p) => p.step))).toEqual([
@@ -102,15 +88,7 @@ describeBackends('checkpointed synthetic-gradient runs', (backend) => {
       learningRate: 3e-3,
       batchSize: 50,
     } as { iterations: number; evalEvery: number };
-    const ctx = (checkpoint?: RunCheckpoint): RunContext => ({
-      backend: { name: backend.name, tfName: backend.name, available: true, device: backend.device },
-      seed: 2,
-      profile: 'smoke',
-      progress: () => undefined,
-      sampleMemory: () => undefined,
-      log: () => undefined,
-      ...(checkpoint ? { checkpoint } : {}),
-    });
+    const ctx = (checkpoint?: RunCheckpoint) => testRunContext(backend, 2, checkpoint);
     const straight = await experiment.run(ctx(), config, data);
     const file = join(dir, `long-${backend.name}.ckpt`);
     await expect(experiment.run(ctx(interruptingCheckpoint(file, config)), config, data)).rejects.toThrow(

@@ -254,36 +254,40 @@ describe('mnist-bench runs are keyed by their data and checked before work', () 
     expect(smoke(gz, out, '--resume').stderr).toMatch(/\[cpu\] mlp: finished earlier \(--resume\), skipped/);
   });
 
+  // The bytes of the checkpoint a dni-cdni smoke run on `data` would leave after its first period (its configuration
+  // names the data's key), holding no arrays: continuing it fails on the first variable, refusing it on the configuration.
+  const emptyDniCheckpoint = () =>
+    encodeCheckpoint(
+      {
+        experiment: 'dni-cdni',
+        backend: 'cpu',
+        profile: 'smoke',
+        seed: 1,
+        config: dniExperiments.find((e) => e.name === 'dni-cdni')?.profiles.smoke,
+        data: identifyDataset(loadDataset(data)).key,
+      },
+      { state: { run: { epoch: 1 }, optimizerSlots: null }, arrays: {} },
+    );
+  const dniArgs = (d: string, out: string) => [
+    '--data',
+    d,
+    '--profile',
+    'smoke',
+    '--backends',
+    'cpu',
+    '--experiments',
+    'dni-cdni',
+    '--out',
+    out,
+  ];
+
   test('a checkpoint written on other data is refused, not continued', () => {
-    // the checkpoint a dni-cdni smoke run on `data` would leave after its first period (its configuration names
-    // the data's key), holding no arrays: continuing it fails on the first variable, refusing it on the configuration
-    const experiment = dniExperiments.find((e) => e.name === 'dni-cdni');
-    const config = {
-      experiment: 'dni-cdni',
-      backend: 'cpu',
-      profile: 'smoke',
-      seed: 1,
-      config: experiment?.profiles.smoke,
-      data: identifyDataset(loadDataset(data)).key,
-    };
     const out = join(root, 'keyed-checkpoint');
     const file = join(out, 'checkpoints', 'dni-cdni--cpu--smoke--seed1.ckpt');
     const run = (d: string) => {
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, encodeCheckpoint(config, { state: { run: { epoch: 1 }, optimizerSlots: null }, arrays: {} }));
-      return cli([
-        '--data',
-        d,
-        '--profile',
-        'smoke',
-        '--backends',
-        'cpu',
-        '--experiments',
-        'dni-cdni',
-        '--out',
-        out,
-        '--resume',
-      ]);
+      writeFileSync(file, emptyDniCheckpoint());
+      return cli([...dniArgs(d, out), '--resume']);
     };
     const same = run(data);
     expect(same.status).toBe(1);
@@ -294,29 +298,16 @@ describe('mnist-bench runs are keyed by their data and checked before work', () 
   });
 
   test('--carry keeps the checkpoint gzip-compressed in OUT/carry/, continued by --resume with or without --carry, gone when the run finishes', () => {
-    const experiment = dniExperiments.find((e) => e.name === 'dni-cdni');
-    const config = {
-      experiment: 'dni-cdni',
-      backend: 'cpu',
-      profile: 'smoke',
-      seed: 1,
-      config: experiment?.profiles.smoke,
-      data: identifyDataset(loadDataset(data)).key,
-    };
     const out = join(root, 'carried');
     const file = join(out, 'carry', 'dni-cdni--cpu--smoke--seed1.ckpt.gz');
-    const args = ['--data', data, '--profile', 'smoke', '--backends', 'cpu', '--experiments', 'dni-cdni', '--out', out];
-    // a carried checkpoint (as committed by another machine) holding no arrays: continuing it fails on the first variable
+    // a carried checkpoint (as committed by another machine): continuing it fails on the first variable
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(
-      file,
-      gzipSync(encodeCheckpoint(config, { state: { run: { epoch: 1 }, optimizerSlots: null }, arrays: {} })),
-    );
-    const resumed = cli([...args, '--resume']);
+    writeFileSync(file, gzipSync(emptyDniCheckpoint()));
+    const resumed = cli([...dniArgs(data, out), '--resume']);
     expect(resumed.status).toBe(1);
     expect(resumed.stderr).toMatch(/checkpoint: no array "0\/0"/);
     rmSync(file);
-    const carried = cli([...args, '--carry']);
+    const carried = cli([...dniArgs(data, out), '--carry']);
     expect(carried.status).toBe(0);
     expect(readdirSync(join(out, 'carry'))).toEqual([]);
     expect(existsSync(join(out, 'checkpoints'))).toBe(false);
@@ -370,19 +361,7 @@ describe('mnist-bench runs are keyed by their data and checked before work', () 
 
   test('an error inside a run is one line naming the run (the stack only with --verbose), exit 1', () => {
     const out = join(root, 'broken-checkpoint');
-    const args = [
-      '--data',
-      data,
-      '--profile',
-      'smoke',
-      '--backends',
-      'cpu',
-      '--experiments',
-      'dni-cdni',
-      '--out',
-      out,
-      '--resume',
-    ];
+    const args = [...dniArgs(data, out), '--resume'];
     const file = join(out, 'checkpoints', 'dni-cdni--cpu--smoke--seed1.ckpt');
     for (const verbose of [false, true]) {
       rmSync(out, { recursive: true, force: true });

@@ -7,7 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Experiment, RunContext } from '@gradkit/experiment-runner';
+import type { Experiment } from '@gradkit/experiment-runner';
+import { testRunContext } from '@gradkit/experiment-runner/testing';
 import { afterAll, describeBackends, expect, test } from '@gradkit/test-harness';
 import { dniExperiments, type SyntheticGradientConfig } from '../src/experiments/syntheticGradients';
 import { loadDataset, type Dataset } from '../src/mnist';
@@ -21,14 +22,7 @@ const experiment = (name: string) =>
 
 describeBackends('post 8: the synthetic loss with a zero-initialised output', (backend) => {
   test('trains exactly as no backprop: the same curves, bit for bit, over 200 steps (a synthesizer that starts alive does not)', async () => {
-    const ctx: RunContext = {
-      backend: { name: backend.name, tfName: backend.name, available: true, device: backend.device },
-      seed: 3,
-      profile: 'smoke',
-      progress: () => undefined,
-      sampleMemory: () => undefined,
-      log: () => undefined,
-    };
+    const ctx = testRunContext(backend, 3);
     const run = (name: string) => {
       const e = experiment(name);
       return e.run(

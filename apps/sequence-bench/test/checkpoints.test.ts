@@ -3,14 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  fileCheckpoint,
-  reportOnlyCheckpoint,
-  type Experiment,
-  type RunCheckpoint,
-  type RunContext,
-} from '@gradkit/experiment-runner';
-import { interruptingCheckpoint, RunInterrupted } from '@gradkit/experiment-runner/testing';
+import { fileCheckpoint, reportOnlyCheckpoint, type Experiment, type RunCheckpoint } from '@gradkit/experiment-runner';
+import { interruptingCheckpoint, RunInterrupted, testRunContext } from '@gradkit/experiment-runner/testing';
 import { afterAll, describeBackends, expect, expectValuesClose, test } from '@gradkit/test-harness';
 import { sequenceData, type SequenceData } from '../src/data';
 import { charLmExperiments } from '../src/experiments/charLm';
@@ -33,15 +27,7 @@ describeBackends('checkpointed experiments', (backend) => {
     async (_, experiment) => {
       const config = { ...experiment.profiles.smoke, epochs: 2 } as { epochs: number };
       const data = sequenceData(undefined);
-      const ctx = (checkpoint?: RunCheckpoint): RunContext => ({
-        backend: { name: backend.name, tfName: backend.name, available: true, device: backend.device },
-        seed: 3,
-        profile: 'smoke',
-        progress: () => undefined,
-        sampleMemory: () => undefined,
-        log: () => undefined,
-        ...(checkpoint ? { checkpoint } : {}),
-      });
+      const ctx = (checkpoint?: RunCheckpoint) => testRunContext(backend, 3, checkpoint);
       const straight = await experiment.run(ctx(), config, data);
 
       const file = join(dir, `${experiment.name}-${backend.name}.ckpt`);

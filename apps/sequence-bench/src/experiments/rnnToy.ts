@@ -25,6 +25,17 @@ export interface RnnToyConfig {
   init?: 'glorot' | 'tf1';
 }
 
+/** The post's setting: state 4 with 5-step windows for one epoch, then state 16 with 10-step windows for ten. */
+const POST_2: RnnToyConfig = {
+  settings: [
+    { state: 4, numSteps: 5, epochs: 1 },
+    { state: 16, numSteps: 10, epochs: 10 },
+  ],
+  batch: 200,
+  sequenceLength: 1_000_000,
+  learningRate: 0.1,
+};
+
 /**
  * R2RT post 2 ("Recurrent Neural Networks in Tensorflow I"): a basic RNN on the toy dependencies, truncated BPTT
  * with the final state of each window fed into the next, Adagrad 0.1, batch 200, a fresh 1,000,000-step sequence
@@ -41,15 +52,7 @@ export const rnnToyExperiment: Experiment<SequenceData, RnnToyConfig> = {
     profile: 'paper',
   },
   profiles: {
-    paper: {
-      settings: [
-        { state: 4, numSteps: 5, epochs: 1 },
-        { state: 16, numSteps: 10, epochs: 10 },
-      ],
-      batch: 200,
-      sequenceLength: 1_000_000,
-      learningRate: 0.1,
-    },
+    paper: POST_2,
     quick: {
       settings: [
         { state: 4, numSteps: 5, epochs: 1 },
@@ -59,16 +62,8 @@ export const rnnToyExperiment: Experiment<SequenceData, RnnToyConfig> = {
       sequenceLength: 1_000_000,
       learningRate: 0.1,
     },
-    'paper-tf1': {
-      settings: [
-        { state: 4, numSteps: 5, epochs: 1 },
-        { state: 16, numSteps: 10, epochs: 10 },
-      ],
-      batch: 200,
-      sequenceLength: 1_000_000,
-      learningRate: 0.1,
-      init: 'tf1',
-    },
+    // the post's setting with its TensorFlow 0.9 initial weights
+    'paper-tf1': { ...POST_2, init: 'tf1' },
     smoke: { settings: [{ state: 4, numSteps: 5, epochs: 1 }], batch: 20, sequenceLength: 2_000, learningRate: 0.1 },
   },
   async run(ctx, config) {
