@@ -32,17 +32,9 @@ export interface Cell {
   readonly partWidths?: number[];
   step(parts: tf.Tensor2D[], state: tf.Tensor2D[]): { output: tf.Tensor2D; state: tf.Tensor2D[] };
   /**
-   * Optional fast path for a whole sequence: `joined` is the projection of every step, time-major [T, batch, Σk]
-   * (the parts side by side), `masks` [T, batch, 1] or null. Must compute exactly what stepping would.
-   */
-  sequence?(
-    joined: tf.Tensor3D,
-    initial: tf.Tensor2D[],
-    masks: tf.Tensor | null,
-  ): { outputs: tf.Tensor3D; final: tf.Tensor2D[] };
-  /**
-   * Optional, with `projectJoined`: the same fast path batch-major — `joined` [batch, T, Σk], `masks`
-   * [batch, T, 1] or null, outputs [batch, T, units] — so that rnn() transposes nothing. rnn() prefers it.
+   * Optional, with `projectJoined`: a fast path for a whole sequence, batch-major — `joined` is the projection of
+   * every step [batch, T, Σk] (the parts side by side), `masks` [batch, T, 1] or null, outputs [batch, T, units] —
+   * so that rnn() transposes nothing. Must compute exactly what stepping would.
    */
   sequenceBatchMajor?(
     joined: tf.Tensor3D,

@@ -109,10 +109,6 @@ export function rnn(cell: Cell, inputs: tf.Tensor, options: RnnOptions = {}): Rn
         ? null
         : tf.expandDims(tf.less(tf.expandDims(tf.range(0, time, 1, 'int32'), 1), tf.expandDims(lengthsTensor(), 0)), 2);
     let state = state0 ?? zeroState(cell, batch);
-    if (cell.sequence != null) {
-      const { outputs, final } = cell.sequence(joinedSteps, state, maskSteps);
-      return { outputs: tf.transpose(outputs, [1, 0, 2]) as tf.Tensor3D, finalState: final };
-    }
     const steps = timeSteps(joinedSteps) as tf.Tensor2D[];
     const stepParts = (t: number): tf.Tensor2D[] =>
       widths.length === 1 ? [steps[t] as tf.Tensor2D] : (tf.split(steps[t] as tf.Tensor2D, widths, 1) as tf.Tensor2D[]);
