@@ -101,6 +101,7 @@ def main():
     p.add_argument("--eval-every", type=int, default=50)
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--batch", type=int, default=60)
+    p.add_argument("--stable-loss", action="store_true", help="log_softmax instead of the post's log(softmax), which is -inf (NaN weights) once a probability underflows to 0")
     p.add_argument("--softmax-bias", action="store_true", help="a trained bias in the BN net's softmax layer (the post's Exp A; its wrapper has none in use)")
     p.add_argument("--shuffle-first-epoch", action="store_true", help="shuffle before the first epoch (TensorFlow's loader from 2017 on)")
     p.add_argument("--eval-keeps-ema", action="store_true", help="test-set evaluations leave the moving averages alone (the post's wrapper code moves them)")
@@ -144,7 +145,8 @@ def main():
         return bn["w"] + [t for l in bn["bn"] for t in (l.scale, l.beta)] + ([bn["b3"]] if bn["b3"] is not None else [])
 
     def sgd_step(net, logits, y):
-        loss = -(y * torch.log(torch.softmax(logits, 1))).sum()
+        log_p = torch.log_softmax(logits, 1) if args.stable_loss else torch.log(torch.softmax(logits, 1))
+        loss = -(y * log_p).sum()
         grads = torch.autograd.grad(loss, params(net))
         with torch.no_grad():
             for t, g in zip(params(net), grads):
@@ -177,7 +179,7 @@ def main():
             "final": True,
             "seed": args.seed,
             "steps": args.steps,
-            "options": {k: getattr(args, k) for k in ("softmax_bias", "shuffle_first_epoch", "eval_keeps_ema", "lr", "batch")},
+            "options": {k: getattr(args, k) for k in ("softmax_bias", "shuffle_first_epoch", "eval_keeps_ema", "lr", "batch", "stable_loss")},
             "without BN": acc(f_plain(tx)),
             "BN, population statistics": acc(f_bn(tx, False)),
             "BN, batch statistics of the whole test set": acc(f_bn(tx, True, update=False)),
