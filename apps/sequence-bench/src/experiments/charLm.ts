@@ -167,7 +167,11 @@ export function charLmExperiment(
       const split = Math.floor(ids.length * (1 - config.validationFraction));
       const train = ids.subarray(0, split);
       const valid = ids.subarray(split);
+      // the counterpart of the post's graph-build time: tfjs builds no graph (it runs eagerly), so what precedes
+      // training is making the model's variables; the first step then pays each kernel's first-use setup
+      const setupStart = performance.now();
       const model = new CharModel(config, vocab, ctx.seed);
+      const setupMs = performance.now() - setupStart;
       const adam = tf.train.adam(config.learningRate);
       const perEpoch = ptbWindowCount(train.length, config.batch, config.numSteps, config.maxWindows);
       const total = perEpoch * config.epochs;
@@ -245,6 +249,8 @@ export function charLmExperiment(
           'seconds per epoch': epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length,
           'windows per epoch': perEpoch,
           vocabulary: vocab.chars.length,
+          'model setup ms (the counterpart of a graph build)': setupMs,
+          'first training step ms (first-use kernel setup included)': stepTimes[0] ?? NaN,
         },
         curves: [
           { series: 'training (epoch average)', metric: 'loss, nats per character', points: trainCurve },
