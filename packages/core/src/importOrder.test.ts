@@ -69,4 +69,24 @@ console.log(JSON.stringify({ keptOurs, released, restored, again: core.releaseGr
       rmSync(file, { force: true });
     }
   });
+
+  test('the built package registers its kernels (GradkitSumRows on cpu and wasm, GradkitMatMulTransposed on wasm)', () => {
+    for (const ext of ['mjs', 'cjs']) {
+      const file = join(__dirname, '..', `.kernels-registered.${ext}`);
+      const load =
+        ext === 'mjs'
+          ? "import * as tf from '@tensorflow/tfjs-core';\nimport '@gradkit/core';"
+          : "const tf = require('@tensorflow/tfjs-core');\nrequire('@gradkit/core');";
+      writeFileSync(
+        file,
+        `${load}\nconsole.log(JSON.stringify(['GradkitSumRows/cpu', 'GradkitSumRows/wasm', 'GradkitMatMulTransposed/wasm'].map((k) => tf.getKernel(...k.split('/')) != null)));\n`,
+      );
+      try {
+        const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
+        expect(r.stdout.trim().split('\n').pop()).toBe('[true,true,true]');
+      } finally {
+        rmSync(file, { force: true });
+      }
+    }
+  });
 });

@@ -5,7 +5,9 @@
  * Node build ships none) and installs the discrete-gradient guard.
  */
 import './register-gradients';
-import './kernels/register';
+import { registerCoreKernels } from './kernels/register';
+
+registerCoreKernels();
 
 export { customGradient, type CustomGradientResult, type GradientEntry, type Upstream } from './customGradient';
 export { dense, type DenseActivation } from './dense';

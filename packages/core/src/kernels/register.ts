@@ -3,5 +3,11 @@
 import { registerExplicitTransposes } from './matMulTransposed';
 import { registerSumRowsByProduct } from './sumRows';
 
-for (const backend of ['cpu', 'wasm']) registerSumRowsByProduct(backend);
-registerExplicitTransposes('wasm');
+/**
+ * Registers core's kernels. Called by the package's index (a function, not a bare side-effect import: the bundler
+ * drops side-effect-only modules of a package whose `sideEffects` field does not list them).
+ */
+export function registerCoreKernels(): void {
+  for (const backend of ['cpu', 'wasm']) registerSumRowsByProduct(backend);
+  registerExplicitTransposes('wasm');
+}
