@@ -45,7 +45,10 @@ export function transposeStrategy(backend: string = tf.getBackend()): TransposeS
  * The caller owns the result.
  */
 export function matMulTransposed(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
-  if (!transposeA && !transposeB) return tf.matMul(a, b);
+  // kernels take float32 (tfjs's matMul upcasts other dtypes, e.g. one-hot int32 inputs, itself)
+  if ((!transposeA && !transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
+    return tf.matMul(a, b, transposeA, transposeB);
+  }
   return matMulTransposedOp({ a, b }, { transposeA, transposeB });
 }
 

@@ -24,5 +24,6 @@ export const sumRowsOp = defineKernelOp<Record<string, never>>({
 export function sumRows(x: tf.Tensor): tf.Tensor1D {
   assertTensor(x, 'x', 'sumRows');
   if (x.rank !== 2) throw new Error(`sumRows: x has shape [${x.shape.join(',')}], expected [rows, cols]`);
-  return sumRowsOp({ x }, {}) as tf.Tensor1D;
+  // the kernel takes float32 (other dtypes: tfjs's own sum)
+  return (x.dtype === 'float32' ? sumRowsOp({ x }, {}) : tf.sum(x, 0)) as tf.Tensor1D;
 }
