@@ -21,18 +21,13 @@ const base = tseslint.config(
     rules: { 'no-console': 'off' },
   },
   // A fast path is a kernel registered per backend (core's defineKernelOp); backend names appear only in the
-  // registrations (kernels/) and in the mechanism itself, never in an op or a cell; tests are exempt. rnn's
-  // host-memory sequence paths still choose by backend name: they become kernels in the next step of the kernel-layer
-  // work and are listed here until then.
+  // registrations (kernels/) and in the mechanism itself, never in an op or a cell; tests are exempt.
   {
     files: ['src/**/*.ts'],
     ignores: [
       'src/**/*.test.ts',
       'src/kernels/**',
       'src/kernelOp.ts',
-      'src/cells/hostLoops.ts',
-      'src/cells/gruSequenceHost.ts',
-      'src/cells/lstmSequenceHost.ts',
     ],
     rules: {
       'no-restricted-syntax': [

@@ -3,16 +3,20 @@ import * as tf from '@tensorflow/tfjs-core';
 /** A tensor input of a {@link defineKernelOp} op, by the name its kernel and gradient use. */
 export type KernelInputs = Record<string, tf.Tensor>;
 
-export interface KernelOpSpec<A extends tf.NamedAttrMap> {
+export interface KernelOpSpec<A extends tf.NamedAttrMap, R extends tf.Tensor | tf.Tensor[] = tf.Tensor> {
   /** The kernel's name in tfjs's registry: gradkit-prefixed, e.g. `GradkitSumRows`. */
   kernelName: string;
   /**
    * The op's formula as a composite of tfjs ops: what runs on a backend with no kernel of this name, and what every
    * kernel is tested against. Differentiable through tfjs's own gradients.
    */
-  reference: (inputs: KernelInputs, attrs: A) => tf.Tensor;
-  /** The gradient of the registered kernel (tfjs's `GradConfig`): used when a kernel ran. */
-  gradient: Pick<tf.GradConfig, 'inputsToSave' | 'gradFunc'>;
+  reference: (inputs: KernelInputs, attrs: A) => R;
+  /**
+   * The gradient of the registered kernel (tfjs's `GradConfig`): used when a kernel ran. A kernel with several
+   * outputs (R a list) gets one upstream gradient per output (zeros for an output the loss does not use), and may
+   * save outputs (`outputsToSave`) — e.g. a reserve of values its backward kernel needs, as cuDNN's RNN does.
+   */
+  gradient: Pick<tf.GradConfig, 'inputsToSave' | 'outputsToSave' | 'gradFunc'>;
 }
 
 /**
@@ -26,9 +30,9 @@ export interface KernelOpSpec<A extends tf.NamedAttrMap> {
  * const sumRowsOp = defineKernelOp({ kernelName: 'GradkitSumRows', reference: ({ x }) => tf.sum(x, 0), gradient });
  * registerKernel({ kernelName: 'GradkitSumRows', backendName: 'wasm', kernelFunc }); // in kernels/
  */
-export function defineKernelOp<A extends tf.NamedAttrMap>(
-  spec: KernelOpSpec<A>,
-): (inputs: KernelInputs, attrs: A) => tf.Tensor {
+export function defineKernelOp<A extends tf.NamedAttrMap, R extends tf.Tensor | tf.Tensor[] = tf.Tensor>(
+  spec: KernelOpSpec<A, R>,
+): (inputs: KernelInputs, attrs: A) => R {
   if (!spec.kernelName.startsWith('Gradkit')) {
     throw new Error(`defineKernelOp: kernelName "${spec.kernelName}", expected a name starting with "Gradkit"`);
   }
@@ -36,8 +40,8 @@ export function defineKernelOp<A extends tf.NamedAttrMap>(
   if (tf.getGradient(spec.kernelName) == null) tf.registerGradient({ kernelName: spec.kernelName, ...spec.gradient });
   return (inputs, attrs) =>
     hasKernel(spec.kernelName)
-      ? (tf.engine().runKernel(spec.kernelName, inputs as unknown as tf.NamedTensorMap, attrs) as tf.Tensor)
-      : spec.reference(inputs, attrs);
+      ? (tf.engine().runKernel(spec.kernelName, inputs as unknown as tf.NamedTensorMap, attrs) as R)
+      : (tf.tidy(() => spec.reference(inputs, attrs)) as R); // the reference's intermediates released
 }
 
 /** Whether the active backend has a kernel of this name. */

@@ -1,11 +1,11 @@
-// Compiles src/cells/gruKernels.wat to WebAssembly and writes it, base64, to src/cells/gruKernels.generated.ts.
+// Compiles src/kernels/host/simd/gruKernels.wat to WebAssembly and writes it, base64, to src/cells/gruKernels.generated.ts.
 // Run after editing the .wat (a test checks that the two agree): node scripts/build-kernels.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cells');
+const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'kernels', 'host', 'simd');
 
 /** The module's bytes, compiled from the WAT source with wabt. */
 export async function compileKernels() {

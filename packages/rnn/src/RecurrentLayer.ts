@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { Cell, WeightFactory } from './cell';
+import type { Cell } from './cell';
+import type { WeightFactory } from './cells/parts';
 import { basicRnnCell } from './cells/basicRnn';
 import { gruCell } from './cells/gru';
 import { layerNormGruCell, layerNormLstmCell } from './cells/layerNormCells';

@@ -1,5 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { dense, uniqueVariableName } from '@gradkit/core';
+import type * as tf from '@tensorflow/tfjs-core';
 
 /**
  * A recurrent cell: one pure step (input, state) → (output, state), with its input transform split off so that
@@ -32,58 +31,50 @@ export interface Cell {
   readonly partWidths?: number[];
   step(parts: tf.Tensor2D[], state: tf.Tensor2D[]): { output: tf.Tensor2D; state: tf.Tensor2D[] };
   /**
-   * Optional, with `projectJoined`: a fast path for a whole sequence, batch-major — `joined` is the projection of
-   * every step [batch, T, Σk] (the parts side by side), `masks` [batch, T, 1] or null, outputs [batch, T, units] —
-   * so that rnn() transposes nothing. Must compute exactly what stepping would.
+   * Optional: the cell's fused form — what kind of recurrence it is and where its recurrent weights are — so that
+   * rnn() can run the whole sequence as one kernel where the active backend registers one (`kernels/`). Needs
+   * `projectJoined`; the kernel computes exactly what stepping would. Cells without it always step.
    */
-  sequenceBatchMajor?(
-    joined: tf.Tensor3D,
-    initial: tf.Tensor2D[],
-    masks: tf.Tensor | null,
-  ): { outputs: tf.Tensor3D; final: tf.Tensor2D[] };
-  /** Whether `sequenceBatchMajor` runs on the active backend (default: yes); where not, rnn() runs `step`. */
-  sequenceBatchMajorAvailable?(): boolean;
+  readonly fused?: FusedForm;
   dispose(): void;
 }
 
-/** The zero state of a cell for a batch (the caller owns it). */
-export function zeroState(cell: Pick<Cell, 'stateSizes'>, batch: number): tf.Tensor2D[] {
-  return cell.stateSizes.map((size) => tf.zeros([batch, size]) as tf.Tensor2D);
-}
-
-/** Makes a cell's weight from its name and initializer (a tf.layers layer passes one that calls addWeight). */
-export type WeightFactory = (name: string, init: () => tf.Tensor) => tf.Variable;
-
-/** A trainable variable with a unique name from an initializer (no initializer tensor left behind). */
-export function weight(name: string, init: () => tf.Tensor, make?: WeightFactory): tf.Variable {
-  if (make) return make(name, init);
-  return tf.tidy(() => tf.variable(init(), true, uniqueVariableName(name)));
-}
-
-export function assertPositiveInteger(value: number, what: string, where: string): void {
-  if (!Number.isInteger(value) || value < 1)
-    throw new RangeError(`${where}: ${what} = ${value}, expected a positive integer`);
+/** Gain and shift of one layer normalization, as tensors of [units]. */
+export interface LayerNormTensors {
+  alpha: tf.Tensor;
+  beta: tf.Tensor;
 }
 
 /**
- * x·W + b in one piece (the joined form of projectParts), through @gradkit/core's `dense`: one fused kernel
- * forward; backward, the transposed products and Σ_rows done the fast way for the backend.
+ * A reset-after GRU (Keras's default, cuDNN, PyTorch) over the joined projection [x_z | x_r | x_h] (biases included):
+ *   z = σ(x_z + h·U_z),  r = σ(x_r + h·U_r),  c = tanh(x_h + r ⊙ (h·U_h + b′_h)),  h′ = c + z ⊙ (h − c)
  */
-export function projectJoined(x: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor | null): tf.Tensor2D {
-  return dense(x, kernel, bias);
+export interface FusedGru {
+  readonly kind: 'gru';
+  /** U_z, U_r, U_h, each [units, units]. */
+  readonly recurrent: readonly [tf.Tensor, tf.Tensor, tf.Tensor];
+  /** b′_h [units], the recurrent bias inside the reset gate's product. */
+  readonly recurrentBiasH: tf.Tensor;
 }
 
-/** A joined projection split into its parts (what `project` returns when a cell also has `projectJoined`). */
-export function splitParts(joined: tf.Tensor2D, widths: number[]): tf.Tensor2D[] {
-  return widths.length === 1 ? [joined] : tf.tidy(() => tf.split(joined, widths, 1) as tf.Tensor2D[]);
+/**
+ * TF's BasicLSTMCell over the joined projection [x_i | x_j | x_f | x_o], state (c, h), optionally layer-normalized
+ * per gate and on the cell state (R2RT post 3):
+ *   a_g = x_g + h·U_g,  ã_g = a_g or LN_g(a_g),  c′ = c ⊙ σ(ã_f + forgetBias) + σ(ã_i) ⊙ tanh(ã_j),
+ *   h′ = tanh(c′) ⊙ σ(ã_o), or tanh(LN_c(c′)) ⊙ σ(ã_o)
+ */
+export interface FusedLstm {
+  readonly kind: 'lstm';
+  /** U_i, U_j, U_f, U_o, each [units, units]. */
+  readonly recurrent: readonly [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  /** Added to ã_f inside the recurrence (a plain LSTM adds its forget bias in the projection instead: 0 here). */
+  readonly forgetBias: number;
+  readonly layerNorm?: {
+    readonly gates: readonly [LayerNormTensors, LayerNormTensors, LayerNormTensors, LayerNormTensors];
+    readonly cell: LayerNormTensors;
+    readonly epsilon: number;
+  };
 }
 
-/** x·W + b, split into parts of the given widths (one product for every gate and every time step). */
-export function projectParts(
-  x: tf.Tensor2D,
-  kernel: tf.Tensor,
-  bias: tf.Tensor | null,
-  widths: number[],
-): tf.Tensor2D[] {
-  return tf.tidy(() => splitParts(projectJoined(x, kernel, bias), widths));
-}
+/** The fused forms kernels exist for (see `kernels/`). */
+export type FusedForm = FusedGru | FusedLstm;

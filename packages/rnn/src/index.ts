@@ -1,7 +1,8 @@
 /**
  * @gradkit/rnn — recurrent cells and unrolling with sequence lengths (R2RT posts 2–4).
  */
-export { type Cell, type WeightFactory, zeroState } from './cell';
+export { type Cell, type FusedForm, type FusedGru, type FusedLstm, type LayerNormTensors } from './cell';
+export { type WeightFactory, zeroState } from './cells/parts';
 export { basicRnnCell, type CellOptions } from './cells/basicRnn';
 export { gruCell, type GruOptions, type KerasGruWeights } from './cells/gru';
 export { layerNorm, layerNormParams, type LayerNormParams } from './cells/layerNorm';
@@ -22,3 +23,7 @@ export { detachState, rnn, type RnnOptions, type RnnResult } from './rnn';
 export { generate, sampleFromLogits } from './sampler';
 export { lastRelevant, lengthsFromPadded, maskedSequenceLoss, sequenceMask } from './sequences';
 export { stackedRnn, type StackOptions } from './stack';
+
+import { registerRnnKernels } from './kernels/register';
+
+registerRnnKernels();

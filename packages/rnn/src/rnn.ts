@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { stopGradient } from '@gradkit/core';
-import { zeroState, type Cell } from './cell';
-import { stackSteps, timeSteps } from './timeSteps';
+import type { Cell } from './cell';
+import { zeroState } from './cells/parts';
+import { fusedSequence } from './fusedSequence';
+import { unroll } from './unroll';
 
 export interface RnnOptions {
   /** One [batch, size] tensor per entry of `cell.stateSizes` (a single tensor for a one-component state); zeros by default. */
@@ -69,13 +71,11 @@ export function rnn(cell: Cell, inputs: tf.Tensor, options: RnnOptions = {}): Rn
   return tf.tidy(() => {
     const lengthsTensor = () =>
       Array.isArray(lengths) ? tf.tensor1d(lengths as number[], 'int32') : tf.cast(lengths as tf.Tensor1D, 'int32');
-    if (
-      cell.sequenceBatchMajor != null &&
-      cell.projectJoined != null &&
-      cell.partWidths != null &&
-      (cell.sequenceBatchMajorAvailable?.() ?? true)
-    ) {
-      // Batch-major all the way: [batch·T, features] rows are a reshape of the input, not a transpose.
+    const state = state0 ?? zeroState(cell, batch);
+    if (cell.fused != null && cell.projectJoined != null) {
+      // The one dispatch point: a cell with a fused form runs its whole sequence as one op (the backend's kernel,
+      // or the reference unrolling of its step) — batch-major all the way: [batch·T, features] rows are a reshape
+      // of the input, not a transpose.
       const joined = cell.projectJoined(tf.reshape(inputs, [batch * time, features]) as tf.Tensor2D);
       const joinedSeq = tf.reshape(joined, [batch, time, joined.shape[1] as number]) as tf.Tensor3D;
       // m[b, t] = t < length[b], [batch, T, 1]
@@ -86,11 +86,11 @@ export function rnn(cell: Cell, inputs: tf.Tensor, options: RnnOptions = {}): Rn
               tf.less(tf.expandDims(tf.range(0, time, 1, 'int32'), 0), tf.expandDims(lengthsTensor(), 1)),
               2,
             );
-      const { outputs, final } = cell.sequenceBatchMajor(joinedSeq, state0 ?? zeroState(cell, batch), masks);
+      const { outputs, final } = fusedSequence(cell.fused, joinedSeq, state, masks);
       return { outputs, finalState: final };
     }
     // Every step's input transform at once, time-major; the parts are joined so that each step extracts one
-    // [batch, Σk] block (timeSteps) and splits that small block into its parts.
+    // [batch, Σk] block and splits that small block into its parts.
     const timeMajor = tf.reshape(tf.transpose(inputs, [1, 0, 2]), [time * batch, features]) as tf.Tensor2D;
     let joined: tf.Tensor2D;
     let widths: number[];
@@ -102,30 +102,19 @@ export function rnn(cell: Cell, inputs: tf.Tensor, options: RnnOptions = {}): Rn
       widths = parts.map((p) => p.shape[1] as number);
       joined = parts.length === 1 ? (parts[0] as tf.Tensor2D) : tf.concat(parts, 1);
     }
-    const joinedSteps = tf.reshape(joined, [time, batch, joined.shape[1] as number]) as tf.Tensor3D;
     // m[t, b] = t < length[b], [T, batch, 1]
-    const maskSteps =
+    const masks =
       lengths == null
         ? null
         : tf.expandDims(tf.less(tf.expandDims(tf.range(0, time, 1, 'int32'), 1), tf.expandDims(lengthsTensor(), 0)), 2);
-    let state = state0 ?? zeroState(cell, batch);
-    const steps = timeSteps(joinedSteps) as tf.Tensor2D[];
-    const stepParts = (t: number): tf.Tensor2D[] =>
-      widths.length === 1 ? [steps[t] as tf.Tensor2D] : (tf.split(steps[t] as tf.Tensor2D, widths, 1) as tf.Tensor2D[]);
-    const masks = maskSteps == null ? null : timeSteps(maskSteps);
-    const outputs: tf.Tensor2D[] = [];
-    for (let t = 0; t < time; t++) {
-      const { output, state: next } = cell.step(stepParts(t), state);
-      if (masks == null) {
-        outputs.push(output);
-        state = next;
-      } else {
-        const m = masks[t] as tf.Tensor; // [batch, 1] bool
-        outputs.push(tf.mul(output, tf.cast(m, 'float32')) as tf.Tensor2D);
-        state = next.map((s, i) => tf.where(tf.broadcastTo(m, s.shape), s, state[i] as tf.Tensor2D) as tf.Tensor2D);
-      }
-    }
-    return { outputs: tf.transpose(stackSteps(outputs), [1, 0, 2]) as tf.Tensor3D, finalState: state };
+    const { outputs, final } = unroll(
+      (parts, s) => cell.step(parts, s),
+      tf.reshape(joined, [time, batch, joined.shape[1] as number]) as tf.Tensor3D,
+      widths,
+      state,
+      masks,
+    );
+    return { outputs: tf.transpose(outputs, [1, 0, 2]) as tf.Tensor3D, finalState: final };
   });
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { glorotUniform } from '@gradkit/core';
-import { assertPositiveInteger, projectParts, weight, type Cell, type WeightFactory } from '../cell';
+import type { Cell } from '../cell';
+import { assertPositiveInteger, projectParts, weight, type WeightFactory } from './parts';
 
 export interface CellOptions {
   inputSize: number;

@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { glorotUniform } from '@gradkit/core';
-import { assertPositiveInteger, projectJoined, splitParts, weight, type Cell } from '../cell';
+import type { Cell, FusedGru } from '../cell';
 import type { CellOptions } from './basicRnn';
-import { gruSequence } from './gruSequence';
-import { gruSequenceHost } from './gruSequenceHost';
-import { isHostMemoryBackend } from './hostLoops';
+import { assertPositiveInteger, projectJoined, splitParts, weight } from './parts';
 
 /** GRU weights in Keras's layout (gate order z, r, h), which cuDNN and PyTorch's formulas share. */
 export interface KerasGruWeights {
@@ -107,8 +105,8 @@ export function gruCell(options: GruOptions): Cell {
     inputBias,
     ...(recurrentBiasZR && recurrentBiasH ? [recurrentBiasZR, recurrentBiasH] : []),
   ];
-  const mm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
   const partWidths = [units, units, units];
+  const fused: FusedGru | null = recurrentBiasH ? { kind: 'gru', recurrent: [uz, ur, uh], recurrentBiasH } : null;
   // x·W + b for every gate; reset-after adds the recurrent bias's z and r parts here, once per sequence
   const projectAll = (x: tf.Tensor2D): tf.Tensor2D =>
     recurrentBiasZR
@@ -123,48 +121,43 @@ export function gruCell(options: GruOptions): Cell {
     partWidths,
     project: (x) => tf.tidy(() => splitParts(projectAll(x), partWidths)),
     projectJoined: projectAll,
-    step(parts, [h]) {
-      const [xz, xr, xh] = parts as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      const hs = h as tf.Tensor2D;
-      const z = tf.sigmoid(tf.add(xz, mm(hs, uz)));
-      const r = tf.sigmoid(tf.add(xr, mm(hs, ur)));
-      const c = recurrentBiasH
-        ? tf.tanh(tf.add(xh, tf.mul(r, tf.add(mm(hs, uh), recurrentBiasH))))
-        : tf.tanh(tf.add(xh, mm(tf.mul(r, hs), uh)));
-      const next = tf.add(c, tf.mul(z, tf.sub(hs, c))) as tf.Tensor2D;
-      return { output: next, state: [next] };
-    },
-    // Reset-after GRUs run whole sequences, batch-major, through one hand-differentiated node: on cpu and wasm
-    // gruSequenceHost.ts (the gate arithmetic in SIMD kernels or plain loops), elsewhere gruSequence.ts (tensor ops,
-    // time-major, hence the transposes).
-    ...(recurrentBiasH
-      ? {
-          sequenceBatchMajor: (joined: tf.Tensor3D, [h0]: tf.Tensor2D[], masks: tf.Tensor | null) => {
-            if (isHostMemoryBackend()) {
-              const { outputs, final } = gruSequenceHost(
-                joined,
-                h0 as tf.Tensor2D,
-                [uz, ur, uh],
-                recurrentBiasH,
-                masks,
-                { layout: 'batch-major' },
-              );
-              return { outputs, final: [final] };
-            }
-            return tf.tidy(() => {
-              const swap = (t: tf.Tensor) => tf.transpose(t, [1, 0, 2]);
-              const { outputs, final } = gruSequence(
-                swap(joined),
-                h0 as tf.Tensor2D,
-                [uz, ur, uh],
-                recurrentBiasH,
-                masks && swap(masks),
-              );
-              return { outputs: swap(outputs) as tf.Tensor3D, final: [final] };
-            });
-          },
-        }
-      : {}),
+    step: (parts, [h]) =>
+      fused ? gruStep(parts, h as tf.Tensor2D, fused) : resetBeforeStep(parts, h as tf.Tensor2D, [uz, ur, uh]),
+    // reset-after GRUs run whole sequences as one kernel where the backend has one (rnn() decides)
+    ...(fused ? { fused } : {}),
     dispose: () => tf.dispose(variables),
   };
+}
+
+const mm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+
+/**
+ * One reset-after step, the formula every GRU kernel is tested against (parts [x_z, x_r, x_h], biases included):
+ *   z = σ(x_z + h·U_z),  r = σ(x_r + h·U_r),  c = tanh(x_h + r ⊙ (h·U_h + b′_h)),  h′ = c + z ⊙ (h − c)
+ */
+export function gruStep(
+  parts: tf.Tensor2D[],
+  h: tf.Tensor2D,
+  { recurrent: [uz, ur, uh], recurrentBiasH }: FusedGru,
+): { output: tf.Tensor2D; state: tf.Tensor2D[] } {
+  const [xz, xr, xh] = parts as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const z = tf.sigmoid(tf.add(xz, mm(h, uz)));
+  const r = tf.sigmoid(tf.add(xr, mm(h, ur)));
+  const c = tf.tanh(tf.add(xh, tf.mul(r, tf.add(mm(h, uh), recurrentBiasH))));
+  const next = tf.add(c, tf.mul(z, tf.sub(h, c))) as tf.Tensor2D;
+  return { output: next, state: [next] };
+}
+
+/** One reset-before step (TF1's GRUCell): as gruStep but c = tanh(x_h + (r ⊙ h)·U_h). */
+function resetBeforeStep(
+  parts: tf.Tensor2D[],
+  h: tf.Tensor2D,
+  [uz, ur, uh]: [tf.Tensor, tf.Tensor, tf.Tensor],
+): { output: tf.Tensor2D; state: tf.Tensor2D[] } {
+  const [xz, xr, xh] = parts as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const z = tf.sigmoid(tf.add(xz, mm(h, uz)));
+  const r = tf.sigmoid(tf.add(xr, mm(h, ur)));
+  const c = tf.tanh(tf.add(xh, mm(tf.mul(r, h), uh)));
+  const next = tf.add(c, tf.mul(z, tf.sub(h, c))) as tf.Tensor2D;
+  return { output: next, state: [next] };
 }

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { glorotUniform } from '@gradkit/core';
-import { assertPositiveInteger, projectJoined, projectParts, weight, type Cell } from '../cell';
+import type { Cell, FusedLstm } from '../cell';
 import type { CellOptions } from './basicRnn';
-import { isHostMemoryBackend } from './hostLoops';
 import { layerNorm, layerNormParams, type LayerNormParams } from './layerNorm';
-import { lstmSequenceHost } from './lstmSequenceHost';
-import type { LstmOptions } from './lstm';
+import { lstmStep, type LstmOptions } from './lstm';
+import { assertPositiveInteger, projectJoined, projectParts, weight } from './parts';
 
 /**
  * The layer-normalized LSTM of R2RT post 3: the joint linear map has no bias (LN's shift plays that role); each
@@ -29,6 +28,12 @@ export function layerNormLstmCell(options: LstmOptions): Cell {
     LayerNormParams,
   ];
   const variables = [kernel, ...recurrent, ...norms.flatMap((n) => [n.alpha, n.beta])];
+  const fused: FusedLstm = {
+    kind: 'lstm',
+    recurrent,
+    forgetBias,
+    layerNorm: { gates: [norms[0], norms[1], norms[2], norms[3]], cell: norms[4], epsilon: 1e-5 },
+  };
   return {
     name,
     inputSize,
@@ -38,25 +43,9 @@ export function layerNormLstmCell(options: LstmOptions): Cell {
     partWidths: [units, units, units, units],
     project: (x) => projectParts(x, kernel, null, [units, units, units, units]),
     projectJoined: (x) => projectJoined(x, kernel, null),
-    step(parts, [c, h]) {
-      const [i, j, f, o] = parts.map((p, g) =>
-        layerNorm(tf.add(p, tf.matMul(h as tf.Tensor2D, recurrent[g] as tf.Tensor2D)), norms[g] as never),
-      ) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-      const cNext = tf.add(
-        tf.mul(c as tf.Tensor, tf.sigmoid(tf.add(f, forgetBias))),
-        tf.mul(tf.sigmoid(i), tf.tanh(j)),
-      ) as tf.Tensor2D;
-      const hNext = tf.mul(tf.tanh(layerNorm(cNext, norms[4] as never)), tf.sigmoid(o)) as tf.Tensor2D;
-      return { output: hNext, state: [cNext, hNext] };
-    },
-    // On cpu and wasm whole sequences run through one hand-differentiated node (lstmSequenceHost.ts, the same
-    // formulas); elsewhere rnn() runs `step`.
-    sequenceBatchMajor: (joined, [c0, h0], masks) =>
-      lstmSequenceHost(joined, c0 as tf.Tensor2D, h0 as tf.Tensor2D, recurrent, masks, {
-        layerNorm: { gates: [norms[0], norms[1], norms[2], norms[3]], cell: norms[4] },
-        forgetBias,
-      }),
-    sequenceBatchMajorAvailable: isHostMemoryBackend,
+    step: (parts, [c, h]) => lstmStep(parts, c as tf.Tensor2D, h as tf.Tensor2D, fused),
+    // whole sequences run as one kernel where the backend has one (rnn() decides)
+    fused,
     dispose: () => tf.dispose(variables),
   };
 }

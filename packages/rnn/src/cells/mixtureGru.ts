@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { glorotUniform } from '@gradkit/core';
-import { assertPositiveInteger, projectParts, weight, type Cell } from '../cell';
+import type { Cell } from '../cell';
+import { assertPositiveInteger, projectParts, weight } from './parts';
 import type { CellOptions } from './basicRnn';
 
 export interface MixtureGruOptions extends CellOptions {

@@ -29,3 +29,6 @@ export class FloatPool {
     return this.free.get(length)?.length ?? 0;
   }
 }
+
+/** The arrays the host kernels keep between a call's forward and backward or within one call (see FloatPool). */
+export const scratchPool = new FloatPool(16);

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkGradients, describeBackends, expect, expectNoLeaks, randomInput, test } from '@gradkit/test-harness';
+import type { FusedLstm, LayerNormTensors } from '../cell';
+import { layerNormLstmCell } from '../cells/layerNormCells';
+import { lstmCell, lstmStep } from '../cells/lstm';
+import { fusedSequence, LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from '../fusedSequence';
 import { rnn } from '../rnn';
-import { isHostMemoryBackend } from './gruSequenceHost';
-import { layerNormLstmCell } from './layerNormCells';
-import { lstmCell } from './lstm';
-import { lstmSequenceHost, type LayerNormTensors } from './lstmSequenceHost';
+import { unrollBatchMajor } from '../unroll';
 
 const [B, T, U] = [3, 4, 4];
 const EPS = 1e-5;
@@ -66,17 +67,26 @@ function reference(masked: boolean, normalized: boolean) {
   };
 }
 
-describeBackends('lstmSequenceHost', () => {
-  const cases: Array<[boolean, boolean]> = [
-    [false, false],
-    [true, false],
-    [false, true],
-    [true, true],
-  ];
+/** The fused form of an LSTM over the given tensors (with layer normalization when `ln` has ten). */
+function fusedLstm(recurrent: tf.Tensor[], ln: tf.Tensor[]): FusedLstm {
+  const pair = (k: number): LayerNormTensors => ({ alpha: ln[2 * k] as tf.Tensor, beta: ln[2 * k + 1] as tf.Tensor });
+  return {
+    kind: 'lstm',
+    recurrent: recurrent as unknown as FusedLstm['recurrent'],
+    forgetBias: ln.length > 0 ? FORGET_BIAS : 0,
+    ...(ln.length > 0
+      ? { layerNorm: { gates: [pair(0), pair(1), pair(2), pair(3)], cell: pair(4), epsilon: EPS } }
+      : {}),
+  };
+}
+
+describeBackends('GradkitLstmSequence (the whole-sequence LSTM kernel) and its reference', () => {
+  const cases: Array<['kernel' | 'reference', boolean, boolean]> = [];
+  for (const path of ['kernel', 'reference'] as const)
+    for (const normalized of [false, true]) for (const masked of [false, true]) cases.push([path, masked, normalized]);
   test.each(cases)(
-    'masked %s, layer-normalized %s: outputs and final (c, h) match a float64 loop; every gradient matches finite differences',
-    async (masked, normalized) => {
-      if (!isHostMemoryBackend()) return; // device backends: see the next test
+    '%s (masked %s, layer-normalized %s): outputs and final (c, h) match a float64 loop; every gradient matches finite differences',
+    async (path, masked, normalized) => {
       const lnInputs = normalized
         ? [0, 1, 2, 3, 4].flatMap((g) => [
             randomInput([U], 20 + 2 * g, 0.5, 1.5),
@@ -86,23 +96,19 @@ describeBackends('lstmSequenceHost', () => {
       await checkGradients({
         f: (x, c0, h0, ui, uj, uf, uo, ...ln) => {
           const masks = masked ? tf.tensor3d(MASK, [B, T, 1], 'bool') : null;
-          const pair = (k: number): LayerNormTensors => ({
-            alpha: ln[2 * k] as tf.Tensor,
-            beta: ln[2 * k + 1] as tf.Tensor,
-          });
-          const { outputs, final } = lstmSequenceHost(
-            x,
-            c0 as tf.Tensor2D,
-            h0 as tf.Tensor2D,
-            [ui, uj, uf, uo] as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor],
-            masks,
-            {
-              ...(normalized
-                ? { layerNorm: { gates: [pair(0), pair(1), pair(2), pair(3)], cell: pair(4) }, forgetBias: FORGET_BIAS }
-                : {}),
-            },
-          );
-          return tf.concat([tf.reshape(outputs, [-1]), tf.reshape(final[0], [-1]), tf.reshape(final[1], [-1])]);
+          const fused = fusedLstm([ui, uj, uf, uo] as tf.Tensor[], ln);
+          const state0 = [c0 as tf.Tensor2D, h0 as tf.Tensor2D];
+          const { outputs, final } =
+            path === 'kernel'
+              ? fusedSequence(fused, x as tf.Tensor3D, state0, masks)
+              : unrollBatchMajor(
+                  (p, [c, h]) => lstmStep(p, c as tf.Tensor2D, h as tf.Tensor2D, fused),
+                  x as tf.Tensor3D,
+                  [U, U, U, U],
+                  state0,
+                  masks,
+                );
+          return tf.concat([tf.reshape(outputs, [-1]), ...final.map((s) => tf.reshape(s, [-1]))]);
         },
         reference: reference(masked, normalized),
         inputs: [
@@ -117,50 +123,29 @@ describeBackends('lstmSequenceHost', () => {
     },
   );
 
-  test('runs on host-memory backends only, and says so on the others', () => {
-    const x = tf.zeros([B, T, 4 * U]);
-    const s = tf.zeros([B, U]) as tf.Tensor2D;
-    const w = tf.zeros([U, U]);
-    if (isHostMemoryBackend()) {
-      const { outputs, final } = lstmSequenceHost(x, s, s, [w, w, w, w], null);
-      expect(outputs.shape).toEqual([B, T, U]);
-      tf.dispose([outputs, ...final]);
-      const wide = tf.zeros([B, T, 3 * U]);
-      expect(() => lstmSequenceHost(wide, s, s, [w, w, w, w], null)).toThrow(
-        `lstmSequenceHost: x has shape [${B},${T},${3 * U}], expected [${B},${T},${4 * U}]`,
-      );
-      wide.dispose();
-    } else {
-      expect(() => lstmSequenceHost(x, s, s, [w, w, w, w], null)).toThrow(
-        `lstmSequenceHost: backend "${tf.getBackend()}" keeps tensors on a device, expected cpu or wasm (run the cell's steps there)`,
-      );
+  test('the kernel and its backward are registered for the host-memory backends cpu and wasm, and for no other', () => {
+    for (const name of [LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD]) {
+      expect(tf.getKernel(name, 'cpu')).toBeDefined();
+      expect(tf.getKernel(name, 'wasm')).toBeDefined();
+      expect(tf.getKernel(name, 'webgpu')).toBeUndefined();
+      expect(tf.getKernel(name, 'webgl')).toBeUndefined();
     }
-    tf.dispose([x, s, w]);
   });
 
   test('leaks nothing: forward and backward leave the tensor count as they found it', async () => {
-    if (!isHostMemoryBackend()) return;
-    const x = tf.randomUniform([B, T, 4 * U], -1, 1, 'float32', 7);
+    const x = tf.randomUniform([B, T, 4 * U], -1, 1, 'float32', 7) as tf.Tensor3D;
     const s = tf.zeros([B, U]) as tf.Tensor2D;
     const w = [1, 2, 3, 4].map((seed) => tf.randomUniform([U, U], -1, 1, 'float32', seed));
     const ln = [0, 1, 2, 3, 4].map((): LayerNormTensors => ({ alpha: tf.ones([U]), beta: tf.zeros([U]) }));
     const masks = tf.tensor3d(MASK, [B, T, 1], 'bool');
     await expectNoLeaks(() => {
       const grads = tf.grads((...args: tf.Tensor[]) => {
-        const { outputs, final } = lstmSequenceHost(
-          args[0] as tf.Tensor,
-          s,
-          s,
-          args.slice(1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor],
-          masks,
-          {
-            layerNorm: {
-              gates: ln.slice(0, 4) as [LayerNormTensors, LayerNormTensors, LayerNormTensors, LayerNormTensors],
-              cell: ln[4] as LayerNormTensors,
-            },
-          },
+        const fused = fusedLstm(
+          args.slice(1),
+          ln.flatMap((p) => [p.alpha, p.beta]),
         );
-        return tf.add(tf.sum(outputs), tf.sum(final[1]));
+        const { outputs, final } = fusedSequence(fused, args[0] as tf.Tensor3D, [s, s], masks);
+        return tf.add(tf.sum(outputs), tf.sum(final[1] as tf.Tensor));
       })([x, ...w]);
       expect(grads).toHaveLength(5);
       tf.dispose(grads);
@@ -173,10 +158,10 @@ describeBackends('lstmSequenceHost', () => {
     ['layerNormLstmCell', layerNormLstmCell],
   ];
   test.each(makers)(
-    "%s in rnn() with sequence lengths: the sequence node gives the step path's outputs, final state and variable gradients",
+    "%s in rnn() with sequence lengths: the fused sequence gives the step path's outputs, final state and variable gradients",
     async (name, make) => {
       const cell = make({ inputSize: 3, units: U, seed: 5, name: `agree_${name}` });
-      const stepOnly = { ...cell, sequenceBatchMajor: undefined }; // the same variables, unrolled step by step
+      const stepOnly = { ...cell, fused: undefined }; // the same variables, unrolled step by step
       const x = tf.randomUniform([B, T, 3], -1, 1, 'float32', 9);
       const initialState = [
         tf.randomUniform([B, U], -1, 1, 'float32', 10),

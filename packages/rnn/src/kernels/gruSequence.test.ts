@@ -1,0 +1,140 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkGradients, describeBackends, expect, expectNoLeaks, randomInput, test } from '@gradkit/test-harness';
+import type { FusedGru } from '../cell';
+import { gruStep } from '../cells/gru';
+import { fusedSequence, GRU_SEQUENCE, GRU_SEQUENCE_GRAD } from '../fusedSequence';
+import { unrollBatchMajor } from '../unroll';
+
+const [T, B] = [4, 3];
+// example 0 runs all 4 steps, example 1 stops after 2, example 2 has no valid step
+const LENGTHS = [4, 2, 0];
+// MASK[t·B + b] (the float64 loop's order); the tensors are batch-major [B, T, 1]
+const MASK = Array.from({ length: T * B }, (_, i) => (Math.floor(i / B) < (LENGTHS[i % B] as number) ? 1 : 0));
+const maskTensor = () =>
+  tf.tensor3d(
+    Array.from({ length: B * T }, (_, i) => MASK[(i % T) * B + Math.floor(i / T)] as number),
+    [B, T, 1],
+    'bool',
+  );
+
+/**
+ * The reset-after GRU recurrence in float64, written from the formula (not from any of the code under test):
+ * x [B, T, 3U] (the input transforms), h0 [B, U], U_z, U_r, U_h [U, U], b′_h [U]; returns the outputs [B, T, U]
+ * followed by the final state [B, U], with masked steps as in rnn().
+ */
+function reference(masked: boolean, U: number) {
+  const sig = (v: number) => 1 / (1 + Math.exp(-v));
+  return (x: number[], h0: number[], uz: number[], ur: number[], uh: number[], bh: number[]): number[] => {
+    let h = h0.slice();
+    const out = new Array<number>(B * T * U).fill(0);
+    for (let t = 0; t < T; t++) {
+      const next = h.slice();
+      for (let b = 0; b < B; b++) {
+        const valid = !masked || MASK[t * B + b] === 1;
+        for (let j = 0; j < U; j++) {
+          let pz = 0;
+          let pr = 0;
+          let ph = bh[j] as number;
+          for (let i = 0; i < U; i++) {
+            const hi = h[b * U + i] as number;
+            pz += hi * (uz[i * U + j] as number);
+            pr += hi * (ur[i * U + j] as number);
+            ph += hi * (uh[i * U + j] as number);
+          }
+          const xo = (b * T + t) * 3 * U;
+          const z = sig((x[xo + j] as number) + pz);
+          const r = sig((x[xo + U + j] as number) + pr);
+          const c = Math.tanh((x[xo + 2 * U + j] as number) + r * ph);
+          const hNew = z * (h[b * U + j] as number) + (1 - z) * c;
+          out[(b * T + t) * U + j] = valid ? hNew : 0;
+          if (valid) next[b * U + j] = hNew;
+        }
+      }
+      h = next;
+    }
+    return [...out, ...h];
+  };
+}
+
+describeBackends('GradkitGruSequence (the whole-sequence GRU kernel) and its reference', () => {
+  // units 4: the kernels' 4-lane SIMD gate arithmetic; units 3: the plain-JavaScript loops
+  const cases: Array<['kernel' | 'reference', boolean, number]> = [];
+  for (const path of ['kernel', 'reference'] as const)
+    for (const units of [4, 3]) for (const masked of [false, true]) cases.push([path, masked, units]);
+  test.each(cases)(
+    '%s (masked %s, %i units): outputs and final state match a float64 loop; all six gradients match finite differences',
+    async (path, masked, U) => {
+      await checkGradients({
+        f: (x, h0, uz, ur, uh, bh) => {
+          const masks = masked ? maskTensor() : null;
+          const fused: FusedGru = {
+            kind: 'gru',
+            recurrent: [uz, ur, uh] as FusedGru['recurrent'],
+            recurrentBiasH: bh as tf.Tensor,
+          };
+          const { outputs, final } =
+            path === 'kernel'
+              ? fusedSequence(fused, x as tf.Tensor3D, [h0 as tf.Tensor2D], masks)
+              : unrollBatchMajor(
+                  (p, [h]) => gruStep(p, h as tf.Tensor2D, fused),
+                  x as tf.Tensor3D,
+                  [U, U, U],
+                  [h0 as tf.Tensor2D],
+                  masks,
+                );
+          return tf.concat([tf.reshape(outputs, [-1]), ...final.map((s) => tf.reshape(s, [-1]))]);
+        },
+        reference: reference(masked, U),
+        inputs: [
+          randomInput([B, T, 3 * U], 1, -1, 1),
+          randomInput([B, U], 2, -1, 1),
+          randomInput([U, U], 3, -1, 1),
+          randomInput([U, U], 4, -1, 1),
+          randomInput([U, U], 5, -1, 1),
+          randomInput([U], 6, -0.5, 0.5),
+        ],
+        forwardTolerance: { rtol: 1e-5, atol: 1e-6 },
+      });
+    },
+  );
+
+  test('the kernel and its backward are registered for the host-memory backends cpu and wasm, and for no other', () => {
+    for (const name of [GRU_SEQUENCE, GRU_SEQUENCE_GRAD]) {
+      expect(tf.getKernel(name, 'cpu')).toBeDefined();
+      expect(tf.getKernel(name, 'wasm')).toBeDefined();
+      expect(tf.getKernel(name, 'webgpu')).toBeUndefined();
+      expect(tf.getKernel(name, 'webgl')).toBeUndefined();
+    }
+  });
+
+  test('leaks nothing: forward and backward, with masks, leave the tensor count as they found it', async () => {
+    const U = 4;
+    const x = tf.randomUniform([B, T, 3 * U], -1, 1, 'float32', 7) as tf.Tensor3D;
+    const h0 = tf.zeros([B, U]) as tf.Tensor2D;
+    const w = [1, 2, 3].map((s) => tf.randomUniform([U, U], -1, 1, 'float32', s));
+    const bh = tf.zeros([U]);
+    const masks = maskTensor();
+    await expectNoLeaks(() => {
+      const grads = tf.grads((...args: tf.Tensor[]) => {
+        const fused: FusedGru = {
+          kind: 'gru',
+          recurrent: [args[2], args[3], args[4]] as FusedGru['recurrent'],
+          recurrentBiasH: args[5] as tf.Tensor,
+        };
+        const { outputs, final } = fusedSequence(fused, args[0] as tf.Tensor3D, [args[1] as tf.Tensor2D], masks);
+        return tf.add(tf.sum(outputs), tf.sum(final[0] as tf.Tensor));
+      })([x, h0, ...w, bh]);
+      expect(grads).toHaveLength(6);
+      tf.dispose(grads);
+      // forward only (no tape): the kernel's reserve is released at once
+      const { outputs, final } = fusedSequence(
+        { kind: 'gru', recurrent: [w[0], w[1], w[2]] as FusedGru['recurrent'], recurrentBiasH: bh },
+        x,
+        [h0],
+        masks,
+      );
+      tf.dispose([outputs, ...final]);
+    });
+    tf.dispose([x, h0, ...w, bh, masks]);
+  });
+});

@@ -1,0 +1,15 @@
+// Where @gradkit/rnn's kernels are registered per backend: the only place backend names appear. A backend not named
+// here runs every op's reference (a cell's step, unrolled).
+import { registerHostSequenceKernels } from './host/sequenceKernels';
+
+/**
+ * Registers rnn's kernels. Called by the package's index (a function, not a bare side-effect import: the bundler
+ * drops side-effect-only modules of a package whose `sideEffects` field does not list them).
+ *
+ * cpu and wasm keep tensors in host memory, where the gate arithmetic of a step runs fastest as plain loops between
+ * the backend's products (see host/sequenceKernels.ts).
+ */
+export function registerRnnKernels(): void {
+  registerHostSequenceKernels('cpu');
+  registerHostSequenceKernels('wasm');
+}
