@@ -64,6 +64,10 @@ export const rnnToyExperiment: Experiment<SequenceData, RnnToyConfig> = {
     },
     // the post's setting with its TensorFlow 0.9 initial weights
     'paper-tf1': { ...POST_2, init: 'tf1' },
+    // the post's num_steps = 1 figure: state 4, 1-step windows, 2 epochs (a bit below 0.66, moving up and down: the
+    // carried state holds some of X(t−3) by chance, and gradients never leave the one-step window to keep it there)
+    'num-steps-1': { ...POST_2, settings: [{ state: 4, numSteps: 1, epochs: 2 }] },
+    'num-steps-1-tf1': { ...POST_2, settings: [{ state: 4, numSteps: 1, epochs: 2 }], init: 'tf1' },
     smoke: { settings: [{ state: 4, numSteps: 5, epochs: 1 }], batch: 20, sequenceLength: 2_000, learningRate: 0.1 },
   },
   async run(ctx, config) {
@@ -81,9 +85,12 @@ export const rnnToyExperiment: Experiment<SequenceData, RnnToyConfig> = {
     for (const setting of config.settings) {
       const r = await trainToy(ctx, setting, config, random, () => ctx.progress(++done, total));
       last = r.final;
-      metrics[
-        `state ${setting.state}, ${setting.numSteps}-step windows, ${setting.epochs} epoch(s): mean loss of the last 100 steps`
-      ] = r.final;
+      const name = `state ${setting.state}, ${setting.numSteps}-step windows, ${setting.epochs} epoch(s)`;
+      metrics[`${name}: mean loss of the last 100 steps`] = r.final;
+      // where the curve moves in the last epoch (the num_steps = 1 figure: below 0.66, up and down, not converging)
+      metrics[`${name}: last epoch, mean of its 100-step means`] = r.lastEpoch.mean;
+      metrics[`${name}: last epoch, lowest 100-step mean`] = r.lastEpoch.lowest;
+      metrics[`${name}: last epoch, highest 100-step mean`] = r.lastEpoch.highest;
       curves.push({
         series: `state ${setting.state}, ${setting.numSteps} steps`,
         metric: 'training loss (mean of 100 steps)',
@@ -174,8 +181,16 @@ async function trainToy(
   tf.dispose([u as tf.Tensor, bp as tf.Tensor]);
   cell.dispose();
   const tail = losses.slice(-100);
+  const stepsPerEpoch = losses.length / setting.epochs;
+  const lastEpoch = curve.filter((p) => p.step > losses.length - stepsPerEpoch).map((p) => p.value);
   return {
     final: tail.reduce((a, b) => a + b, 0) / tail.length,
+    // NaN where the last epoch is shorter than 100 steps (no 100-step mean)
+    lastEpoch: {
+      mean: lastEpoch.reduce((a, b) => a + b, 0) / lastEpoch.length,
+      lowest: lastEpoch.length > 0 ? Math.min(...lastEpoch) : NaN,
+      highest: lastEpoch.length > 0 ? Math.max(...lastEpoch) : NaN,
+    },
     curve,
     times: times.slice(Math.min(20, times.length >> 1)),
   };
