@@ -37,7 +37,7 @@ export function usage(
     `Usage: ${name} [options]`,
     '',
     'Options:',
-    '  --backends LIST     comma-separated backends (default: every available one): cpu, wasm, webgpu, tensorflow, tensorflow-gpu',
+    '  --backends LIST     comma-separated backends (default: every available one): cpu, wasm, webgl, webgpu, tensorflow, tensorflow-gpu',
     `  --experiments LIST  comma-separated experiments (default: ${registry.defaultNames().join(', ')}); all: ${registry.names().join(', ')}`,
     `  --profile NAME      ${profileHelp(registry)}`,
     '  --seed N            random seed (default 1); the same seed on the same backend gives the same numbers',

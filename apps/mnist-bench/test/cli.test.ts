@@ -163,7 +163,7 @@ describe('mnist-bench command line', () => {
   test.each([
     [
       ['--backends', 'tpu'],
-      'mnist-bench: Unknown backend in --backends "tpu": expected one of cpu, wasm, webgpu, tensorflow, tensorflow-gpu',
+      'mnist-bench: Unknown backend in --backends "tpu": expected one of cpu, wasm, webgl, webgpu, tensorflow, tensorflow-gpu',
     ],
     [
       ['--experiments', 'mlp,resnet'],

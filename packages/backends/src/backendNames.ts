@@ -1,15 +1,19 @@
 /**
  * The backends gradkit knows, by the name a user passes to {@link useBackend}.
  *
- * | name             | package                              | registered with tfjs as |
- * |------------------|--------------------------------------|-------------------------|
- * | `cpu`            | @tensorflow/tfjs-backend-cpu         | `cpu`                   |
- * | `wasm`           | @tensorflow/tfjs-backend-wasm        | `wasm`                  |
- * | `webgpu`         | @tensorflow/tfjs-backend-webgpu + npm `webgpu` (Dawn) | `webgpu`   |
- * | `tensorflow`     | @tensorflow/tfjs-node (optional peer) | `tensorflow`           |
- * | `tensorflow-gpu` | @tensorflow/tfjs-node-gpu (optional peer) | `tensorflow`       |
+ * | name             | package                              | registered with tfjs as | runs in           |
+ * |------------------|--------------------------------------|-------------------------|-------------------|
+ * | `cpu`            | @tensorflow/tfjs-backend-cpu         | `cpu`                   | Node, the browser |
+ * | `wasm`           | @tensorflow/tfjs-backend-wasm        | `wasm`                  | Node, the browser |
+ * | `webgl`          | @tensorflow/tfjs-backend-webgl (optional peer) | `webgl`       | the browser       |
+ * | `webgpu`         | @tensorflow/tfjs-backend-webgpu (+ npm `webgpu`, Dawn, in Node) | `webgpu` | Node, the browser |
+ * | `tensorflow`     | @tensorflow/tfjs-node (optional peer) | `tensorflow`           | Node              |
+ * | `tensorflow-gpu` | @tensorflow/tfjs-node-gpu (optional peer) | `tensorflow`       | Node              |
+ *
+ * Every name is known everywhere: where a backend cannot run (webgl in Node, tfjs-node in the browser) it is
+ * unavailable, with the reason.
  */
-export const BACKEND_NAMES = ['cpu', 'wasm', 'webgpu', 'tensorflow', 'tensorflow-gpu'] as const;
+export const BACKEND_NAMES = ['cpu', 'wasm', 'webgl', 'webgpu', 'tensorflow', 'tensorflow-gpu'] as const;
 
 /** A backend gradkit can select. */
 export type BackendName = (typeof BACKEND_NAMES)[number];

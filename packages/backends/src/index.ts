@@ -1,4 +1,5 @@
 // Gradients and chained ops for tfjs-core's Node build: whoever selects a backend through gradkit can train.
+// The browser build (`browser` export condition) is this module with browser providers: see tsup.config.ts.
 import '@gradkit/core';
 
 export {
@@ -11,3 +12,4 @@ export {
 export type { BackendName, BackendStatus } from './backendNames';
 export { availableBackendNames, availableBackends } from './availableBackends';
 export { releaseBackends, useBackend } from './useBackend';
+export { setWasmLocation } from './setWasmLocation';

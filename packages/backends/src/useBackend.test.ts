@@ -62,7 +62,15 @@ describe('availableBackends', () => {
 describe('useBackend errors', () => {
   test('an unknown name is a one-line error listing the known ones', async () => {
     await expect(useBackend('tpu')).rejects.toThrow(
-      'Unknown backend "tpu": expected one of cpu, wasm, webgpu, tensorflow, tensorflow-gpu',
+      'Unknown backend "tpu": expected one of cpu, wasm, webgl, webgpu, tensorflow, tensorflow-gpu',
+    );
+  });
+
+  test('webgl in Node: unavailable, saying it needs a browser', async () => {
+    const error = await useBackend('webgl').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as Error).message).toBe(
+      'Backend "webgl" is unavailable: WebGL needs a browser: Node has none (tfjs\'s webgl backend would need a headless GL context, which gradkit does not set up)',
     );
   });
 

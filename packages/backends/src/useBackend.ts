@@ -11,6 +11,7 @@ import { providers } from './internal/providers';
  * @example
  * await useBackend('wasm');           // tf.getBackend() === 'wasm'
  * await useBackend('tensorflow');     // BackendUnavailableError: ... @tensorflow/tfjs-node is not installed ...
+ * await useBackend('webgl');          // in Node: BackendUnavailableError: ... WebGL needs a browser ...
  */
 export async function useBackend(name: string): Promise<BackendStatus> {
   assertBackendName(name);
@@ -20,10 +21,11 @@ export async function useBackend(name: string): Promise<BackendStatus> {
   await provider.register();
   const ok = await tf.setBackend(provider.tfName);
   if (!ok) {
+    const hint = provider.initFailureHint?.();
     throw new BackendUnavailableError({
       ...status,
       available: false,
-      reason: `tfjs could not initialize backend "${provider.tfName}"`,
+      reason: `tfjs could not initialize backend "${provider.tfName}"${hint == null ? '' : `: ${hint}`}`,
     });
   }
   await tf.ready();

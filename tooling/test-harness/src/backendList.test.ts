@@ -5,6 +5,7 @@ import { planBackends } from './backendList';
 const report: BackendStatus[] = [
   { name: 'cpu', tfName: 'cpu', available: true, device: 'js' },
   { name: 'wasm', tfName: 'wasm', available: true, device: 'wasm' },
+  { name: 'webgl', tfName: 'webgl', available: false, reason: 'WebGL needs a browser' },
   { name: 'webgpu', tfName: 'webgpu', available: false, reason: 'no adapter' },
   { name: 'tensorflow', tfName: 'tensorflow', available: false, reason: 'not installed' },
   { name: 'tensorflow-gpu', tfName: 'tensorflow', available: false, reason: 'not installed' },
@@ -25,7 +26,7 @@ describe('planBackends', () => {
 
   test('an unknown name in GRADKIT_BACKENDS is a one-line error', () => {
     expect(() => planBackends(report, { GRADKIT_BACKENDS: 'cpu,gpu' })).toThrow(
-      'GRADKIT_BACKENDS: unknown backend "gpu", expected a comma-separated list of cpu, wasm, webgpu, tensorflow, tensorflow-gpu',
+      'GRADKIT_BACKENDS: unknown backend "gpu", expected a comma-separated list of cpu, wasm, webgl, webgpu, tensorflow, tensorflow-gpu',
     );
   });
 
