@@ -53,10 +53,4 @@ describeBackends(
       expect(metrics[`${name}: mean loss of the last 100 steps`]).toBeCloseTo(b, 5);
     });
   },
-  {
-    skip: {
-      webgpu:
-        "rnn-toy's int32 one-hot inputs: tfjs-backend-webgpu 4.22 builds an invalid shader for an int32 transpose in rnn()'s backward pass (TransposeProgram writes i32 into f32 output) and every weight turns NaN; float32 inputs would fix it but move wasm's numbers (the float32 product takes core's kernel path), so the committed rnn-toy results would need rerunning",
-    },
-  },
 );

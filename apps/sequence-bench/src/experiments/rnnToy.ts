@@ -139,6 +139,7 @@ async function trainToy(
   ]);
   const optimizer = tf.train.adagrad(config.learningRate);
   const variables = [...cell.variables, u as tf.Variable, bp as tf.Variable];
+  const oneHot = (await intOneHotWorks()) ? tf.oneHot : floatOneHot;
   const losses: number[] = [];
   const curve: Array<{ step: number; value: number }> = [];
   const times: number[] = [];
@@ -148,9 +149,9 @@ async function trainToy(
     for (const window of ptbWindows(x, y, config.batch, setting.numSteps)) {
       const start = performance.now();
       const xs = tf.tidy(
-        () => tf.oneHot(tf.tensor2d(window.x, [config.batch, setting.numSteps], 'int32'), 2) as tf.Tensor3D,
+        () => oneHot(tf.tensor2d(window.x, [config.batch, setting.numSteps], 'int32'), 2) as tf.Tensor3D,
       );
-      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(window.y, 'int32'), 2) as tf.Tensor2D);
+      const ys = tf.tidy(() => oneHot(tf.tensor1d(window.y, 'int32'), 2) as tf.Tensor2D);
       let next: tf.Tensor2D[] = [];
       const loss = optimizer.minimize(
         () => {
@@ -194,4 +195,35 @@ async function trainToy(
     curve,
     times: times.slice(Math.min(20, times.length >> 1)),
   };
+}
+
+/**
+ * Whether the active backend handles an int32 one-hot as rnn() uses it: transposed to time-major and cast to float32
+ * by the products. tfjs-backend-webgpu 4.22 does not: its int32 transpose shader writes i32 into an f32 output
+ * ("TransposeProgram: type mismatch"), and the run trains on garbage (NaN weights, or a loss of 0). Probed with
+ * those operations on 2,048 values (webgpu hands ops on fewer than ~1,000 values to the CPU, where they are right).
+ */
+async function intOneHotWorks(): Promise<boolean> {
+  const [rows, steps] = [256, 4];
+  const ids = Array.from({ length: rows * steps }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0));
+  const probe = tf.tidy(() =>
+    tf.cast(tf.transpose(tf.oneHot(tf.tensor2d(ids, [rows, steps], 'int32'), 2), [1, 0, 2]), 'float32'),
+  );
+  const values = await probe.data();
+  probe.dispose();
+  // values[(t·rows + r)·2 + k] = 1 where k = ids[r·steps + t]
+  return values.every((v, i) => {
+    const k = i % 2;
+    const r = Math.floor(i / 2) % rows;
+    const t = Math.floor(i / 2 / rows);
+    return v === (ids[r * steps + t] === k ? 1 : 0);
+  });
+}
+
+/** tf.oneHot as float32, built without an int32 → float32 cast (the same values as tf.oneHot then a cast). */
+function floatOneHot(indices: tf.Tensor, depth: number): tf.Tensor {
+  return tf.tidy(() => {
+    const hot = tf.equal(tf.expandDims(indices, -1), tf.range(0, depth, 1, 'int32'));
+    return tf.where(hot, tf.ones(hot.shape), tf.zeros(hot.shape)); // no bool → float32 cast either
+  });
 }
