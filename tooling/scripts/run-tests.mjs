@@ -89,6 +89,12 @@ for (const dir of workspaces) {
   passed += r.passed;
   failed += r.failed;
   lines.push(`  ${pkg.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
+  // the browser run's totals per backend (tooling/browser-tests)
+  if (r.unavailable != null) lines.push(`    browser:* unavailable: ${r.unavailable}`);
+  for (const [backend, c] of Object.entries(r.byBackend ?? {}))
+    lines.push(
+      `    browser:${backend}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped (${r.devices?.[backend] ?? backend}, Chromium ${r.chromium})`,
+    );
 }
 console.log('\nTest totals by workspace:');
 for (const line of lines) console.log(line);

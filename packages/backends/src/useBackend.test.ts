@@ -1,3 +1,4 @@
+// browser-tests: node-only — the Node build's providers (tfjs-node, Dawn, webgl absent in Node) and their error texts
 import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMulGradConfig } from '@gradkit/core';
 import { describe, describeBackends, expect, expectTensorClose, test } from '@gradkit/test-harness';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { BackendStatus } from '@gradkit/backends';
-import { planBackends } from './backendList';
+import { parseBackendList, planBackends } from './backendList';
 
 const report: BackendStatus[] = [
   { name: 'cpu', tfName: 'cpu', available: true, device: 'js' },
@@ -22,6 +22,13 @@ describe('planBackends', () => {
     const plan = planBackends(report, { GRADKIT_BACKENDS: 'wasm' });
     expect(plan.run.map((s) => s.name)).toEqual(['wasm']);
     expect(plan.absent).toContainEqual({ name: 'cpu', reason: 'not in GRADKIT_BACKENDS' });
+  });
+
+  test('browser:* names belong to the browser run: jest ignores them, and only they narrow jest to nothing', () => {
+    expect(parseBackendList('cpu,browser:webgl', 'GRADKIT_BACKENDS')).toEqual(['cpu']);
+    expect(parseBackendList('browser:webgl,browser:wasm', 'GRADKIT_REQUIRE_BACKENDS')).toEqual([]);
+    const plan = planBackends(report, { GRADKIT_BACKENDS: 'browser:webgl', GRADKIT_REQUIRE_BACKENDS: 'browser:webgl' });
+    expect(plan.run).toEqual([]);
   });
 
   test('an unknown name in GRADKIT_BACKENDS is a one-line error', () => {

@@ -14,10 +14,11 @@ export interface BackendPlan {
 
 export function parseBackendList(text: string | undefined, variable: string): BackendName[] | undefined {
   if (text == null || text.trim() === '') return undefined;
+  // browser:* names are the browser run's (tooling/browser-tests), not jest's
   const names = text
     .split(',')
     .map((s) => s.trim())
-    .filter(Boolean);
+    .filter((s) => s !== '' && !s.startsWith('browser:'));
   for (const name of names) {
     if (!isBackendName(name))
       throw new Error(

@@ -1,3 +1,4 @@
+// browser-tests: node-only — runs the browser providers in Node with stand-in globals and jest module mocks
 // The browser build's contract, run in Node: useBackend, availableBackends and availableBackendNames with the
 // browser providers (what the `browser` export condition's bundle resolves ./internal/providers to). Node's globals
 // stand in for a browser without WebGL or WebGPU: no document, OffscreenCanvas or navigator.gpu; WebAssembly exists.

@@ -1,3 +1,4 @@
+// browser-tests: node-only — drives setWasmLocation before any wasm backend exists; a test page has set up wasm already
 import { describe, expect, test } from '@gradkit/test-harness';
 import { browserWasmProvider, type WasmPackage } from './wasm.browser';
 import { setWasmLocation } from '../setWasmLocation';

@@ -1,3 +1,4 @@
+// browser-tests: node-only — stubs WebGL globals in Node; in a page the real WebGL context is there (tested by the page itself)
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from '@gradkit/test-harness';
 import { browserWebglProvider, probeWebGL, type CanvasLike, type WebGLGlobals } from './webgl.browser';

@@ -1,0 +1,3 @@
+import base from '@gradkit/eslint-config';
+
+export default [{ ignores: ['.bundles/**'] }, ...base];
