@@ -297,6 +297,8 @@ for (const backend of backends) {
     let finish = () => {};
     const done = new Promise((ok) => (finish = ok));
     await page.exposeFunction('__gradkitDone', (report) => finish(report));
+    let running = '(loading the file)';
+    await page.exposeFunction('__gradkitStarted', (title) => (running = title));
     const started = Date.now();
     let timer;
     const report = await Promise.race([
@@ -308,17 +310,30 @@ for (const backend of backends) {
       return null;
     });
     clearTimeout(timer);
-    await page.close().catch(() => {});
+    // a page whose GPU work has not finished may not close: give up on the whole browser then
+    const closed = await Promise.race([
+      page.close().then(
+        () => true,
+        () => true,
+      ),
+      new Promise((ok) => setTimeout(() => ok(false), 10_000)),
+    ]);
+    if (!closed) {
+      await browser.close().catch(() => {});
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    }
     if (report == null) {
       counts.failed++;
       all.push({
         backend,
         file: b.file,
-        title: `${b.file}: no result in ${FILE_TIMEOUT_MS / 1000} s`,
+        title: `${b.file}: no result in ${FILE_TIMEOUT_MS / 1000} s (running: ${running})`,
         status: 'failed',
         error: consoleErrors.join('\n'),
       });
-      console.log(`  browser:${backend} ${b.file}: FAILED (no result; ${consoleErrors.slice(0, 3).join(' | ')})`);
+      console.log(
+        `  ✕ [browser:${backend}] ${b.file}: no result (running: ${running}; ${consoleErrors.slice(0, 3).join(' | ')})`,
+      );
       continue;
     }
     if (report.device) devices[backend] = report.device;

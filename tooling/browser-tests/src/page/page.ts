@@ -12,6 +12,7 @@ import { registeredTests, runAll, type TestResult } from './runner';
 declare global {
   interface Window {
     __gradkitDone?: (report: { total: number; results: TestResult[]; device: string; nodeOnly?: string }) => void;
+    __gradkitStarted?: (title: string) => void;
   }
 }
 
@@ -57,7 +58,10 @@ export function reportLoadError(error: unknown): void {
 
 export async function runPage(): Promise<void> {
   const results: TestResult[] = [];
-  await runAll((r) => results.push(r));
+  await runAll(
+    (r) => results.push(r),
+    (title) => window.__gradkitStarted?.(title),
+  );
   window.__gradkitDone?.({
     total: registeredTests(),
     results,

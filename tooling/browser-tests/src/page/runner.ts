@@ -130,7 +130,7 @@ function countTests(suite: Suite): number {
 }
 
 /** Runs every registered test in order; a failing beforeAll fails the suite's tests, as in jest. */
-export async function runAll(onResult: (r: TestResult) => void): Promise<void> {
+export async function runAll(onResult: (r: TestResult) => void, onStart?: (title: string) => void): Promise<void> {
   const run = async (suite: Suite, path: string[], eachChain: Suite[]): Promise<void> => {
     const titlePath = suite.title ? [...path, suite.title] : path;
     const chain = [...eachChain, suite];
@@ -162,6 +162,7 @@ export async function runAll(onResult: (r: TestResult) => void): Promise<void> {
         onResult({ title, status: 'failed', error: `beforeAll failed: ${message(setupError)}`, ms: 0 });
         continue;
       }
+      onStart?.(title);
       const start = performance.now();
       let error: unknown = null;
       try {
