@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { importedPackages, publishedPackages, readmeExamples, type ReadmeExample } from '../src/readme';
+import { CHROMIUM, runPage } from '../src/page';
 import { ScratchProject, tail } from '../src/scratchProject';
+import { existsSync } from 'node:fs';
 
 const repoRoot = resolve(__dirname, '..', '..', '..');
 const examples = readmeExamples(repoRoot);
@@ -23,6 +25,7 @@ const dependencies: Record<string, string> = {
   '@tensorflow/tfjs-layers': tfjs ?? '4.22.0',
   '@tensorflow/tfjs-backend-cpu': tfjs ?? '4.22.0',
   '@tensorflow/tfjs-backend-wasm': tfjs ?? '4.22.0',
+  '@tensorflow/tfjs-backend-webgl': tfjs ?? '4.22.0', // the page test's browser backend (page.test.ts)
   typescript: own['typescript'] ?? '5.9.3',
   '@types/node': own['@types/node'] ?? '20',
 };
@@ -107,4 +110,27 @@ describe('README examples: installed, type-checked and run as a user would', () 
       if (problems.length > 0) throw new Error(`${where(example)}:\n${problems.join('\n')}`);
     });
   }
+});
+
+// One user-level page: the packed packages bundled for the browser and trained in Chromium on webgl and wasm.
+describe('a page built from the packed packages', () => {
+  const run = existsSync(CHROMIUM) ? test : test.skip;
+  run(
+    `trains the batchnorm README's composition in Chromium on webgl and wasm: the loss falls, no console error${existsSync(CHROMIUM) ? '' : ` (skipped: no Chromium at ${CHROMIUM})`}`,
+    async () => {
+      if (project == null) throw new Error('the scratch project was not created (see the beforeAll error)');
+      const results = await runPage(project.dir, ['webgl', 'wasm'], join(__dirname, '..', '.test-results'));
+      for (const r of results) {
+        expect({ backend: r.backend, consoleErrors: r.consoleErrors }).toEqual({
+          backend: r.backend.split(' ')[0],
+          consoleErrors: [],
+        });
+        expect(r.losses).toHaveLength(30);
+        expect(r.losses.every(Number.isFinite)).toBe(true);
+        expect(r.losses[29]).toBeLessThan((r.losses[0] as number) * 0.7);
+      }
+      expect(results.map((r) => r.backend)).toEqual(['webgl', 'wasm']);
+    },
+    600_000,
+  );
 });
