@@ -197,7 +197,7 @@ describe('mnist-bench command line', () => {
     const r = cli(['--help']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(
-      /--profile NAME +quick \(the default[^)]*\), paper \([^)]*\), smoke \([^)]*\); some experiments also offer wrapper, long/,
+      /--profile NAME +quick \(the default[^)]*\), paper \([^)]*\), smoke \([^)]*\); some experiments also offer wrapper, march-2016, long/,
     );
   });
 
