@@ -24,11 +24,7 @@ const base = tseslint.config(
   // registrations (kernels/) and in the mechanism itself, never in an op or a cell; tests are exempt.
   {
     files: ['src/**/*.ts'],
-    ignores: [
-      'src/**/*.test.ts',
-      'src/kernels/**',
-      'src/kernelOp.ts',
-    ],
+    ignores: ['src/**/*.test.ts', 'src/kernels/**', 'src/kernelOp.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',

@@ -28,7 +28,12 @@ async function child(root, name, steps) {
   await tf.ready();
   const rnnPkg = await import(pathToFileURL(join(root, 'packages', 'rnn', 'dist', 'index.js')).href);
   const cells = Array.from({ length: spec.layers }, (_, l) =>
-    rnnPkg[spec.cell]({ inputSize: l === 0 ? spec.input : spec.units, units: spec.units, seed: 1 + 10 * l, name: `c${l}` }),
+    rnnPkg[spec.cell]({
+      inputSize: l === 0 ? spec.input : spec.units,
+      units: spec.units,
+      seed: 1 + 10 * l,
+      name: `c${l}`,
+    }),
   );
   const vars = cells.flatMap((c) => c.variables);
   const x = tf.randomUniform([spec.batch, spec.time, spec.input], -1, 1, 'float32', 3);

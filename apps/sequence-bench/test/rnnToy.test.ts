@@ -24,33 +24,30 @@ describe('post 2: the rnn-toy profiles', () => {
   });
 });
 
-describeBackends(
-  'post 2: rnn-toy with 1-step windows',
-  (backend) => {
-    test('two epochs of 1-step windows: the last epoch’s mean, lowest and highest 100-step means are those of its curve', async () => {
-      // 4,000 steps in 20 rows: 200 one-step windows per epoch; 100-step means at steps 100…400, those of the last
-      // epoch at 300 and 400
-      const config: RnnToyConfig = {
-        ...(rnnToyExperiment.profiles['num-steps-1'] as RnnToyConfig),
-        batch: 20,
-        sequenceLength: 4_000,
-      };
-      const before = tf.memory().numTensors;
-      const out = await rnnToyExperiment.run(
-        testRunContext(backend, 5, undefined, 'num-steps-1'),
-        config,
-        sequenceData(undefined),
-      );
-      expect(tf.memory().numTensors).toBe(before);
-      const points = out.curves?.[0]?.points ?? [];
-      expect(points.map((p) => p.step)).toEqual([100, 200, 300, 400]);
-      const [, , a, b] = points.map((p) => p.value) as [number, number, number, number];
-      const name = 'state 4, 1-step windows, 2 epoch(s)';
-      const metrics = out.metrics ?? {};
-      expect(metrics[`${name}: last epoch, mean of its 100-step means`]).toBeCloseTo((a + b) / 2, 10);
-      expect(metrics[`${name}: last epoch, lowest 100-step mean`]).toBe(Math.min(a, b));
-      expect(metrics[`${name}: last epoch, highest 100-step mean`]).toBe(Math.max(a, b));
-      expect(metrics[`${name}: mean loss of the last 100 steps`]).toBeCloseTo(b, 5);
-    });
-  },
-);
+describeBackends('post 2: rnn-toy with 1-step windows', (backend) => {
+  test('two epochs of 1-step windows: the last epoch’s mean, lowest and highest 100-step means are those of its curve', async () => {
+    // 4,000 steps in 20 rows: 200 one-step windows per epoch; 100-step means at steps 100…400, those of the last
+    // epoch at 300 and 400
+    const config: RnnToyConfig = {
+      ...(rnnToyExperiment.profiles['num-steps-1'] as RnnToyConfig),
+      batch: 20,
+      sequenceLength: 4_000,
+    };
+    const before = tf.memory().numTensors;
+    const out = await rnnToyExperiment.run(
+      testRunContext(backend, 5, undefined, 'num-steps-1'),
+      config,
+      sequenceData(undefined),
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    const points = out.curves?.[0]?.points ?? [];
+    expect(points.map((p) => p.step)).toEqual([100, 200, 300, 400]);
+    const [, , a, b] = points.map((p) => p.value) as [number, number, number, number];
+    const name = 'state 4, 1-step windows, 2 epoch(s)';
+    const metrics = out.metrics ?? {};
+    expect(metrics[`${name}: last epoch, mean of its 100-step means`]).toBeCloseTo((a + b) / 2, 10);
+    expect(metrics[`${name}: last epoch, lowest 100-step mean`]).toBe(Math.min(a, b));
+    expect(metrics[`${name}: last epoch, highest 100-step mean`]).toBe(Math.max(a, b));
+    expect(metrics[`${name}: mean loss of the last 100 steps`]).toBeCloseTo(b, 5);
+  });
+});
