@@ -34,6 +34,18 @@ describeBackends('straightThrough', () => {
     });
   });
 
+  test('{ clip: c } at the boundary: inputs exactly at ±c get gradient 1, just past them 0 (as documented)', async () => {
+    // float32-exact values: ±0.75 and the neighbours of the clip 0.75 one ulp-ish away in either direction
+    const c = 0.75;
+    const xs = [-c, c, -0.7500001, 0.7500001, -0.7499999, 0.7499999, 0];
+    const x = tf.tensor1d(xs);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(straightThrough((u) => tf.sign(u), { clip: c })(v)))(x);
+    const f32 = Float32Array.from(xs);
+    expect(Array.from(await g.data())).toEqual(Array.from(f32, (v) => (Math.abs(v) <= c ? 1 : 0)));
+    expect(Array.from(await g.data()).slice(0, 2)).toEqual([1, 1]);
+    tf.dispose([x, g]);
+  });
+
   test('{ surrogate: s }: ∂L/∂x = ∂L/∂y · s′(x), the documented formula and finite differences of s agree', async () => {
     const input = randomInput([3, 4], 3, -4, 4);
     // sigmoid-adjusted binary neuron: forward round(σ(x)), backward σ′(x) = σ(x)(1 − σ(x))
