@@ -62,6 +62,16 @@ describeBackends('customGradient', () => {
     tf.dispose([x, c, gx as tf.Tensor, gc as tf.Tensor]);
   });
 
+  test("a null gradient for a broadcast input (a bias [C] under an [N, C] output) has the input's shape", async () => {
+    const x = tf.tensor2d([1, -2, 3, 0.5, 4, -1], [2, 3]);
+    const bias = tf.tensor1d([10, 20, 30]);
+    const [gx, gb] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(squarePlusConstant(a, b)))([x, bias]);
+    expect((gb as tf.Tensor).shape).toEqual([3]);
+    await expectTensorClose(gb as tf.Tensor, [0, 0, 0], { rtol: 0, atol: 0 });
+    await expectTensorClose(gx as tf.Tensor, [2, -4, 6, 1, 8, -2]);
+    tf.dispose([x, bias, gx as tf.Tensor, gb as tf.Tensor]);
+  });
+
   test('inside an optimizer step: variables passed as inputs are trained', async () => {
     const w = variableOf([0.5, -1, 2]);
     const x = tf.tensor1d([1, 2, 3]);
