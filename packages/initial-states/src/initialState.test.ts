@@ -184,6 +184,30 @@ describeBackends('initial states', () => {
     cell.dispose();
   });
 
+  test('InitialStateLayer: noise of the configured standard deviation in training, none at inference', async () => {
+    // 'noisy' has no trained vector: in training its output is the noise itself; 400 × 50 draws of N(0, 0.3²)
+    const layer = new InitialStateLayer({ units: 50, method: 'noisy', stddev: 0.3, seed: 7 });
+    const x = tf.zeros([400, 2]);
+    const trained = layer.apply(x, { training: true }) as tf.Tensor;
+    const values = Array.from(await trained.data());
+    const mean = values.reduce((a, v) => a + v, 0) / values.length;
+    const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length);
+    // 20,000 draws: the sample sd is within ~1 % of 0.3 (its standard error is 0.3/√40,000 ≈ 0.0015)
+    expect(Math.abs(sd - 0.3)).toBeLessThan(0.01);
+    expect(Math.abs(mean)).toBeLessThan(0.01);
+    const inferred = layer.apply(x, { training: false }) as tf.Tensor;
+    expect(Array.from(await inferred.data()).every((v) => v === 0)).toBe(true);
+    // 'noisy-variable' at inference: the trained vector tiled, exactly
+    const variable = new InitialStateLayer({ units: 4, method: 'noisy-variable', stddev: 0.3, seed: 8 });
+    const x3 = tf.zeros([3, 1]);
+    const out = variable.apply(x3, { training: false }) as tf.Tensor;
+    const vector = Array.from(await (variable.getWeights()[0] as tf.Tensor).data());
+    expect(Array.from(await out.data())).toEqual([...vector, ...vector, ...vector]);
+    tf.dispose([x, x3, trained, inferred, out]);
+    variable.dispose();
+    layer.dispose();
+  });
+
   test('InitialStateLayer feeds a tfjs-layers GRU, trains, and saves and loads', async () => {
     const input = tfl.input({ shape: [T, F] });
     const h0 = new InitialStateLayer({ units: U, method: 'noisy-variable', seed: 3 }).apply(
