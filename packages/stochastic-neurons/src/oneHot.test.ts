@@ -67,6 +67,30 @@ describeBackends('oneHotNeuron', () => {
     z.dispose();
   });
 
+  test("Gumbel-softmax's hard sample is distributed as softmax(z) at any τ (argmax(z + g) does not see τ)", async () => {
+    const logits = [1, 0, -1, 0.5];
+    const n = 3000;
+    const z = tf.tidy(() => tf.tile(tf.tensor2d([logits]), [n, 1]));
+    const p = softmaxRows(logits, 4, 1);
+    for (const tau of [0.5, 2]) {
+      const out = await takeValues(
+        tf.tidy(() =>
+          oneHotNeuron(z, {
+            categories: 4,
+            temperature: tau,
+            estimator: 'gumbel-softmax',
+            randomness: new SeedStream(13),
+          }),
+        ),
+      );
+      p.forEach((pj, j) => {
+        const freq = out.filter((v, i) => i % 4 === j && v === 1).length / n;
+        expect(Math.abs(freq - pj)).toBeLessThan(4 * Math.sqrt((pj * (1 - pj)) / n));
+      });
+    }
+    z.dispose();
+  });
+
   test('straight-through backward: the softmax Jacobian of softmax(z/τ) applied to ∂L/∂out', async () => {
     const tau = 0.5;
     await checkPseudoGradient({
