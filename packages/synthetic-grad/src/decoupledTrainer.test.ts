@@ -244,6 +244,46 @@ describeBackends('DecoupledTrainer', (backend) => {
     tf.dispose([x, y]);
   });
 
+  test("λ = 0.3 mixes as documented: oracle synthesizers give backprop's step; zero ones give λ × backprop's step to the modules and the full step to the head", async () => {
+    const { x, y } = batch();
+    const lambda = 0.3;
+    const run = async (kind: 'backprop' | 'oracle' | 'zero') => {
+      const s = stack(false);
+      const before = await weights([...s.modules, s.head]);
+      const synthesizers =
+        kind === 'backprop'
+          ? undefined
+          : kind === 'oracle'
+            ? [oracle(0, s, y), oracle(1, s, y)]
+            : [createSynthesizer({ dim: 5, hidden: [8] }), createSynthesizer({ dim: 4, hidden: [8] })];
+      const trainer = new DecoupledTrainer({
+        ...s,
+        loss: crossEntropy,
+        method: kind === 'backprop' ? 'backprop' : 'synthetic-gradient',
+        ...(kind === 'backprop' ? {} : { lambda }),
+        synthesizers,
+        optimizer: () => tf.train.sgd(0.3),
+      });
+      await trainer.step(x, y);
+      const after = await weights([...s.modules, s.head]);
+      [...s.modules, s.head, ...(synthesizers ?? [])].forEach((m) => m.dispose());
+      trainer.dispose();
+      return after.map((w, i) => w.map((v, j) => v - ((before[i] as number[])[j] as number)));
+    };
+    const bp = await run('backprop');
+    const mixedOracle = await run('oracle');
+    const mixedZero = await run('zero');
+    const headVariables = 2; // the head's kernel and bias come last
+    bp.forEach((step, i) => {
+      const isHead = i >= bp.length - headVariables;
+      expectValuesClose(mixedOracle[i] as number[], step, { rtol: 1e-4, atol: 1e-6, what: `oracle, variable ${i}` });
+      // ĝ = 0: the modules take λ·g (not (1 − λ)·g), the head its true gradient
+      const want = isHead ? step : step.map((v) => lambda * v);
+      expectValuesClose(mixedZero[i] as number[], want, { rtol: 1e-4, atol: 1e-6, what: `zero ĝ, variable ${i}` });
+    });
+    tf.dispose([x, y]);
+  });
+
   test.each(['synthetic-gradient', 'synthetic-loss', 'backprop', 'no-backprop'] as TrainingMethod[])(
     '%s: 30 steps with Adam leak nothing and report waits per module',
     async (method) => {

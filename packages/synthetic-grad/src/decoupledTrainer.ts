@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { customGradient, getOptimizerWeights, injectGradient, setOptimizerWeights, stopGradient } from '@gradkit/core';
+import {
+  customGradient,
+  getOptimizerWeights,
+  injectGradient,
+  scaleGradient,
+  setOptimizerWeights,
+  stopGradient,
+} from '@gradkit/core';
 import type { Module, Synthesizer } from './module';
 
 /**
@@ -30,7 +37,8 @@ export interface DecoupledTrainerOptions {
    */
   optimizer: (group: string) => tf.Optimizer;
   /**
-   * Synthetic-gradient mixing: module i updates with Jᵀ·(λ·g + (1 − λ)·ĝ), g the true gradient. λ = 0 (default) is
+   * Synthetic-gradient mixing: module i updates with Jᵀ·(λ·g + (1 − λ)·ĝ), g the true gradient; the head, which has no
+   * synthesizer, with its true gradient. λ = 0 (default) is
    * pure DNI and update-unlocked; λ > 0 needs the true gradient, so those updates wait for backprop; λ = 1 is backprop.
    */
   lambda?: number;
@@ -229,9 +237,10 @@ export class DecoupledTrainer {
         outputs.push(tf.keep(stopGradient(h)));
         if (timing) forwardDone.push(performance.now());
       });
-      const perExample = this.options.loss(head.forward(h, true), labels);
+      // λ·g into the modules (their share of the true gradient), g into the head, which has no synthesizer
+      const perExample = this.options.loss(head.forward(lambda === 1 ? h : scaleGradient(h, lambda), true), labels);
       kept = tf.keep(stopGradient(perExample));
-      return tf.mul(tf.sum(perExample), lambda) as tf.Scalar;
+      return tf.sum(perExample) as tf.Scalar;
     }, varList);
     // λ < 1: add each module's synthetic share J_iᵀ·(1 − λ)·ĝ_i, computed locally (it must not reach lower modules).
     if (lambda < 1 && synthesizers != null) {
@@ -265,7 +274,7 @@ export class DecoupledTrainer {
     this.apply('head', head.trainable, grads);
     const waits = timing ? forwardDone.map((t) => updateStart - t) : [];
     tf.dispose([value, grads as never]);
-    // Synthesizers learn from the true gradients (∂ of the λ-scaled loss: rescale).
+    // Synthesizers learn from the true gradients (the taps saw λ·g: rescale).
     const synthesizerLosses: number[] = [];
     if (synthesizers != null && !frozen) {
       for (let i = 0; i < modules.length; i++) {
