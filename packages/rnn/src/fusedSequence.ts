@@ -32,7 +32,9 @@ export function sequenceInputNames(kind: FusedForm['kind']): {
       };
 }
 
-const LN_NAMES = ['i', 'j', 'f', 'o', 'c'].flatMap((g) => [`alpha_${g}`, `beta_${g}`]);
+/** The layer-normalized LSTM's normalizations, in input order: the four gates, then the cell state. */
+const LN_PARTS = ['i', 'j', 'f', 'o', 'c'];
+const LN_NAMES = LN_PARTS.flatMap((g) => [`alpha_${g}`, `beta_${g}`]);
 
 /**
  * The gradient of a whole-sequence kernel: its backward kernel, fed the upstream gradients, the recurrent weights
@@ -138,7 +140,7 @@ export function fusedSequence(
     const ln = fused.layerNorm;
     if (ln) {
       [...ln.gates, ln.cell].forEach((p, k) => {
-        const g = 'ijfoc'[k] as string;
+        const g = LN_PARTS[k] as string;
         inputs[`alpha_${g}`] = p.alpha;
         inputs[`beta_${g}`] = p.beta;
       });

@@ -63,7 +63,9 @@ export function gruRecurrence(input: GruRecurrenceInput): HostRecurrence {
     dac: 7 * n + B * w,
     carry: 8 * n + B * w,
   };
+  // the scratch heap is sized once per call (its view is remade on every reserve)
   let simdForwardReady = false;
+  let simdBackwardReady = false;
   return {
     reserveSize: gruReserveSize(B, T, u),
 
@@ -127,7 +129,10 @@ export function gruRecurrence(input: GruRecurrenceInput): HostRecurrence {
       const dh = dhIn as Float32Array;
       const carry = carryOut as Float32Array;
       if (simd) {
-        simd.reserve(bo.carry + n);
+        if (!simdBackwardReady) {
+          simd.reserve(bo.carry + n);
+          simdBackwardReady = true;
+        }
         const heap = simd.heap();
         heap.set(dh, bo.dh);
         for (let b = 0; b < B; b++) heap.set(dOut.subarray(row(t, b) * u, row(t, b) * u + u), bo.dout + b * u);

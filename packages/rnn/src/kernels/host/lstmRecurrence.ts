@@ -77,7 +77,7 @@ class LstmRows implements HostRecurrence {
     this.x = input.x;
     this.epsilon = input.epsilon;
     this.forgetBias = input.forgetBias;
-    this.valid = (t, b) => input.valid(t, b);
+    this.valid = input.valid;
     this.reserveSize = lstmReserveSize(B, T, u, normalized);
     const rows = T * B;
     const w = (this.w = 4 * u);
