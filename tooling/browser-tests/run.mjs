@@ -21,18 +21,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const require = createRequire(import.meta.url);
 const BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu'];
-const CHROMIUM = process.env.GRADKIT_CHROMIUM ?? '/usr/bin/chromium';
-// platform-notes.md: webgpu on SwiftShader needs all four, or dataSync() of a GPU result reads zeros
-const FLAGS = [
-  '--enable-unsafe-webgpu',
-  '--use-angle=swiftshader',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+const { CHROMIUM, FLAGS } = require('./chromium.cjs');
 const FILE_TIMEOUT_MS = Number(process.env.GRADKIT_BROWSER_FILE_TIMEOUT ?? 600) * 1000;
 
 const args = process.argv.slice(2);

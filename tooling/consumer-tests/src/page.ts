@@ -9,17 +9,13 @@ import { dirname, extname, join } from 'node:path';
 import type * as Esbuild from 'esbuild';
 import type * as Playwright from 'playwright-core';
 
-export const CHROMIUM = process.env.GRADKIT_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--enable-unsafe-webgpu',
-  '--use-angle=swiftshader',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+// Chromium and its flags, as the browser test run starts it (tooling/browser-tests/chromium.cjs)
+const launch = createRequire(__filename)(join(__dirname, '..', '..', 'browser-tests', 'chromium.cjs')) as {
+  CHROMIUM: string;
+  FLAGS: string[];
+};
+export const CHROMIUM = launch.CHROMIUM;
+const FLAGS = launch.FLAGS;
 
 /** The page's program, as a user writes it against the published packages. */
 export const PAGE_PROGRAM = `
