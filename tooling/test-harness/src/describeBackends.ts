@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe } from '@jest/globals';
-import * as tf from '@tensorflow/tfjs-core';
 import { releaseBackends, useBackend, type BackendName, type BackendStatus } from '@gradkit/backends';
 import { planBackends, readReport } from './backendList';
+import { leakCheckEachTest } from './leakCheck';
 import { FLOAT32_TOLERANCE, type Tolerance } from './tensorMatchers';
 
 /** What a test body learns about the backend it runs on. */
@@ -51,22 +51,10 @@ export function describeBackends(
       continue;
     }
     describe(`${title} [${status.name}]`, () => {
-      let before = 0;
       beforeAll(async () => {
         await useBackend(status.name);
       });
-      if (options.leakCheck !== false) {
-        beforeEach(() => {
-          before = tf.memory().numTensors;
-        });
-        afterEach(() => {
-          const after = tf.memory().numTensors;
-          if (after !== before)
-            throw new Error(
-              `leaked ${after - before} tensor(s) on ${status.name}: ${before} before the test, ${after} after`,
-            );
-        });
-      }
+      if (options.leakCheck !== false) leakCheckEachTest(status.name, { beforeEach, afterEach });
       body(context);
     });
   }

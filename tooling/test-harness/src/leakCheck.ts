@@ -13,6 +13,27 @@ export async function expectNoLeaks<T>(fn: () => T | Promise<T>, what = 'code'):
 }
 
 /**
+ * Checks every test of the enclosing suite for leaked tensors: `tf.memory().numTensors` after each test equals its
+ * count before. Takes the runner's hooks, so jest in Node and the page runner in a browser install the same check.
+ */
+export function leakCheckEachTest(
+  backendName: string,
+  hooks: { beforeEach(fn: () => void): void; afterEach(fn: () => void): void },
+): void {
+  let before = 0;
+  hooks.beforeEach(() => {
+    before = tf.memory().numTensors;
+  });
+  hooks.afterEach(() => {
+    const after = tf.memory().numTensors;
+    if (after !== before)
+      throw new Error(
+        `leaked ${after - before} tensor(s) on ${backendName}: ${before} before the test, ${after} after`,
+      );
+  });
+}
+
+/**
  * A trainable variable from plain values, created so that no initializer tensor stays behind (tf.variable keeps
  * its initial value's tensor alive otherwise). The caller disposes the variable.
  */

@@ -4,6 +4,7 @@
  * one backend, titled `title [browser:<backend>]`, with the same leak check around every test.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { leakCheckEachTest } from '../../../test-harness/src/leakCheck';
 import { FLOAT32_TOLERANCE, type Tolerance } from '../../../test-harness/src/tensorMatchers';
 import { afterEach, beforeAll, beforeEach, describe } from './runner';
 
@@ -70,23 +71,11 @@ export function describeBackends(
     return;
   }
   describe(label, () => {
-    let before = 0;
     beforeAll(async () => {
       await tf.setBackend(backend.name);
       await tf.ready();
     });
-    if (options.leakCheck !== false) {
-      beforeEach(() => {
-        before = tf.memory().numTensors;
-      });
-      afterEach(() => {
-        const after = tf.memory().numTensors;
-        if (after !== before)
-          throw new Error(
-            `leaked ${after - before} tensor(s) on ${backend.name}: ${before} before the test, ${after} after`,
-          );
-      });
-    }
+    if (options.leakCheck !== false) leakCheckEachTest(backend.name, { beforeEach, afterEach });
     body(context);
   });
 }
