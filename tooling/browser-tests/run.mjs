@@ -291,7 +291,12 @@ for (const backend of backends) {
     const started = Date.now();
     let timer;
     const report = await Promise.race([
-      page.goto(`${origin}/run.html?file=${encodeURIComponent(b.id)}&backend=${backend}`).then(() => done),
+      page
+        .goto(`${origin}/run.html?file=${encodeURIComponent(b.id)}&backend=${backend}`, {
+          timeout: FILE_TIMEOUT_MS,
+          waitUntil: 'commit',
+        })
+        .then(() => done),
       new Promise((ok) => (timer = setTimeout(() => ok(null), FILE_TIMEOUT_MS))),
       new Promise((ok) => page.on('crash', () => ok(null))),
     ]).catch((e) => {
