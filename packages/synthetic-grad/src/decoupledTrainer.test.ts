@@ -412,6 +412,124 @@ describeBackends('DecoupledTrainer', (backend) => {
     },
   );
 
+  /** A synthesizer with no variables that always predicts `predict(h)` (a fixed function, for target tests). */
+  const fixedSynthesizer = (kind: 'gradient' | 'loss', predict: (h: tf.Tensor) => tf.Tensor): Synthesizer => ({
+    kind,
+    conditioned: false,
+    trainable: [],
+    variables: [],
+    dispose: () => undefined,
+    predict: (h) => tf.tidy(() => predict(h)),
+  });
+
+  /** Reads (and frees) the kept h and target of each synthesizer. */
+  type Seen = { h: number[]; target: number[]; shape: number[] };
+  async function read(kept: Array<{ h: tf.Tensor; target: tf.Tensor }>): Promise<Seen[]> {
+    const out = await Promise.all(
+      kept.map(async (k) => ({ h: await valuesOf(k.h), target: await valuesOf(k.target), shape: k.target.shape })),
+    );
+    tf.dispose(kept.flatMap((k) => [k.h, k.target]));
+    return out;
+  }
+
+  /** Row-wise softmax cross-entropy of the linear head and its gradient (p − y)·Wᵀ with respect to h, in float64. */
+  function headByHand(h: number[], w: number[], b: number[], y: number[], rows: number, dim: number, classes: number) {
+    const loss: number[] = [];
+    const dh: number[] = [];
+    for (let r = 0; r < rows; r++) {
+      const z: number[] = [];
+      for (let c = 0; c < classes; c++) {
+        let s = b[c] as number;
+        for (let k = 0; k < dim; k++) s += (h[r * dim + k] as number) * (w[k * classes + c] as number);
+        z.push(s);
+      }
+      const top = Math.max(...z);
+      const e = z.map((v) => Math.exp(v - top));
+      const total = e.reduce((a, v) => a + v, 0);
+      const p = e.map((v) => v / total);
+      loss.push(-z.reduce((a, v, c) => a + (y[r * classes + c] as number) * (v - top - Math.log(total)), 0));
+      for (let k = 0; k < dim; k++) {
+        let s = 0;
+        for (let c = 0; c < classes; c++)
+          s += ((p[c] as number) - (y[r * classes + c] as number)) * (w[k * classes + c] as number);
+        dh.push(s);
+      }
+    }
+    return { loss, dh };
+  }
+
+  test.each([
+    ['decoupled (λ = 0)', 0, 0],
+    ['λ = 0.3 mixing', 0.3, 0],
+    ['warm-up', 0, 5],
+  ] as Array<[string, number, number]>)(
+    "%s: the top synthesizer's target is the true ∂L/∂h₂ of the summed loss, (softmax(h₂W + b) − y)·Wᵀ per example",
+    async (_, lambda, warmupSteps) => {
+      const s = stack();
+      const { x, y } = batch();
+      // the head's weights as the step saw them (it updates before the synthesizer trains)
+      const [w, b] = await Promise.all(s.head.variables.map((v) => valuesOf(v)));
+      const kept: Array<{ h: tf.Tensor; target: tf.Tensor }> = [];
+      const trainer = new DecoupledTrainer({
+        ...s,
+        loss: crossEntropy,
+        method: 'synthetic-gradient',
+        lambda,
+        warmupSteps,
+        optimizer: () => tf.train.sgd(0.1),
+        synthesizers: [
+          fixedSynthesizer('gradient', (h) => tf.mul(h, 0.5)),
+          fixedSynthesizer('gradient', (h) => tf.mul(h, -0.25)),
+        ],
+        onSynthesizerTarget: (index, h, target) => {
+          if (index === 1) kept.push({ h: tf.keep(tf.clone(h)), target: tf.keep(tf.clone(target)) });
+        },
+      });
+      await trainer.step(x, y);
+      expect(kept).toHaveLength(1);
+      const { h, target, shape } = (await read(kept))[0] as Seen;
+      expect(shape).toEqual([8, 4]);
+      const { dh } = headByHand(h, w as number[], b as number[], await valuesOf(y), 8, 4, 3);
+      expectValuesClose(target, dh, { rtol: 1e-4, atol: 1e-6, what: 'top target' });
+      tf.dispose([x, y]);
+      [...s.modules, s.head].forEach((m) => m.dispose());
+      trainer.dispose();
+    },
+  );
+
+  test("synthetic loss: the top target is each example's true loss and the lower one the upper synthesizer's ℓ̂(h₂), both [batch]", async () => {
+    const s = stack();
+    const { x, y } = batch();
+    const [w, b] = await Promise.all(s.head.variables.map((v) => valuesOf(v)));
+    // fixed per-example predictions: ℓ̂₀(h) = Σ_j |h_j|, ℓ̂₁(h) = Σ_j h_j²
+    const kept: Array<{ h: tf.Tensor; target: tf.Tensor }> = [];
+    const trainer = new DecoupledTrainer({
+      ...s,
+      loss: crossEntropy,
+      method: 'synthetic-loss',
+      optimizer: () => tf.train.sgd(0.1),
+      synthesizers: [
+        fixedSynthesizer('loss', (h) => tf.sum(tf.abs(h), 1)),
+        fixedSynthesizer('loss', (h) => tf.sum(tf.square(h), 1)),
+      ],
+      onSynthesizerTarget: (index, h, target) => {
+        kept[index] = { h: tf.keep(tf.clone(h)), target: tf.keep(tf.clone(target)) };
+      },
+    });
+    await trainer.step(x, y);
+    const [lower, top] = (await read(kept)) as [Seen, Seen];
+    expect(top.shape).toEqual([8]);
+    expect(lower.shape).toEqual([8]);
+    const { loss } = headByHand(top.h, w as number[], b as number[], await valuesOf(y), 8, 4, 3);
+    expectValuesClose(top.target, loss, { rtol: 1e-4, atol: 1e-6, what: 'top target' });
+    // the lower synthesizer learns to predict ℓ̂₂ of module 1's output on the same example
+    const want = Array.from({ length: 8 }, (_, r) => top.h.slice(r * 4, r * 4 + 4).reduce((a, v) => a + v * v, 0));
+    expectValuesClose(lower.target, want, { rtol: 1e-4, atol: 1e-6, what: 'bootstrapped target' });
+    tf.dispose([x, y]);
+    [...s.modules, s.head].forEach((m) => m.dispose());
+    trainer.dispose();
+  });
+
   test('bad configurations are one-line errors', () => {
     const s = stack();
     const sgd = () => tf.train.sgd(0.1);
