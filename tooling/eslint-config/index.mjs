@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const base = tseslint.config(
-  { ignores: ['dist/**', 'generated/**', 'coverage/**', '.test-results/**', '**/*.cjs'] },
+  { ignores: ['dist/**', 'generated/**', 'coverage/**', '.test-results/**', '.stryker-tmp/**', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { languageOptions: { globals: { ...globals.node } } },
