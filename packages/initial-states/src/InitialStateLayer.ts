@@ -44,6 +44,8 @@ export class InitialStateLayer extends tfl.layers.Layer {
       );
     }
     this.stddev = args.stddev ?? 0.3;
+    if (!(this.stddev >= 0 && Number.isFinite(this.stddev)))
+      throw new RangeError(`InitialStateLayer: stddev = ${this.stddev}, expected a finite number ≥ 0`);
     this.seed = args.seed;
   }
 
@@ -72,10 +74,12 @@ export class InitialStateLayer extends tfl.layers.Layer {
       if (
         kwargs.training === true &&
         (this.method === 'noisy' || this.method === 'noisy-variable') &&
+        // Stryker disable next-line ConditionalExpression: equivalent — stddev is ≥ 0 (checked), and N(0, 0) noise adds exact zeros
         this.stddev > 0
       ) {
         s = tf.add(
           s,
+          // Stryker disable next-line ArithmeticOperator,UpdateOperator: equivalent — any seed distinct per (layer seed, draw) is valid
           tf.randomNormal([batch, this.units], 0, this.stddev, 'float32', (this.seed ?? 0) * 100003 + this.draws++),
         );
       }

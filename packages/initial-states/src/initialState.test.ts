@@ -267,7 +267,7 @@ describeBackends('initial states', () => {
     const optimizer = tf.train.sgd(0.5);
     model.compile({ optimizer, loss: 'meanSquaredError' });
     await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
-    const after = takeValues(tf.clone(initial.getWeights()[0] as tf.Tensor));
+    const after = await takeValues(tf.clone(initial.getWeights()[0] as tf.Tensor));
     expect(after).not.toEqual(before);
     let artifacts: tf.io.ModelArtifacts | undefined;
     await model.save(
@@ -283,5 +283,302 @@ describeBackends('initial states', () => {
     model.dispose();
     loaded.dispose();
     optimizer.dispose();
+  });
+});
+
+/** The sample standard deviation about `mean` (the noise's, when the noiseless state is subtracted). */
+function sampleSd(values: number[], mean = 0): number {
+  return Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length);
+}
+
+describeBackends('initial states: methods, options and contracts', () => {
+  test('each method: learned vectors only for the variable methods, noise only for the noisy ones and only in training', async () => {
+    const expected = {
+      zero: { vectors: 0, noise: false },
+      variable: { vectors: 2, noise: false },
+      noisy: { vectors: 0, noise: true },
+      'noisy-variable': { vectors: 2, noise: true },
+    } as const;
+    for (const method of ['zero', 'variable', 'noisy', 'noisy-variable'] as const) {
+      const init = createInitialState({ spec: [U, U + 1], method, seed: 21 });
+      expect(init.method).toBe(method);
+      expect(init.variables).toHaveLength(expected[method].vectors);
+      // the noiseless state: the vectors tiled, or zeros
+      const vectors = await Promise.all(init.variables.map((v) => valuesOf(v)));
+      const clean = [U, U + 1].map((size, i) => {
+        const v = vectors[i] ?? new Array<number>(size).fill(0);
+        return [...v, ...v, ...v];
+      });
+      const evaluation = init.flatState(B, { training: false });
+      const seed = init.noiseSeed;
+      const training = init.flatState(B, { training: true });
+      expect(init.noiseSeed).toBe(expected[method].noise ? seed + 2 : seed);
+      for (let i = 0; i < 2; i++) {
+        expect(training[i]?.shape).toEqual([B, i === 0 ? U : U + 1]);
+        expect(await takeValues(evaluation[i] as tf.Tensor)).toEqual(clean[i]);
+        const t = await takeValues(training[i] as tf.Tensor);
+        if (expected[method].noise) expect(t.every((v, j) => v !== clean[i]?.[j])).toBe(true);
+        else expect(t).toEqual(clean[i]);
+      }
+      init.dispose();
+    }
+  });
+
+  test("'noisy' draws N(0, stddev²) around zero in training, for a stddev other than the default", async () => {
+    const init = createInitialState({ spec: 50, method: 'noisy', stddev: 0.7, seed: 22 });
+    const values = await takeValues(init.flatState(400, { training: true })[0] as tf.Tensor);
+    // 20,000 draws: the sample sd's standard error is 0.7/√40,000 ≈ 0.0035
+    expect(Math.abs(sampleSd(values) - 0.7)).toBeLessThan(0.02);
+    expect(Math.abs(values.reduce((a, v) => a + v, 0) / values.length)).toBeLessThan(0.02);
+  });
+
+  test('stddev 0 adds no noise and draws none: the training state is the evaluation state and noiseSeed stays', async () => {
+    const init = createInitialState({ spec: [U, U], method: 'noisy-variable', stddev: 0, seed: 23 });
+    const v = await Promise.all(init.variables.map((x) => valuesOf(x)));
+    const training = init.flatState(2, { training: true });
+    for (let i = 0; i < 2; i++)
+      expect(await takeValues(training[i] as tf.Tensor)).toEqual([...(v[i] as number[]), ...(v[i] as number[])]);
+    expect(init.noiseSeed).toBe(23);
+    init.dispose();
+  });
+
+  test("initial vectors: Glorot-uniform U(−L, L), L = √(6 / (1 + size)), one draw per component, reproducible from the seed; 'zeros' on request", async () => {
+    const spec = [40, 40, 60];
+    const a = createInitialState({ spec, method: 'variable', seed: 24 });
+    const b = createInitialState({ spec, method: 'noisy-variable', initializer: 'glorot', seed: 24 });
+    const va = await Promise.all(a.variables.map((v) => valuesOf(v)));
+    const vb = await Promise.all(b.variables.map((v) => valuesOf(v)));
+    expect(vb).toEqual(va);
+    spec.forEach((size, i) => {
+      const limit = Math.sqrt(6 / (1 + size));
+      const v = va[i] as number[];
+      expect(a.variables[i]?.shape).toEqual([1, size]);
+      expect(v.every((x) => Math.abs(x) <= limit)).toBe(true);
+      // a uniform on (−L, L) reaches beyond L/2 in about half of its draws
+      expect(v.filter((x) => Math.abs(x) > limit / 2).length).toBeGreaterThan(size / 4);
+    });
+    // the two same-sized components are different draws
+    expect(va[1]).not.toEqual(va[0]);
+    const zeros = createInitialState({ spec, method: 'variable', initializer: 'zeros', seed: 24 });
+    expect(zeros.variables.map((v) => v.shape)).toEqual(spec.map((size) => [1, size]));
+    for (const v of zeros.variables) expect((await valuesOf(v)).every((x) => x === 0)).toBe(true);
+    for (const init of [a, b, zeros]) init.dispose();
+  });
+
+  test('variables are named after the provider and the component, and dispose() frees them', async () => {
+    const plain = createInitialState({ spec: [U, U], method: 'variable', seed: 25 });
+    const named = createInitialState({ spec: [U, U], method: 'variable', seed: 25, name: 'encoder_state' });
+    expect(plain.variables.map((v) => v.name)).toEqual([
+      expect.stringMatching(/^initial_state_0_\d+$/),
+      expect.stringMatching(/^initial_state_1_\d+$/),
+    ]);
+    expect(named.variables.map((v) => v.name)).toEqual([
+      expect.stringMatching(/^encoder_state_0_\d+$/),
+      expect.stringMatching(/^encoder_state_1_\d+$/),
+    ]);
+    expect(plain.variables.every((v) => v.trainable)).toBe(true);
+    plain.dispose();
+    named.dispose();
+    expect([...plain.variables, ...named.variables].every((v) => v.isDisposed)).toBe(true);
+  });
+
+  test('regularization: l2·Σ‖v‖² summed over every learned vector; exactly 0 without vectors or without l2', async () => {
+    const init = createInitialState({ spec: [U, [U + 1]], method: 'variable', l2: 0.25, seed: 26 });
+    const v = await Promise.all(init.variables.map((x) => valuesOf(x)));
+    const sumSq = v.flat().reduce((a, x) => a + x * x, 0);
+    expectValuesClose(await takeValues(init.regularization()), [0.25 * sumSq]);
+    // no learned vectors: 0 whatever l2
+    const none = createInitialState({ spec: [U, U], method: 'noisy', l2: 0.25 });
+    expect(await takeValues(none.regularization())).toEqual([0]);
+    // l2 = 0 (the default): 0 even when a vector has diverged to infinity (not 0·∞ = NaN)
+    const off = createInitialState({ spec: U, method: 'variable', seed: 27 });
+    const infinite = tf.fill([1, U], Infinity);
+    (off.variables[0] as tf.Variable).assign(infinite);
+    infinite.dispose();
+    expect(await takeValues(off.regularization())).toEqual([0]);
+    init.dispose();
+    none.dispose();
+    off.dispose();
+  });
+
+  test('without a seed, each provider draws its own integer noise seed in [0, 2³¹)', async () => {
+    const seeds = Array.from({ length: 20 }, () => createInitialState({ spec: U, method: 'noisy' }).noiseSeed);
+    expect(seeds.every((s) => Number.isInteger(s) && s >= 0 && s < 2 ** 31)).toBe(true);
+    // 20 uniform draws from 2³¹ values: a repeat, or all of them below 2³⁰, has probability < 1e-6
+    expect(new Set(seeds).size).toBe(20);
+    expect(seeds.some((s) => s >= 2 ** 30)).toBe(true);
+  });
+
+  test('noiseSeed takes any safe integer, and nothing else', async () => {
+    const init = createInitialState({ spec: U, method: 'noisy', seed: 28 });
+    init.noiseSeed = -5;
+    expect(init.noiseSeed).toBe(-5);
+    init.noiseSeed = 2 ** 53 - 1;
+    expect(init.noiseSeed).toBe(2 ** 53 - 1);
+    expect(() => (init.noiseSeed = 2 ** 53)).toThrow('initialState.noiseSeed = 9007199254740992, expected an integer');
+    expect(init.noiseSeed).toBe(2 ** 53 - 1);
+  });
+
+  test('bad options are rejected with a one-line message; the boundary values are accepted', async () => {
+    expect(() => createInitialState({ spec: U, method: 'learned' as never })).toThrow(
+      new TypeError(`createInitialState: method = "learned", expected 'zero', 'variable', 'noisy' or 'noisy-variable'`),
+    );
+    // a typo such as 'zero' (the method's name) is not silently Glorot
+    expect(() => createInitialState({ spec: U, method: 'variable', initializer: 'zero' as never })).toThrow(
+      new TypeError(`createInitialState: initializer = "zero", expected 'glorot' or 'zeros'`),
+    );
+    expect(() => createInitialState({ spec: [U, 0], method: 'zero' })).toThrow(
+      'spec[1] = 0, expected a positive integer size',
+    );
+    for (const stddev of [-0.1, Infinity, NaN]) {
+      expect(() => createInitialState({ spec: U, method: 'noisy', stddev })).toThrow(
+        new RangeError(`createInitialState: stddev = ${stddev}, expected a finite number ≥ 0`),
+      );
+    }
+    for (const l2 of [-0.1, NaN]) {
+      expect(() => createInitialState({ spec: U, method: 'variable', l2 })).toThrow(
+        new RangeError(`createInitialState: l2 = ${l2}, expected a number ≥ 0`),
+      );
+    }
+    expect(() => createInitialState({ spec: [U, U], method: 'variable', learn: true })).toThrow(
+      'learn has no entries where the state has 2',
+    );
+    const init = createInitialState({ spec: U, method: 'noisy', stddev: 0, l2: 0, seed: 29 });
+    for (const batch of [0, -1, 1.5, NaN]) {
+      expect(() => init.flatState(batch)).toThrow(
+        new RangeError(`initialState: batch = ${batch}, expected a positive integer`),
+      );
+    }
+    expect(() => init.state(B, null as never)).toThrow('initialState: options = null, expected { training?: boolean }');
+    const [one] = init.flatState(1, {});
+    expect(one?.shape).toEqual([1, U]);
+    expect(await takeValues(one as tf.Tensor)).toEqual(new Array<number>(U).fill(0));
+  });
+});
+
+describeBackends('InitialStateLayer: methods, options and contracts', () => {
+  test('each method: a [1, units] float32 weight only for the variable methods, noise only for the noisy ones and only in training', async () => {
+    const x = tf.zeros([B, 2]);
+    for (const method of ['zero', 'variable', 'noisy', 'noisy-variable'] as const) {
+      const layer = new InitialStateLayer({ units: U, method, seed: 31 });
+      expect(layer.method).toBe(method);
+      const evaluation = layer.apply(x, { training: false }) as tf.Tensor;
+      const weights = layer.getWeights();
+      const learned = method === 'variable' || method === 'noisy-variable';
+      expect(weights).toHaveLength(learned ? 1 : 0);
+      if (learned) {
+        expect(weights[0]?.shape).toEqual([1, U]);
+        expect(weights[0]?.dtype).toBe('float32');
+        expect(layer.weights[0]?.name).toMatch(/\/initial_state(_\d+)?$/);
+      }
+      const v = learned ? await valuesOf(weights[0] as tf.Tensor) : new Array<number>(U).fill(0);
+      const clean = [...v, ...v, ...v];
+      expect(await takeValues(evaluation)).toEqual(clean);
+      const t = await takeValues(layer.apply(x, { training: true }) as tf.Tensor);
+      if (method === 'noisy' || method === 'noisy-variable') expect(t.every((y, j) => y !== clean[j])).toBe(true);
+      else expect(t).toEqual(clean);
+      layer.dispose();
+    }
+    x.dispose();
+  });
+
+  test("the default method is 'variable' and the default stddev 0.3; a given stddev is used, 0 adds nothing", async () => {
+    const x = tf.zeros([400, 1]);
+    const plain = new InitialStateLayer({ units: 3 });
+    expect([plain.method, plain.stddev, plain.seed]).toEqual(['variable', 0.3, undefined]);
+    for (const [stddev, want] of [
+      [undefined, 0.3],
+      [0.6, 0.6],
+      [0, 0],
+    ] as const) {
+      const layer = new InitialStateLayer({
+        units: 50,
+        method: 'noisy',
+        seed: 32,
+        ...(stddev != null ? { stddev } : {}),
+      });
+      expect(layer.stddev).toBe(want);
+      const values = await takeValues(layer.apply(x, { training: true }) as tf.Tensor);
+      // 20,000 draws: the sample sd's standard error is stddev/√40,000
+      expect(Math.abs(sampleSd(values) - want)).toBeLessThan(0.02);
+      layer.dispose();
+    }
+    x.dispose();
+  });
+
+  test('the seed fixes the initial vector and the noise sequence; each training call draws new noise', async () => {
+    const x = tf.zeros([B, 1]);
+    const draw = async (seed: number) => {
+      const layer = new InitialStateLayer({ units: U, method: 'noisy-variable', seed });
+      const vector = await takeValues(layer.apply(x, { training: false }) as tf.Tensor);
+      const first = await takeValues(layer.apply(x, { training: true }) as tf.Tensor);
+      const second = await takeValues(layer.apply(x, { training: true }) as tf.Tensor);
+      layer.dispose();
+      return { vector, first, second };
+    };
+    const [a, b, c] = [await draw(33), await draw(33), await draw(34)];
+    expect(b).toEqual(a);
+    expect(c.vector).not.toEqual(a.vector);
+    expect(c.first).not.toEqual(a.first);
+    expect(a.second).not.toEqual(a.first);
+    x.dispose();
+  });
+
+  test('the output is [batch of the (first) input, units], symbolically and concretely', async () => {
+    const layer = new InitialStateLayer({ units: U, method: 'zero' });
+    expect(layer.computeOutputShape([null, 4, 3])).toEqual([null, U]);
+    expect(layer.computeOutputShape([8, 4, 3])).toEqual([8, U]);
+    expect(
+      layer.computeOutputShape([
+        [8, 4, 3],
+        [2, 7],
+      ]),
+    ).toEqual([8, U]);
+    const symbolic = layer.apply([tfl.input({ shape: [4, 3] }), tfl.input({ shape: [7] })]) as tfl.SymbolicTensor;
+    expect(symbolic.shape).toEqual([null, U]);
+    const inputs = [tf.zeros([B, 2]), tf.zeros([7, 1])];
+    const out = layer.apply(inputs) as tf.Tensor;
+    expect(out.shape).toEqual([B, U]);
+    tf.dispose([out, ...inputs]);
+    const built = new InitialStateLayer({ units: U, method: 'zero' });
+    built.build();
+    expect(built.built).toBe(true);
+    layer.dispose();
+  });
+
+  test('getConfig carries units, method, stddev and the seed only when given; fromConfig rebuilds the layer', async () => {
+    const seeded = new InitialStateLayer({ units: 4, method: 'noisy', stddev: 0.5, seed: 35 });
+    expect(seeded.getConfig()).toEqual(expect.objectContaining({ units: 4, method: 'noisy', stddev: 0.5, seed: 35 }));
+    const unseeded = new InitialStateLayer({ units: 6 }).getConfig();
+    expect(unseeded).toEqual(expect.objectContaining({ units: 6, method: 'variable', stddev: 0.3 }));
+    expect('seed' in unseeded).toBe(false);
+    const rebuilt = tf.serialization.SerializationMap.getMap().classNameMap['GradkitInitialState'];
+    expect(rebuilt?.[0]).toBe(InitialStateLayer);
+    const copy = InitialStateLayer.fromConfig(InitialStateLayer, seeded.getConfig()) as InitialStateLayer;
+    expect([copy.units, copy.method, copy.stddev, copy.seed]).toEqual([4, 'noisy', 0.5, 35]);
+  });
+
+  test('bad arguments are rejected with a one-line message; units = 1 is accepted', async () => {
+    for (const units of [0, -2, 1.5, NaN]) {
+      expect(() => new InitialStateLayer({ units })).toThrow(
+        new RangeError(`InitialStateLayer: units = ${units}, expected a positive integer`),
+      );
+    }
+    expect(() => new InitialStateLayer(undefined as never)).toThrow(
+      'InitialStateLayer: units = undefined, expected a positive integer',
+    );
+    // a negative or non-finite stddev is not silently "no noise"
+    for (const stddev of [-0.3, NaN, Infinity]) {
+      expect(() => new InitialStateLayer({ units: 2, method: 'noisy', stddev })).toThrow(
+        new RangeError(`InitialStateLayer: stddev = ${stddev}, expected a finite number ≥ 0`),
+      );
+    }
+    expect(() => new InitialStateLayer({ units: 2, method: 'learned' as never })).toThrow(
+      new TypeError(`InitialStateLayer: method = "learned", expected 'zero', 'variable', 'noisy' or 'noisy-variable'`),
+    );
+    const one = new InitialStateLayer({ units: 1, method: 'zero' });
+    const x = tf.zeros([2, 3]);
+    expect(await takeValues(one.apply(x) as tf.Tensor)).toEqual([0, 0]);
+    x.dispose();
   });
 });

@@ -69,6 +69,11 @@ export function createInitialState(options: InitialStateOptions): InitialState {
   if (!(stddev >= 0 && Number.isFinite(stddev)))
     throw new RangeError(`createInitialState: stddev = ${stddev}, expected a finite number ≥ 0`);
   if (!(l2 >= 0)) throw new RangeError(`createInitialState: l2 = ${l2}, expected a number ≥ 0`);
+  if (initializer !== 'glorot' && initializer !== 'zeros') {
+    throw new TypeError(
+      `createInitialState: initializer = ${JSON.stringify(initializer)}, expected 'glorot' or 'zeros'`,
+    );
+  }
   const learned = method === 'variable' || method === 'noisy-variable';
   const noisy = method === 'noisy' || method === 'noisy-variable';
   const learnMask = options.learn == null ? sizes.map(() => true) : flattenLike<boolean>(spec, options.learn, 'learn');
@@ -76,6 +81,7 @@ export function createInitialState(options: InitialStateOptions): InitialState {
   const vectors = sizes.map((size, i) =>
     learned && learnMask[i]
       ? tf.tidy(() => {
+          // Stryker disable next-line ArithmeticOperator: equivalent — any distinct per-component seed is valid
           const init = initializer === 'zeros' ? tf.zeros([1, size]) : glorotUniform([1, size], seed + 7919 * (i + 1));
           return tf.variable(init, true, uniqueVariableName(`${name}_${i}`));
         })
