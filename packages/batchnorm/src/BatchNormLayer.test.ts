@@ -10,8 +10,16 @@ import {
   test,
   valuesOf,
 } from '@gradkit/test-harness';
-import { BatchNorm, estimatePopulationStatistics } from './index';
-import { referenceMoments } from './reference.test-util';
+import {
+  BatchNorm,
+  batchNorm,
+  createPopulationStatistics,
+  disposePopulationStatistics,
+  estimatePopulationStatistics,
+  type BatchNormArgs,
+  type StatisticsModel,
+} from './index';
+import { referenceBatchNorm, referenceMoments } from './reference.test-util';
 
 /** A model with one BN layer first, so its input is the data itself. */
 function bnModel(layer: tfl.layers.Layer, inputShape: number[]): tfl.Sequential {
@@ -236,5 +244,204 @@ describeBackends('BatchNorm layer', () => {
       `BatchNorm: statistics = "median", expected 'ema' or 'cumulative'`,
     );
     expect(() => bnModel(new BatchNorm(), [])).toThrow();
+  });
+});
+
+describeBackends('BatchNorm layer: weights, defaults, masks and conversions', () => {
+  test('weights: γ and β trainable, the population mean, variance and count not; scale/center false drop γ/β', async () => {
+    const shapes: [BatchNormArgs, string[]][] = [
+      [{}, ['gamma', 'beta', 'population_mean', 'population_variance', 'population_count']],
+      [{ scale: false }, ['beta', 'population_mean', 'population_variance', 'population_count']],
+      [{ center: false }, ['gamma', 'population_mean', 'population_variance', 'population_count']],
+      [{ scale: false, center: false }, ['population_mean', 'population_variance', 'population_count']],
+    ];
+    for (const [args, names] of shapes) {
+      const layer = new BatchNorm(args);
+      layer.build([null, 3]);
+      expect(layer.weights.map((w) => w.name.split('/').at(-1)?.replace(/_\d+$/, ''))).toEqual(names);
+      expect(layer.trainableWeights.map((w) => w.name.split('/').at(-1)?.replace(/_\d+$/, ''))).toEqual(
+        names.filter((n) => !n.startsWith('population')),
+      );
+      expect(layer.weights.map((w) => w.shape)).toEqual(names.map((n) => (n === 'population_count' ? [] : [3])));
+      expect(layer.weights.every((w) => w.dtype === 'float32')).toBe(true);
+      // γ starts at 1, β at 0, the mean at 0, the variance at 1, the count at 0
+      const start = { gamma: [1, 1, 1], beta: [0, 0, 0], population_mean: [0, 0, 0], population_variance: [1, 1, 1] };
+      const values = await Promise.all(layer.getWeights().map((w) => valuesOf(w)));
+      expect(values).toEqual(names.map((n) => start[n as keyof typeof start] ?? [0]));
+      expect(layer.built).toBe(true);
+      layer.weights.forEach((w) => w.dispose());
+    }
+  });
+
+  test('defaults: ε 1e-3, decay 0.999, EMA statistics, γ and β; calls without training are inference', async () => {
+    const layer = new BatchNorm();
+    expect([layer.epsilon, layer.decay, layer.statistics, layer.center, layer.scale]).toEqual([
+      1e-3,
+      0.999,
+      'ema',
+      true,
+      true,
+    ]);
+    expect(layer.supportsMasking).toBe(true);
+    const model = bnModel(layer, [3]);
+    const values = normalValues(4 * 3, 50, 1, 2);
+    const x = tf.tensor2d(values, [4, 3]);
+    // fresh statistics (μ 0, σ² 1): inference is x/√(1 + ε)
+    const y = model.apply(x) as tf.Tensor;
+    await expectTensorClose(
+      y,
+      values.map((v) => v / Math.sqrt(1 + 1e-3)),
+    );
+    // a training call: batch statistics, and one EMA step with decay 0.999
+    const t = model.apply(x, { training: true }) as tf.Tensor;
+    const r = referenceMoments(values, 3);
+    await expectTensorClose(t, referenceBatchNorm(values, 3, {}), { rtol: 1e-4, atol: 1e-5 });
+    await expectTensorClose(
+      layer.populationStatistics().mean,
+      r.mean.map((m) => 0.001 * m),
+      { rtol: 1e-4, atol: 1e-7 },
+    );
+    tf.dispose([x, y, t]);
+    model.dispose();
+  });
+
+  test('options: ε, decay (or its tfjs-layers name momentum, or both when equal), axis -1; out of range values are rejected', async () => {
+    expect(new BatchNorm({ epsilon: 1e-5 }).epsilon).toBe(1e-5);
+    expect(new BatchNorm({ momentum: 0.5 }).decay).toBe(0.5);
+    expect(new BatchNorm({ decay: 0.9, momentum: 0.9 }).decay).toBe(0.9);
+    expect(new BatchNorm({ decay: 0 }).decay).toBe(0);
+    expect(new BatchNorm({ decay: 1 }).decay).toBe(1);
+    expect(new BatchNorm({ axis: -1 }).decay).toBe(0.999);
+    expect(new BatchNorm({ statistics: 'cumulative' }).statistics).toBe('cumulative');
+    for (const epsilon of [0, -1, NaN])
+      expect(() => new BatchNorm({ epsilon })).toThrow(
+        new RangeError(`BatchNorm: epsilon = ${epsilon}, expected a number > 0`),
+      );
+    for (const decay of [-0.5, 1.5, NaN])
+      expect(() => new BatchNorm({ decay })).toThrow(
+        new RangeError(`BatchNorm: decay = ${decay}, expected a number in [0, 1]`),
+      );
+    expect(() => new BatchNorm({ momentum: 2 })).toThrow('BatchNorm: decay = 2, expected a number in [0, 1]');
+    expect(() => new BatchNorm({ decay: 0.5, momentum: 0 })).toThrow(
+      "BatchNorm: decay = 0.5 and momentum = 0; momentum is tfjs-layers' name for decay: give one",
+    );
+    expect(() => new BatchNorm({ axis: 0 })).toThrow(
+      new RangeError('BatchNorm: axis = 0, expected -1 (channels last; the only layout supported)'),
+    );
+    expect(() => new BatchNorm().build([5])).toThrow(
+      'BatchNorm: input shape [5], expected rank ≥ 2 with a known channel dimension last',
+    );
+    expect(() => new BatchNorm().build([null, 4, null])).toThrow(
+      'BatchNorm: input shape [,4,], expected rank ≥ 2 with a known channel dimension last',
+    );
+  });
+
+  test('a mask from a Masking layer leaves the masked steps out of the batch statistics, and passes on', async () => {
+    const [n, t, c] = [3, 4, 2];
+    const values = normalValues(n * t * c, 51, 2, 1.5);
+    // steps to mask are all zeros: example k keeps its first k + 2 steps
+    const keep = Array.from({ length: n * t }, (_, i) => (i % t < Math.floor(i / t) + 2 ? 1 : 0));
+    const data = values.map((v, i) => ((keep[Math.floor(i / c)] as number) === 1 ? v : 0));
+    const layer = new BatchNorm({ center: false, scale: false });
+    const model = tfl.sequential({ layers: [tfl.layers.masking({ maskValue: 0, inputShape: [t, c] }), layer] });
+    const x = tf.tensor3d(data, [n, t, c]);
+    const y = model.apply(x, { training: true }) as tf.Tensor;
+    const want = referenceBatchNorm(data, c, { mask: keep });
+    const got = await valuesOf(y);
+    expectValuesClose(
+      got.filter((_, i) => keep[Math.floor(i / c)] === 1),
+      want.filter((_, i) => keep[Math.floor(i / c)] === 1),
+      { rtol: 1e-4, atol: 1e-5 },
+    );
+    const m = tf.ones([n, t]);
+    expect(layer.computeMask(x, m)).toBe(m);
+    tf.dispose([x, y, m]);
+    model.dispose();
+  });
+
+  test('with several inputs the first is normalized; build takes its shape', async () => {
+    const layer = new BatchNorm({ center: false, scale: false });
+    const values = normalValues(5 * 2, 52, -1, 3);
+    const x = tf.tensor2d(values, [5, 2]);
+    const other = tf.zeros([5, 7]);
+    const y = layer.apply([x, other], { training: true }) as tf.Tensor;
+    expect(layer.weights.map((w) => w.shape)).toEqual([[2], [2], []]);
+    await expectTensorClose(y, referenceBatchNorm(values, 2, {}), { rtol: 1e-4, atol: 1e-5 });
+    tf.dispose([x, other, y]);
+    layer.weights.forEach((w) => w.dispose());
+  });
+
+  test('fromBatchNormalization: center/scale carried over, base options passed, last-axis layouts only, built layers only', async () => {
+    const keras = tfl.layers.batchNormalization({ center: false, momentum: 0.8, epsilon: 1e-4 });
+    keras.build([null, 3]);
+    const ours = BatchNorm.fromBatchNormalization(keras, { name: 'converted_bn' });
+    expect([ours.name, ours.center, ours.scale, ours.decay, ours.epsilon]).toEqual([
+      'converted_bn',
+      false,
+      true,
+      0.8,
+      1e-4,
+    ]);
+    expect(ours.getWeights().map((w) => w.shape)).toEqual([[3], [3], [3], []]);
+    // axis 1 of a rank-2 input is its last axis
+    const last = tfl.layers.batchNormalization({ axis: 1 });
+    last.build([null, 3]);
+    const fromLast = BatchNorm.fromBatchNormalization(last);
+    expect(fromLast.getWeights().map((w) => w.shape)).toEqual([[3], [3], [3], [3], []]);
+    const middle = tfl.layers.batchNormalization({ axis: 1 });
+    middle.build([null, 3, 4]);
+    expect(() => BatchNorm.fromBatchNormalization(middle)).toThrow(
+      new RangeError('BatchNorm.fromBatchNormalization: axis = 1, expected the last axis (channels last)'),
+    );
+    expect(() => BatchNorm.fromBatchNormalization(tfl.layers.batchNormalization({}))).toThrow(
+      'BatchNorm.fromBatchNormalization: the layer is not built yet; expected one with weights (apply it or load its model first)',
+    );
+    for (const l of [keras, ours, last, fromLast, middle]) l.weights.forEach((w) => w.dispose());
+  });
+
+  test('estimatePopulationStatistics on a model of your own: resets, averages every batch exactly, counts them', async () => {
+    const stats = createPopulationStatistics(3);
+    tf.tidy(() => {
+      stats.mean.assign(tf.tensor1d([9, 9, 9]));
+      stats.variance.assign(tf.tensor1d([7, 7, 7]));
+      stats.count.assign(tf.scalar(100));
+    });
+    const updates: string[] = [];
+    const model: StatisticsModel = {
+      populationStatistics: () => [stats],
+      forward: (x, update) => {
+        updates.push(update);
+        batchNorm(x, {}, stats, { training: true, update });
+      },
+    };
+    const batches = [normalValues(4 * 3, 53, 1, 2), normalValues(6 * 3, 54, -2, 1)];
+    // the caller owns the batches: each is freed once the next is asked for
+    async function* stream() {
+      for (const b of batches) {
+        const x = tf.tensor2d(b, [b.length / 3, 3]);
+        yield x;
+        x.dispose();
+      }
+    }
+    expect(await estimatePopulationStatistics(model, stream())).toBe(2);
+    expect(updates).toEqual(['cumulative', 'cumulative']);
+    const all = referenceMoments(batches.flat(), 3);
+    expectValuesClose(await valuesOf(stats.mean), all.mean, { rtol: 1e-5, atol: 1e-5 });
+    expectValuesClose(await valuesOf(stats.variance), all.variance, { rtol: 1e-5, atol: 1e-5 });
+    expect(await valuesOf(stats.count)).toEqual([10]);
+    disposePopulationStatistics(stats);
+  });
+
+  test('estimatePopulationStatistics: a layers model needs a BatchNorm layer; a cumulative layer stays cumulative', async () => {
+    const plain = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3], name: 'only_dense' })] });
+    await expect(estimatePopulationStatistics(plain, [])).rejects.toThrow(
+      `estimatePopulationStatistics: model "${plain.name}" has no BatchNorm layer`,
+    );
+    const layer = new BatchNorm({ statistics: 'cumulative' });
+    const model = bnModel(layer, [3]);
+    expect(await estimatePopulationStatistics(model, [])).toBe(0);
+    expect(layer.statistics).toBe('cumulative');
+    plain.dispose();
+    model.dispose();
   });
 });

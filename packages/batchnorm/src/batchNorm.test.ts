@@ -13,7 +13,15 @@ import {
   valuesOf,
   variableOf,
 } from '@gradkit/test-harness';
-import { batchNorm, createPopulationStatistics, disposePopulationStatistics } from './index';
+import {
+  batchNorm,
+  createPopulationStatistics,
+  disposePopulationStatistics,
+  resetPopulationStatistics,
+  updatePopulationStatistics,
+  type BatchNormOptions,
+  type BatchNormParams,
+} from './index';
 import { referenceBatchNorm, referenceMoments } from './reference.test-util';
 
 const C = 3;
@@ -198,5 +206,164 @@ describeBackends('batchNorm', () => {
       "batchNorm: mask has shape [3], expected [4] (x's shape without the channel axis)",
     );
     tf.dispose([x, g, m, v]);
+  });
+});
+
+describeBackends('batchNorm: defaults, update modes and bad input', () => {
+  const mean = [0.5, -1, 2];
+  const variance = [4, 0.25, 1];
+
+  test('inference with γ only, β only, neither, and another ε: y = γ(x − μ)/√(σ² + ε) + β with γ = 1, β = 0 when absent', async () => {
+    const stats = createPopulationStatistics(C);
+    tf.tidy(() => {
+      stats.mean.assign(tf.tensor1d(mean));
+      stats.variance.assign(tf.tensor1d(variance));
+    });
+    const x = randomInput([4, C], 40, -3, 3);
+    const gamma = [1.5, 0.5, 2];
+    const beta = [0.1, 0.2, -0.3];
+    const cases: [BatchNormParams, { gamma?: number[]; beta?: number[] }, number | undefined][] = [
+      [{ gamma: tf.tensor1d(gamma) }, { gamma }, undefined],
+      [{ beta: tf.tensor1d(beta) }, { beta }, undefined],
+      [{}, {}, undefined],
+      [{ gamma: null, beta: null }, {}, 0.5],
+    ];
+    for (const [params, plain, epsilon] of cases) {
+      const y = tf.tidy(() =>
+        batchNorm(tf.tensor2d(x.values, [4, C]), params, stats, { training: false, ...(epsilon ? { epsilon } : {}) }),
+      );
+      await expectTensorClose(y, referenceBatchNorm(x.values, C, { ...plain, mean, variance, epsilon }));
+      tf.dispose([y, ...Object.values(params).filter((t): t is tf.Tensor => t != null)]);
+    }
+    disposePopulationStatistics(stats);
+  });
+
+  test('training with a mask, γ and β: forward and gradients match the masked float64 reference', async () => {
+    const mask = [0, 1, 1, 0, 1];
+    const m = tf.tensor1d(mask);
+    await checkGradients({
+      f: (x, gamma, beta) => batchNorm(x, { gamma, beta }, null, { training: true, mask: m }),
+      reference: (x, gamma, beta) => referenceBatchNorm(x, C, { gamma, beta, mask }),
+      inputs: [randomInput([5, C], 41, -2, 2), randomInput([C], 42, 0.5, 1.5), randomInput([C], 43)],
+      forwardTolerance: { rtol: 1e-4, atol: 1e-5 },
+    });
+    m.dispose();
+  });
+
+  test("a training call without update or decay updates by EMA with decay 0.999; update: 'none' leaves the statistics alone", async () => {
+    const b = uniformValues(4 * C, 44, 1, 5);
+    const r = referenceMoments(b, C);
+    const stats = createPopulationStatistics(C);
+    const x = tf.tensor2d(b, [4, C]);
+    tf.dispose(batchNorm(x, {}, stats, { training: true }));
+    await expectTensorClose(
+      stats.mean,
+      r.mean.map((m) => 0.001 * m),
+      { rtol: 1e-4, atol: 1e-7 },
+    );
+    await expectTensorClose(
+      stats.variance,
+      r.variance.map((v) => 0.999 + 0.001 * v),
+      { rtol: 1e-6, atol: 1e-7 },
+    );
+    const [m0, v0] = [await valuesOf(stats.mean), await valuesOf(stats.variance)];
+    const y = batchNorm(x, {}, stats, { training: true, update: 'none' });
+    // still batch statistics
+    await expectTensorClose(y, referenceBatchNorm(b, C, {}), { rtol: 1e-4, atol: 1e-5 });
+    expect([await valuesOf(stats.mean), await valuesOf(stats.variance), await valuesOf(stats.count)]).toEqual([
+      m0,
+      v0,
+      [0],
+    ]);
+    tf.dispose([x, y]);
+    disposePopulationStatistics(stats);
+  });
+
+  test('updatePopulationStatistics directly: EMA with the default decay 0.999, cumulative counts, reset goes back to 0, 1, 0', async () => {
+    const stats = createPopulationStatistics(2);
+    const batch = { mean: tf.tensor1d([2, -4]), variance: tf.tensor1d([3, 0.5]), count: tf.scalar(6) };
+    updatePopulationStatistics(stats, batch, 'ema');
+    await expectTensorClose(stats.mean, [0.002, -0.004], { rtol: 1e-4, atol: 1e-8 });
+    await expectTensorClose(stats.variance, [0.999 + 0.003, 0.999 + 0.0005], { rtol: 1e-6, atol: 1e-8 });
+    updatePopulationStatistics(stats, batch, 'none');
+    await expectTensorClose(stats.mean, [0.002, -0.004], { rtol: 1e-4, atol: 1e-8 });
+    resetPopulationStatistics(stats);
+    expect([await valuesOf(stats.mean), await valuesOf(stats.variance), await valuesOf(stats.count)]).toEqual([
+      [0, 0],
+      [1, 1],
+      [0],
+    ]);
+    // cumulative from the reset state: the batch's own moments, then the pooled moments of 6 + 6 entries
+    updatePopulationStatistics(stats, batch, 'cumulative');
+    await expectTensorClose(stats.mean, [2, -4]);
+    await expectTensorClose(stats.variance, [3, 0.5]);
+    const second = { mean: tf.tensor1d([4, -4]), variance: tf.tensor1d([1, 1.5]), count: tf.scalar(6) };
+    updatePopulationStatistics(stats, second, 'cumulative');
+    // pooled: mean (2 + 4)/2 = 3, variance (3 + 1)/2 + ((4 − 2)/2)² = 3; mean −4, variance (0.5 + 1.5)/2 = 1
+    await expectTensorClose(stats.mean, [3, -4]);
+    await expectTensorClose(stats.variance, [3, 1]);
+    await expectTensorClose(stats.count, 12);
+    tf.dispose([...Object.values(batch), ...Object.values(second)]);
+    disposePopulationStatistics(stats);
+  });
+
+  test('createPopulationStatistics takes a positive integer channel count', async () => {
+    for (const channels of [0, -1, 2.5, NaN]) {
+      expect(() => createPopulationStatistics(channels)).toThrow(
+        new RangeError(`createPopulationStatistics: channels = ${channels}, expected a positive integer`),
+      );
+    }
+    const one = createPopulationStatistics(1);
+    expect([await valuesOf(one.mean), await valuesOf(one.variance), await valuesOf(one.count)]).toEqual([
+      [0],
+      [1],
+      [0],
+    ]);
+    expect([one.mean.trainable, one.variance.trainable, one.count.trainable]).toEqual([false, false, false]);
+    disposePopulationStatistics(one);
+    expect(one.mean.isDisposed && one.variance.isDisposed && one.count.isDisposed).toBe(true);
+  });
+
+  test('every bad argument is a one-line error naming it; the boundary values are accepted', async () => {
+    const x = tf.zeros([4, C]);
+    const stats = createPopulationStatistics(C);
+    const run = (options: Partial<BatchNormOptions>, params: BatchNormParams = {}, s = stats) =>
+      tf.dispose(batchNorm(x, params, s, { training: true, update: 'none', ...options }));
+    expect(() => batchNorm([[1, 2]] as never, {}, null, { training: true })).toThrow(
+      new TypeError('batchNorm: x is object, expected a tf.Tensor of shape [N, C] or [N, …, C]'),
+    );
+    expect(() => batchNorm(x, {}, null, undefined as never)).toThrow(
+      'batchNorm: options.training is missing, expected true (batch statistics) or false (population statistics)',
+    );
+    expect(() => batchNorm(x, {}, null, { training: 'yes' } as never)).toThrow(
+      'batchNorm: options.training is yes, expected true (batch statistics) or false (population statistics)',
+    );
+    const g = tf.ones([C, 1]);
+    const b = tf.ones([C + 1]);
+    expect(() => run({}, { gamma: g })).toThrow(
+      'batchNorm: gamma has shape [3,1], expected [3] (one per channel of x [4,3])',
+    );
+    expect(() => run({}, { beta: b })).toThrow(
+      'batchNorm: beta has shape [4], expected [3] (one per channel of x [4,3])',
+    );
+    const two = createPopulationStatistics(2);
+    expect(() => run({}, {}, two)).toThrow('batchNorm: population statistics have 2 channels, x has 3');
+    expect(() => batchNorm(x, {}, null, { training: false })).toThrow(
+      'batchNorm: inference (training: false) needs population statistics; pass them, or use training: true with update: "none" for batch statistics',
+    );
+    for (const epsilon of [0, -1e-3, NaN])
+      expect(() => run({ epsilon })).toThrow(new RangeError(`batchNorm: epsilon = ${epsilon}, expected a number > 0`));
+    for (const decay of [-0.01, 1.01, NaN])
+      expect(() => run({ decay })).toThrow(new RangeError(`batchNorm: decay = ${decay}, expected a number in [0, 1]`));
+    expect(() => run({ update: 'median' as never })).toThrow(
+      new TypeError(`batchNorm: update = "median", expected 'ema', 'cumulative' or 'none'`),
+    );
+    // accepted: the smallest ε, decay 0 and 1, every update mode
+    run({ epsilon: 1e-12 });
+    for (const decay of [0, 1]) run({ decay, update: 'ema' });
+    run({ update: 'cumulative' });
+    tf.dispose([x, g, b]);
+    disposePopulationStatistics(stats);
+    disposePopulationStatistics(two);
   });
 });
