@@ -30,6 +30,8 @@ export class InitialStateLayer extends tfl.layers.Layer {
   readonly stddev: number;
   readonly seed: number | undefined;
   private vector: tfl.LayerVariable | null = null;
+  /** The noise's own seed: the layer's, or one drawn for this layer when it has none (no two layers share noise). */
+  private readonly noiseSeed: number;
   private draws = 0;
 
   constructor(args: InitialStateLayerArgs) {
@@ -47,6 +49,7 @@ export class InitialStateLayer extends tfl.layers.Layer {
     if (!(this.stddev >= 0 && Number.isFinite(this.stddev)))
       throw new RangeError(`InitialStateLayer: stddev = ${this.stddev}, expected a finite number ≥ 0`);
     this.seed = args.seed;
+    this.noiseSeed = args.seed ?? Math.floor(Math.random() * 2 ** 31);
   }
 
   override build(): void {
@@ -79,8 +82,9 @@ export class InitialStateLayer extends tfl.layers.Layer {
       ) {
         s = tf.add(
           s,
+          // draws count from 1: tfjs reads a seed of 0 as "no seed", which would make a seed-0 layer's first draw random
           // Stryker disable next-line ArithmeticOperator,UpdateOperator: equivalent — any seed distinct per (layer seed, draw) is valid
-          tf.randomNormal([batch, this.units], 0, this.stddev, 'float32', (this.seed ?? 0) * 100003 + this.draws++),
+          tf.randomNormal([batch, this.units], 0, this.stddev, 'float32', this.noiseSeed * 100003 + ++this.draws),
         );
       }
       return s;

@@ -524,6 +524,28 @@ describeBackends('InitialStateLayer: methods, options and contracts', () => {
     x.dispose();
   });
 
+  test("unseeded layers draw independent noise (an LSTM's c₀ and h₀ layers must not share one noise sequence); seed 0 is deterministic", async () => {
+    const x = tf.zeros([B, 1]);
+    const noise = async () => {
+      const layer = new InitialStateLayer({ units: U, method: 'noisy' });
+      const draws = [];
+      for (let i = 0; i < 3; i++) draws.push(await takeValues(layer.apply(x, { training: true }) as tf.Tensor));
+      layer.dispose();
+      return draws;
+    };
+    const [c0, h0] = [await noise(), await noise()];
+    c0.forEach((draw, i) => expect(h0[i]).not.toEqual(draw));
+    // and a seed of 0 is a seed like any other: the same noise every time, from the first draw
+    const seeded = async () => {
+      const layer = new InitialStateLayer({ units: U, method: 'noisy', seed: 0 });
+      const draw = await takeValues(layer.apply(x, { training: true }) as tf.Tensor);
+      layer.dispose();
+      return draw;
+    };
+    expect(await seeded()).toEqual(await seeded());
+    x.dispose();
+  });
+
   test('the output is [batch of the (first) input, units], symbolically and concretely', async () => {
     const layer = new InitialStateLayer({ units: U, method: 'zero' });
     expect(layer.computeOutputShape([null, 4, 3])).toEqual([null, U]);
