@@ -193,6 +193,8 @@ describeBackends('stochastic-neuron layers: options', () => {
       estimator: 'sigmoid-adjusted',
       slope: 1,
     });
+    // an unseeded layer's configuration has no seed entry at all (not even an undefined one)
+    expect('seed' in b.getConfig()).toBe(false);
     const t = new TernaryNeuronLayer({ seed: 4, stochastic: false, stochasticAtInference: true });
     expect(t.getConfig()).toEqual({
       name: t.name,
@@ -302,9 +304,11 @@ describeBackends('reinforce: options', () => {
 
   test('reinforceBinaryNeuron: shapes are checked, one-line errors; deterministic neurons have no surrogate', async () => {
     const a = tf.zeros([4, 2]);
-    const a1 = tf.zeros([4]);
+    const a1 = tf.zeros([4, 2, 1]);
     const baseline = createReinforceBaseline(3);
-    expect(() => reinforceBinaryNeuron(a1)).toThrow('reinforceBinaryNeuron: a has shape [4], expected [batch, units]');
+    expect(() => reinforceBinaryNeuron(a1)).toThrow(
+      'reinforceBinaryNeuron: a has shape [4,2,1], expected [batch, units]',
+    );
     expect(() => reinforceBinaryNeuron(a, { baseline })).toThrow(
       'reinforceBinaryNeuron: the baseline has 3 units, a has 2',
     );
