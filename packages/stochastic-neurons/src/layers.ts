@@ -110,6 +110,7 @@ export class OneHotNeuronLayer extends StochasticLayer {
   constructor(args: OneHotNeuronLayerArgs) {
     super(args);
     if (args == null || !Number.isInteger(args.categories) || args.categories < 2) {
+      // Stryker disable next-line OptionalChaining: equivalent — args is never null here (super(args) throws first)
       throw new RangeError(`OneHotNeuronLayer: categories = ${args?.categories}, expected an integer ≥ 2`);
     }
     this.categories = args.categories;

@@ -13,6 +13,8 @@ export class SeedStream {
 
   /** The next seed (a 31-bit hash of the base seed and a counter). */
   next(): number {
+    // (`-` for `+`, or a counter counting down, still gives each draw its own seed: another, equally valid stream)
+    // Stryker disable next-line ArithmeticOperator,UpdateOperator: equivalent — any distinct per-draw seed is valid
     let h = (this.seed ^ 0x9e3779b9) + Math.imul(++this.counter, 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
     h = Math.imul(h ^ (h >>> 15), 0x846ca68b);

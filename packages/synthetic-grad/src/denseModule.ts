@@ -43,8 +43,11 @@ export function denseModule(options: DenseModuleOptions): Module {
     state: bn ? [bn.stats.mean, bn.stats.variance, bn.stats.count] : [],
     forward(x: tf.Tensor, training: boolean): tf.Tensor {
       if (bn == null) return dense(x, w, b, activation);
-      const z = batchNorm(dense(x, w, b), bn, bn.stats, { training, decay: 0.99 });
-      return activation === 'relu' ? tf.relu(z) : z;
+      // tidy: the product and the pre-activation must not outlive a call made outside a tidy or a tape
+      return tf.tidy(() => {
+        const z = batchNorm(dense(x, w, b), bn, bn.stats, { training, decay: 0.99 });
+        return activation === 'relu' ? tf.relu(z) : z;
+      });
     },
     dispose() {
       tf.dispose(variables);
