@@ -214,6 +214,22 @@ describeBackends('customGradient', () => {
     tf.dispose([x, g]);
   });
 
+  test('with several outputs, a gradient that is one of the upstream tensors is copied as well', async () => {
+    // two inputs passed through as two outputs: the backward hands each upstream gradient to its input
+    const pair = customGradient((a: tf.Tensor, b: tf.Tensor) => ({
+      value: [tf.clone(a), tf.clone(b)],
+      gradient: ([da, db]: tf.Tensor[]) => [da as tf.Tensor, db as tf.Tensor],
+    }));
+    const x = tf.tensor1d([1, 2]);
+    const c = tf.tensor1d([3, 4]);
+    const dy = tf.tensor1d([-1, 0.5]);
+    const [gx, gc] = tf.grads((a: tf.Tensor, b: tf.Tensor) => (pair(a, b) as tf.Tensor[])[0] as tf.Tensor)([x, c], dy);
+    dy.dispose();
+    await expectTensorClose(gx as tf.Tensor, [-1, 0.5], { rtol: 0, atol: 0 });
+    await expectTensorClose(gc as tf.Tensor, [0, 0], { rtol: 0, atol: 0 });
+    tf.dispose([x, c, gx as tf.Tensor, gc as tf.Tensor]);
+  });
+
   test('a gradient that is a saved tensor itself survives the release of the saved tensors', async () => {
     // ½x² with the backward x·dy written as the saved x (L = Σ ½x², so dy = 1)
     const halfSquare = customGradient((x: tf.Tensor) => ({

@@ -16,6 +16,8 @@ describe('gradient ownership', () => {
     expect(ownedGradients()).toEqual(['Sign', 'Round', 'Step', 'Floor', 'Ceil', 'BatchMatMul']);
     expect(tf.getGradient('BatchMatMul')).toBe(batchMatMulGradConfig);
     expect(isDiscreteGradientConfig(tf.getGradient('Floor'))).toBe(true);
+    expect(isDiscreteGradientConfig(tf.getGradient('Sin'))).toBe(false);
+    expect(isDiscreteGradientConfig(undefined)).toBe(false);
   });
 
   test('a later registration is kept aside; releaseGradient puts it in place, once', () => {
