@@ -20,6 +20,17 @@ describe('gradient ownership', () => {
     expect(isDiscreteGradientConfig(undefined)).toBe(false);
   });
 
+  test('every copy of @gradkit/core finds the shared state under its registered symbols', () => {
+    // what an ESM and a CJS copy in one process agree on: the ownership table and the mark of the guard's configs
+    const table = (globalThis as unknown as Record<symbol, { owned: Map<string, tf.GradConfig> }>)[
+      Symbol.for('@gradkit/core.gradientOwnership')
+    ];
+    expect([...(table?.owned.keys() ?? [])]).toEqual(ownedGradients());
+    expect(table?.owned.get('BatchMatMul')).toBe(batchMatMulGradConfig);
+    const sign = tf.getGradient('Sign') as unknown as Record<symbol, unknown>;
+    expect(sign[Symbol.for('@gradkit/core.discreteGradient')]).toBe(true);
+  });
+
   test('a later registration is kept aside; releaseGradient puts it in place, once', () => {
     const mine: tf.GradConfig = { kernelName: 'Floor', gradFunc: (dy) => ({ x: () => tf.onesLike(dy as tf.Tensor) }) };
     tf.registerGradient(mine);
