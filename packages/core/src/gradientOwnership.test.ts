@@ -59,6 +59,25 @@ describe('gradient ownership', () => {
     expect(tf.getGradient('GradkitTestFresh')).toBe(config);
     expect(releaseGradient('GradkitTestFresh')).toBe(true);
     expect(tf.getGradient('GradkitTestFresh')).toBeUndefined();
+    // none at all: tfjs's registry (a Map on globalThis) has no entry for it
+    const registry = (globalThis as unknown as { _tfGlobals: Map<string, Map<string, unknown>> })._tfGlobals.get(
+      'gradRegistry',
+    );
+    expect(registry?.has('GradkitTestFresh')).toBe(false);
+  });
+
+  test("a second copy of @gradkit/core owning BatchMatMul with its own config keeps tfjs's gradient aside, not the first copy's", () => {
+    const tfjs = (() => {
+      releaseGradient('BatchMatMul');
+      const config = tf.getGradient('BatchMatMul');
+      registerGradients();
+      return config;
+    })();
+    // another copy's config: the same gradient, a different object
+    ownGradient({ ...batchMatMulGradConfig });
+    expect(tf.getGradient('BatchMatMul')).not.toBe(batchMatMulGradConfig);
+    expect(releaseGradient('BatchMatMul')).toBe(true);
+    expect(tf.getGradient('BatchMatMul')).toBe(tfjs);
   });
 
   test("unregistered and registered again by registerGradients, an owned kernel keeps gradkit's; tfjs's is kept aside", () => {
