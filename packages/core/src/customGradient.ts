@@ -59,6 +59,7 @@ export function customGradient<I extends tf.Tensor[], O extends tf.Tensor | tf.T
   return (...inputs: I): O => {
     inputs.forEach((x, i) => assertTensor(x, `input ${i}`, 'customGradient'));
     let result: CustomGradientResult<O> | undefined;
+    // Stryker disable next-line BooleanLiteral: equivalent — forwardFunc sets it before the backward reads it
     let multiOutput = false;
     const inputMap: Record<string, tf.Tensor> = {};
     inputs.forEach((x, i) => (inputMap[i] = x));

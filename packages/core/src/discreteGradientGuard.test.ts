@@ -80,4 +80,50 @@ describeBackends('discrete-gradient guard', () => {
     );
     expect(getDiscreteGradientPolicy()).toBe('warn');
   });
+  test('the warning and the error are the documented one-line message', () => {
+    const message =
+      'the gradient of Floor is zero everywhere, so nothing before it learns. Wrap the op in straightThrough(...) ' +
+      "for a pseudo-gradient, or stopGradient(...) to make the cut explicit (@gradkit/core; setDiscreteGradientPolicy('ignore') silences this).";
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const x = tf.tensor1d([0.3, 1.2]);
+    setDiscreteGradientPolicy('warn');
+    tf.dispose(tf.grad((a: tf.Tensor) => tf.sum(tf.floor(a)))(x));
+    expect(warn.mock.calls).toEqual([[`Warning: ${message}`]]);
+    setDiscreteGradientPolicy('throw');
+    expect(() => tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.floor(a)))(x))).toThrow(message);
+    disposeFailedGradientTape();
+    x.dispose();
+  });
+
+  test('setDiscreteGradientPolicy returns the previous policy', () => {
+    expect(setDiscreteGradientPolicy('throw')).toBe('warn');
+    expect(getDiscreteGradientPolicy()).toBe('throw');
+    expect(setDiscreteGradientPolicy('ignore')).toBe('throw');
+    expect(setDiscreteGradientPolicy('warn')).toBe('ignore');
+  });
+
+  test('nested traces each see what passed while they ran, and are removed when they end, even by an error', () => {
+    setDiscreteGradientPolicy('ignore');
+    const state = (globalThis as unknown as Record<symbol, { traces: unknown[] }>)[
+      Symbol.for('@gradkit/core.discreteGradientGuard')
+    ] as { traces: unknown[] };
+    const x = tf.tensor1d([0.3, 1.2]);
+    const gradThrough = (op: (a: tf.Tensor) => tf.Tensor) => tf.dispose(tf.grad((a: tf.Tensor) => tf.sum(op(a)))(x));
+    let inner: string[] = [];
+    const outer = traceDiscreteGradients(() => {
+      gradThrough((a) => tf.sign(a));
+      inner = traceDiscreteGradients(() => gradThrough((a) => tf.step(a))).kernels;
+      gradThrough((a) => tf.ceil(a));
+    });
+    expect(inner).toEqual(['Step']);
+    expect(outer.kernels).toEqual(['Sign', 'Step', 'Ceil']);
+    expect(state.traces).toHaveLength(0);
+    expect(() =>
+      traceDiscreteGradients(() => {
+        throw new Error('inside');
+      }),
+    ).toThrow('inside');
+    expect(state.traces).toHaveLength(0);
+    x.dispose();
+  });
 });

@@ -22,6 +22,24 @@ describe('glorotUniformValues', () => {
       expect(() => glorotUniformValues(bad as [number], createRng(1))).toThrow(RangeError);
     }
   });
+  test('the smallest shapes, [1] and [1, 1]: U(−√3, √3)', () => {
+    for (const shape of [[1], [1, 1]] as const) {
+      const rng = createRng(5);
+      expect(Array.from(glorotUniformValues(shape as unknown as [number], createRng(5)))).toEqual(
+        Array.from(Float32Array.of((2 * rng() - 1) * Math.sqrt(3))),
+      );
+    }
+  });
+
+  test('bad shapes and rngs are one-line errors naming them', () => {
+    const rng = createRng(1);
+    for (const bad of [[], [0, 3], [2, 2.5], [1, 2, 3], '12']) {
+      expect(() => glorotUniformValues(bad as [number], rng)).toThrow(
+        `glorotUniformValues: shape = ${JSON.stringify(bad)}, expected [n] or [fanIn, fanOut] of positive integers`,
+      );
+    }
+    expect(() => glorotUniformValues([2, 2], 3 as never)).toThrow('glorotUniformValues: rng is not a function');
+  });
 });
 
 describeBackends('glorotUniform', () => {
@@ -47,6 +65,11 @@ describeBackends('glorotUniform', () => {
   });
 
   test('refuses a source that is neither a seed nor a function', () => {
-    expect(() => glorotUniform([2, 2], 'x' as unknown as number)).toThrow(TypeError);
+    expect(() => glorotUniform([2, 2], 'x' as unknown as number)).toThrow(
+      'glorotUniform: source is string, expected a seed (number) or an rng (function)',
+    );
+    expect(() => glorotUniform([2, 0], 3)).toThrow(
+      'glorotUniform: shape = [2,0], expected [n] or [fanIn, fanOut] of positive integers',
+    );
   });
 });

@@ -105,4 +105,60 @@ describeBackends('injectGradient and vjp', () => {
     );
     tf.dispose([y, g]);
   });
+  test('list outputs: vjp keeps every output and sums Jᵀg over them', async () => {
+    const w = variableOf([1, -2], [2], 'vjp_list_w');
+    const g1 = tf.tensor1d([0.5, 1]);
+    const g2 = tf.tensor1d([2, -1]);
+    // outputs 3w and w²: ∂/∂w = 3·g1 + 2w·g2
+    const { value, grads } = vjp(() => [tf.mul(w, 3), tf.square(w)], [g1, g2], [w]);
+    expect(value).toHaveLength(2);
+    await expectTensorClose(value[0] as tf.Tensor, [3, -6]);
+    await expectTensorClose(value[1] as tf.Tensor, [1, 4]);
+    await expectTensorClose(grads.vjp_list_w as tf.Tensor, [3 * 0.5 + 2 * 1 * 2, 3 * 1 + 2 * -2 * -1]);
+    tf.dispose([...value, grads as never, w, g1, g2]);
+  });
+
+  test('vjp releases the value f returned when it throws', () => {
+    const w = variableOf([1, 2]);
+    const g = tf.ones([2]);
+    // no variable influences f's output: tf.variableGrads throws after f has run
+    tf.tidy(() => {
+      let made: tf.Tensor | undefined;
+      expect(() => vjp(() => (made = tf.tensor1d([1, 2])), g, [w])).toThrow('Cannot find a connection');
+      // released by vjp itself, not only at the end of this tidy (which also frees what tfjs leaves behind)
+      expect(made?.isDisposed).toBe(true);
+    });
+    expect(() =>
+      vjp(() => {
+        throw new Error('f failed');
+      }, g as never),
+    ).toThrow('f failed');
+    tf.dispose([w, g]);
+  });
+
+  test('bad arguments name the value and what was expected', () => {
+    const y = tf.zeros([2]);
+    const g = tf.zeros([2]);
+    const g3 = tf.zeros([3]);
+    expect(() => vjp('f' as never, g)).toThrow('vjp: f is string "f", expected a function');
+    expect(() => injectGradient(y, [g])).toThrow(
+      'injectGradient: got Tensor float32 [2] outputs and array of length 1 gradients; expected one gradient per output',
+    );
+    expect(() => injectGradient([y], g)).toThrow(
+      'injectGradient: got array of length 1 outputs and Tensor float32 [2] gradients; expected one gradient per output',
+    );
+    expect(() => injectGradient([], [])).toThrow('injectGradient: y = [], expected at least one tensor');
+    expect(() => injectGradient(1 as never, g)).toThrow('injectGradient: y is number 1, expected a tf.Tensor');
+    expect(() => injectGradient([y, null as never], [g, g])).toThrow(
+      'injectGradient: y[1] is null, expected a tf.Tensor',
+    );
+    expect(() => injectGradient(y, 'g' as never)).toThrow('injectGradient: g is string "g", expected a tf.Tensor');
+    expect(() => injectGradient([y], [undefined as never])).toThrow(
+      'injectGradient: g[0] is undefined, expected a tf.Tensor',
+    );
+    expect(() => injectGradient([y, y], [g, g3])).toThrow(
+      "injectGradient: g[1] has shape [3], expected y[1]'s shape [2]",
+    );
+    tf.dispose([y, g, g3]);
+  });
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkGradients, describeBackends, expect, randomInput, test } from '@gradkit/test-harness';
 import { compositeKernel, defineKernelOp, hasKernel, matMulTransposed, sumRows } from './index';
+import { registerCoreKernels } from './kernels/register';
 
 describeBackends('defineKernelOp', (backend) => {
   test('runs the registered kernel on a backend that has one and the reference elsewhere; both differentiate', async () => {
@@ -48,5 +49,45 @@ describeBackends('defineKernelOp', (backend) => {
     }
     expect(tf.engine().backend.numDataIds()).toBe(before);
     tf.dispose([x, w]);
+  });
+  test('a gradient already registered for the kernel (by another copy of the package) is kept', () => {
+    const kernelName = `GradkitTestKept${backend.name}`;
+    const first: tf.GradConfig = { kernelName, gradFunc: (dy) => ({ x: () => tf.mul(dy as tf.Tensor, 2) }) };
+    tf.registerGradient(first);
+    defineKernelOp<Record<string, never>>({
+      kernelName,
+      reference: ({ x }) => tf.mul(x as tf.Tensor, 2),
+      gradient: { gradFunc: (dy) => ({ x: () => tf.mul(dy as tf.Tensor, 2) }) },
+    });
+    expect(tf.getGradient(kernelName)).toBe(first);
+    tf.unregisterGradient(kernelName);
+  });
+
+  test('a composite kernel calling a kernel the backend lacks is a one-line error', () => {
+    const kernelName = `GradkitTestMissing${backend.name}`;
+    tf.registerKernel({
+      kernelName,
+      backendName: tf.getBackend(),
+      kernelFunc: compositeKernel(tf.getBackend(), (call, { x }) =>
+        call('GradkitNoSuchKernel', { x: x as tf.TensorInfo }),
+      ),
+    });
+    const x = tf.ones([2]);
+    expect(() => tf.engine().runKernel(kernelName, { x })).toThrow(
+      `compositeKernel: backend "${tf.getBackend()}" has no kernel "GradkitNoSuchKernel"`,
+    );
+    tf.unregisterKernel(kernelName, tf.getBackend());
+    x.dispose();
+  });
+  test("registering core's kernels again keeps the registered ones (tfjs is never asked to replace a kernel)", () => {
+    const keys = [
+      ['GradkitSumRows', 'cpu'],
+      ['GradkitSumRows', 'wasm'],
+      ['GradkitMatMulTransposed', 'wasm'],
+    ] as const;
+    const before = keys.map(([k, b]) => tf.getKernel(k, b));
+    expect(before.every((k) => k != null)).toBe(true);
+    registerCoreKernels();
+    keys.forEach(([k, b], i) => expect(tf.getKernel(k, b)).toBe(before[i]));
   });
 });

@@ -135,4 +135,44 @@ describeBackends('matMulTransposed and the BatchMatMul gradient', (backend) => {
       tf.dispose([x, w]);
     },
   );
+  test('setTransposeStrategy returns the previous strategy and refuses unknown ones', () => {
+    const name = tf.getBackend();
+    setTransposeStrategy(name, 'flags');
+    expect(setTransposeStrategy(name, 'flags')).toBe('flags');
+    expect(transposeStrategy(name)).toBe('flags');
+    expect(setTransposeStrategy(name, 'explicit')).toBe('flags');
+    expect(transposeStrategy(name)).toBe('explicit');
+    expect(setTransposeStrategy(name, 'explicit')).toBe('explicit');
+    expect(transposeStrategy(name)).toBe('explicit');
+    expect(setTransposeStrategy(name, 'flags')).toBe('explicit');
+    expect(transposeStrategy(name)).toBe('flags');
+    expect(() => setTransposeStrategy(name, 'fast' as never)).toThrow(
+      "setTransposeStrategy: strategy is string \"fast\", expected 'flags' or 'explicit'",
+    );
+    expect(transposeStrategy(name)).toBe('flags');
+  });
+
+  test('the explicit strategy runs its kernel for transposed float32 products only', async () => {
+    setTransposeStrategy(tf.getBackend(), 'explicit');
+    const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+    const b = tf.tensor2d([1, 0, -1, 2, 0.5, 1], [3, 2]);
+    const kernelsOf = async (f: () => tf.Tensor) => {
+      const info = await tf.profile(f);
+      tf.dispose(info.result as tf.Tensor);
+      return info.kernelNames;
+    };
+    expect(await kernelsOf(() => matMulTransposed(a, b, true, false))).toEqual(['GradkitMatMulTransposed']);
+    expect(await kernelsOf(() => matMulTransposed(a, b, false, true))).toEqual(['GradkitMatMulTransposed']);
+    expect(await kernelsOf(() => tf.tidy(() => matMulTransposed(a, tf.transpose(b))))).not.toContain(
+      'GradkitMatMulTransposed',
+    );
+    // int32 operands (e.g. one-hot rows): tfjs's matMul, which casts them; aᵀ·onehot picks and sums a's rows
+    const onehot = tf.tensor2d([1, 0, 0, 1, 1, 0], [3, 2], 'int32');
+    expect(await kernelsOf(() => matMulTransposed(a, onehot, true, false))).not.toContain('GradkitMatMulTransposed');
+    expect(await kernelsOf(() => matMulTransposed(onehot, a, true, false))).not.toContain('GradkitMatMulTransposed');
+    const picked = matMulTransposed(a, onehot, true, false);
+    // aᵀ = [[1,3,5],[2,4,6]]; columns of onehot select rows {0, 2} and {1}
+    expect(await takeValues(picked)).toEqual([1 + 5, 3, 2 + 6, 4]);
+    tf.dispose([a, b, onehot, picked]);
+  });
 });

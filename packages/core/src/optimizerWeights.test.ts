@@ -59,4 +59,41 @@ describeBackends('getOptimizerWeights / setOptimizerWeights', () => {
     momentum.dispose();
     adam.dispose();
   });
+  test('a running power saved as a [1] tensor is restored as is; a non-scalar one is refused', async () => {
+    const w = tf.tidy(() => tf.variable(tf.ones([2])));
+    const adam = tf.train.adam(0.1);
+    adam.minimize(() => tf.sum(tf.square(w)) as tf.Scalar);
+    const weights = await getOptimizerWeights(adam);
+    const beta1 = tf.tensor1d([0.25]);
+    const beta2 = tf.scalar(0.5);
+    const pair = tf.tensor1d([0.25, 0.5]);
+    const replaced = weights.map((x) =>
+      x.name === 'gradkit:accBeta1'
+        ? { name: x.name, tensor: beta1 }
+        : x.name === 'gradkit:accBeta2'
+          ? { name: x.name, tensor: beta2 }
+          : x,
+    );
+    const fresh = tf.train.adam(0.1);
+    await expect(
+      setOptimizerWeights(fresh, [...replaced.slice(0, -1), { name: 'gradkit:accBeta2', tensor: pair }]),
+    ).rejects.toThrow('setOptimizerWeights: "gradkit:accBeta2" has shape [2]; expected a scalar');
+    await setOptimizerWeights(fresh, replaced);
+    const restored = await getOptimizerWeights(fresh);
+    const powers = restored.slice(-2);
+    expect(powers.map((x) => x.name)).toEqual(['gradkit:accBeta1', 'gradkit:accBeta2']);
+    expect(powers.map((x) => x.tensor.shape)).toEqual([[], []]);
+    expect(await Promise.all(powers.map(async (x) => (await x.tensor.data())[0]))).toEqual([0.25, 0.5]);
+    // tfjs's own entries come back unchanged (the iteration count first)
+    expect(restored.slice(0, -2).map((x) => x.name)).toEqual(weights.slice(0, -2).map((x) => x.name));
+    tf.dispose([
+      w,
+      beta1,
+      beta2,
+      pair,
+      ...[...weights, ...restored].filter((x) => !(x.tensor instanceof tf.Variable)).map((x) => x.tensor),
+    ]);
+    adam.dispose();
+    fresh.dispose();
+  });
 });

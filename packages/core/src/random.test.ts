@@ -63,6 +63,19 @@ describe('createRng', () => {
         rng.state = bad;
       }).toThrow(RangeError);
     }
+    expect(() => {
+      rng.state = -1;
+    }).toThrow('rng state -1: expected an integer in [0, 2^32)');
+    expect(() => {
+      rng.state = 2 ** 32;
+    }).toThrow('rng state 4294967296: expected an integer in [0, 2^32)');
     expect(rng.state).toBe(1);
+    // the ends of the range are accepted and continue as the generator of that seed
+    for (const edge of [0, 2 ** 32 - 1]) {
+      rng.state = edge;
+      expect(rng.state).toBe(edge);
+      const fresh = reference(edge);
+      expect([rng(), rng()]).toEqual([fresh(), fresh()]);
+    }
   });
 });

@@ -21,7 +21,11 @@ describeBackends('registered gradients', () => {
   });
 
   test('registering again registers nothing and keeps a user’s own gradient', () => {
+    const installed = ['Sign', 'Round', 'BatchMatMul', 'Sin'].map((k) => tf.getGradient(k));
     expect(registerGradients()).toEqual([]);
+    // the very same gradients stay installed, gradkit's own included
+    expect(['Sign', 'Round', 'BatchMatMul', 'Sin'].map((k) => tf.getGradient(k))).toEqual(installed);
+    ['Sign', 'Round', 'BatchMatMul', 'Sin'].forEach((k, i) => expect(tf.getGradient(k)).toBe(installed[i]));
     const mine = tf.getGradient('Sin');
     tf.unregisterGradient('Sin');
     tf.registerGradient({

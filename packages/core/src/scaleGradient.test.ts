@@ -66,4 +66,24 @@ describeBackends('scaleGradient', () => {
     );
     tf.dispose([x, s]);
   });
+  test('a missing scale, an infinite one, a non-tensor and a scale that would grow x are one-line errors', () => {
+    const x = tf.zeros([3]);
+    const wide = tf.zeros([2, 3]);
+    const column = tf.zeros([3, 1]);
+    expect(() => scaleGradient(x, null as never)).toThrow('scaleGradient: scale is null, expected a number or tensor');
+    expect(() => scaleGradient(x, undefined as never)).toThrow(
+      'scaleGradient: scale is undefined, expected a number or tensor',
+    );
+    expect(() => scaleGradient(x, Infinity)).toThrow('scaleGradient: scale = Infinity, expected a finite number');
+    expect(() => scaleGradient(x, 'x' as never)).toThrow('scaleGradient: scale is string "x", expected a tf.Tensor');
+    expect(() => scaleGradient([1] as never, 2)).toThrow('scaleGradient: x is array of length 1, expected a tf.Tensor');
+    // [2,3] broadcasts with [3], but to [2,3]: it would change x's shape
+    expect(() => scaleGradient(x, wide)).toThrow(
+      "scaleGradient: scale has shape [2,3], which does not broadcast to x's shape [3]",
+    );
+    expect(() => scaleGradient(x, column)).toThrow(
+      "scaleGradient: scale has shape [3,1], which does not broadcast to x's shape [3]",
+    );
+    tf.dispose([x, wide, column]);
+  });
 });

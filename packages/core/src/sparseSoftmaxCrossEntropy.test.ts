@@ -95,4 +95,17 @@ describeBackends('sparseSoftmaxCrossEntropy', () => {
     expect(() => sparseSoftmaxCrossEntropy([0, 1], [[1, 2]] as never)).toThrow(/sparseSoftmaxCrossEntropy: logits/);
     tf.dispose([z, cube]);
   });
+  test('the labels 0 and C − 1 are accepted, −1 is not', async () => {
+    const values = [0.5, -1, 2, 1, 0, -0.5];
+    const z = tf.tensor2d(values, [2, 3]) as tf.Tensor2D;
+    const got = await takeValues(tf.tidy(() => sparseSoftmaxCrossEntropy([0, 2], z)));
+    expectValuesClose(got, reference(values, [0, 2], 3), { what: 'loss' });
+    expect(() => sparseSoftmaxCrossEntropy([-1, 0], z)).toThrow(
+      'sparseSoftmaxCrossEntropy: labels[0] = -1, expected an integer in [0, 3)',
+    );
+    expect(() => sparseSoftmaxCrossEntropy([0, 1], [[1, 2]] as never)).toThrow(
+      'sparseSoftmaxCrossEntropy: logits is array of length 1, expected a tf.Tensor',
+    );
+    z.dispose();
+  });
 });

@@ -60,4 +60,17 @@ describeBackends('stopGradient', () => {
   test('rejects a non-tensor with a one-line error', () => {
     expect(() => stopGradient(3 as unknown as tf.Tensor)).toThrow('stopGradient: x is number 3, expected a tf.Tensor');
   });
+  test('with a tfjs-core that lacks Engine.runKernelFunc: a one-line error naming the version', () => {
+    const engine = tf.engine() as unknown as Record<string, unknown>;
+    const x = tf.ones([2]);
+    engine.runKernelFunc = undefined;
+    try {
+      expect(() => stopGradient(x)).toThrow(
+        `@gradkit/core needs Engine.runKernelFunc from @tensorflow/tfjs-core ^4.22, which this tfjs-core (${tf.version_core}) does not have`,
+      );
+    } finally {
+      delete engine.runKernelFunc;
+      x.dispose();
+    }
+  });
 });

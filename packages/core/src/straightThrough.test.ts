@@ -104,4 +104,36 @@ describeBackends('straightThrough', () => {
     expect(() => bad(x)).toThrow("straightThrough: forward(x) has shape [], expected x's shape [2]");
     x.dispose();
   });
+  test('a small positive clip is accepted; other bad arguments name the value', async () => {
+    const x = tf.tensor1d([1e-31, 0.5]);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(straightThrough((u) => tf.sign(u), { clip: 1e-30 })(v)))(x);
+    // |1e-31| ≤ 1e-30 < 0.5
+    expect(Array.from(await g.data())).toEqual([1, 0]);
+    g.dispose();
+    expect(() => straightThrough((u) => u, { clip: -1 })).toThrow(
+      'straightThrough: clip = number -1, expected a number > 0',
+    );
+    expect(() => straightThrough((u) => u, { clip: '1' as never })).toThrow(
+      'straightThrough: clip = string "1", expected a number > 0',
+    );
+    expect(() => straightThrough((u) => u, { surrogate: 1 as never })).toThrow(
+      'straightThrough: surrogate is number 1, expected a function of x',
+    );
+    expect(() => straightThrough(undefined as never)).toThrow(
+      'straightThrough: forward is undefined, expected a function',
+    );
+    const gradientError = (what: string) =>
+      `straightThrough: gradient is ${what}, expected 'identity', { clip: number } or { surrogate: (x) => tensor }`;
+    expect(() => straightThrough((u) => u, null as never)).toThrow(gradientError('null'));
+    expect(() => straightThrough((u) => u, {} as never)).toThrow(gradientError('object'));
+    expect(() => straightThrough((u) => u, true as never)).toThrow(gradientError('boolean true'));
+    expect(() => straightThrough((u) => u)(2 as never)).toThrow('straightThrough: x is number 2, expected a tf.Tensor');
+    expect(() => straightThrough((u) => u, { surrogate: (u) => u })(2 as never)).toThrow(
+      'straightThrough: x is number 2, expected a tf.Tensor',
+    );
+    expect(() => tf.tidy(() => straightThrough(() => 1 as never)(x))).toThrow(
+      'straightThrough: forward(x) is number 1, expected a tf.Tensor',
+    );
+    x.dispose();
+  });
 });

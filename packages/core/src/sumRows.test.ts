@@ -36,4 +36,12 @@ describeBackends('sumRows', () => {
     expect(() => sumRows(v)).toThrow('sumRows: x has shape [3], expected [rows, cols]');
     v.dispose();
   });
+  test('an int32 matrix is summed by tfjs (exact integers, int32 result)', async () => {
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32');
+    const s = sumRows(x);
+    expect(s.dtype).toBe('int32');
+    expect(Array.from(await s.data())).toEqual([1 + 3 + 5, 2 + 4 + 6]);
+    expect(() => sumRows([[1]] as never)).toThrow('sumRows: x is array of length 1, expected a tf.Tensor');
+    tf.dispose([x, s]);
+  });
 });

@@ -53,4 +53,19 @@ describeBackends('withSurrogateGradient', () => {
     );
     tf.dispose([a, b]);
   });
+  test('non-tensors and disposed tensors are one-line errors', () => {
+    const a = tf.zeros([2]);
+    const gone = tf.zeros([2]);
+    gone.dispose();
+    expect(() => withSurrogateGradient(1 as never, a)).toThrow(
+      'withSurrogateGradient: value is number 1, expected a tf.Tensor',
+    );
+    expect(() => withSurrogateGradient(a, {} as never)).toThrow(
+      'withSurrogateGradient: surrogate is object, expected a tf.Tensor',
+    );
+    expect(() => withSurrogateGradient(a, gone)).toThrow(
+      'withSurrogateGradient: surrogate (Tensor float32 [2]) is disposed',
+    );
+    a.dispose();
+  });
 });
