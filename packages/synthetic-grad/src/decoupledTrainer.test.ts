@@ -530,6 +530,38 @@ describeBackends('DecoupledTrainer', (backend) => {
     trainer.dispose();
   });
 
+  test("synthetic-loss warm-up: every loss synthesizer learns from each example's true loss ([batch])", async () => {
+    const s = stack();
+    const { x, y } = batch();
+    const [w, b] = await Promise.all(s.head.variables.map((v) => valuesOf(v)));
+    const kept: Array<{ h: tf.Tensor; target: tf.Tensor }> = [];
+    const trainer = new DecoupledTrainer({
+      ...s,
+      loss: crossEntropy,
+      method: 'synthetic-loss',
+      warmupSteps: 1,
+      optimizer: () => tf.train.sgd(0.1),
+      synthesizers: [
+        fixedSynthesizer('loss', (h) => tf.sum(tf.abs(h), 1)),
+        fixedSynthesizer('loss', (h) => tf.sum(tf.square(h), 1)),
+      ],
+      onSynthesizerTarget: (index, h, target) => {
+        kept[index] = { h: tf.keep(tf.clone(h)), target: tf.keep(tf.clone(target)) };
+      },
+    });
+    const result = await trainer.step(x, y);
+    expect(result.synthesizerLosses).toHaveLength(2);
+    const [lower, top] = (await read(kept)) as [Seen, Seen];
+    const { loss } = headByHand(top.h, w as number[], b as number[], await valuesOf(y), 8, 4, 3);
+    for (const seen of [lower, top]) {
+      expect(seen.shape).toEqual([8]);
+      expectValuesClose(seen.target, loss, { rtol: 1e-4, atol: 1e-6, what: 'warm-up target' });
+    }
+    tf.dispose([x, y]);
+    [...s.modules, s.head].forEach((m) => m.dispose());
+    trainer.dispose();
+  });
+
   test('bad configurations are one-line errors', () => {
     const s = stack();
     const sgd = () => tf.train.sgd(0.1);

@@ -43,8 +43,9 @@ export interface DecoupledTrainerOptions {
    */
   lambda?: number;
   /**
-   * Steps at the start during which modules learn by backprop while the synthesizers learn from the true
-   * gradients (default 0): a synthesizer warm-up (koz4k/dni-pytorch #2).
+   * Steps at the start during which modules learn by backprop while the synthesizers learn from the truth — the
+   * true gradients, or for synthetic loss each example's true loss (default 0): a synthesizer warm-up
+   * (koz4k/dni-pytorch #2).
    */
   warmupSteps?: number;
   /** Measure how long each module waits between its forward pass and its update (ms; cpu/wasm clocks). */
@@ -268,24 +269,25 @@ export class DecoupledTrainer {
     // reported as the decoupled step reports it (the mean in float32), so equal training reports equal losses
     const mean = tf.mean(kept as unknown as tf.Tensor);
     const loss = (await mean.data())[0] as number;
-    tf.dispose([mean, kept as unknown as tf.Tensor]);
+    mean.dispose();
     const updateStart = performance.now();
     if (!frozen) modules.forEach((m, i) => this.apply(`module ${i}`, m.trainable, grads));
     this.apply('head', head.trainable, grads);
     const waits = timing ? forwardDone.map((t) => updateStart - t) : [];
     tf.dispose([value, grads as never]);
-    // Synthesizers learn from the true gradients (the taps saw λ·g: rescale).
+    // Synthesizers learn from the truth: a gradient synthesizer from ∂L/∂h_i (the taps saw λ·g: rescale), a loss
+    // synthesizer from each example's loss L, which every ℓ̂_i predicts.
     const synthesizerLosses: number[] = [];
     if (synthesizers != null && !frozen) {
       for (let i = 0; i < modules.length; i++) {
         const s = synthesizers[i] as Synthesizer;
-        const target = s.kind === 'gradient' ? tf.div(taps[i] as tf.Tensor, lambda) : null;
-        if (target != null)
-          synthesizerLosses.push(await this.trainSynthesizer(s, outputs[i] as tf.Tensor, target, labels, i));
-        target?.dispose();
+        const target =
+          s.kind === 'gradient' ? tf.div(taps[i] as tf.Tensor, lambda) : tf.clone(kept as unknown as tf.Tensor);
+        synthesizerLosses.push(await this.trainSynthesizer(s, outputs[i] as tf.Tensor, target, labels, i));
+        target.dispose();
       }
     }
-    tf.dispose([...outputs, ...(taps.filter((t) => t != null) as tf.Tensor[])]);
+    tf.dispose([kept as unknown as tf.Tensor, ...outputs, ...(taps.filter((t) => t != null) as tf.Tensor[])]);
     return { loss, waits, synthesizerLosses };
   }
 
