@@ -9,10 +9,6 @@
 export const PACKAGES = {
   core: {
     backends: 'cpu',
-    // Static mutants (module-level code run once at import: registrations, symbols, constants) are each retested with
-    // the whole suite in a fresh module registry, ~75 s apiece: core's 126 take 2.6 hours on this machine against
-    // ~15 minutes for the other ~790. They are counted as ignored (with that reason) and listed in score.json.
-    ignoreStatic: true,
     exclude: [
       { glob: 'src/tfjsGradients.ts', reason: 're-exports a generated bundle of tfjs-core’s own gradients' },
       { glob: 'src/tfjsGradients.browser.ts', reason: 'browser twin of the above, only in browser bundles' },
@@ -49,12 +45,11 @@ export function planRun(argv) {
     );
   }
   const name = args[0];
-  const { backends, exclude, ignoreStatic = false } = PACKAGES[name];
+  const { backends, exclude } = PACKAGES[name];
   return {
     name,
     backends,
     concurrency,
-    ignoreStatic,
     mutate: [
       'src/**/*.ts',
       '!src/**/*.test.ts',

@@ -24,7 +24,6 @@ export default {
   checkers: ['typescript'],
   tsconfigFile: 'tsconfig.json',
   coverageAnalysis: 'perTest',
-  ignoreStatic: plan.ignoreStatic ?? false,
   mutate: plan.mutate,
   // The package's jest config maps @gradkit/* to the workspace's own sources by absolute path: a sandbox copy would
   // test the originals. Mutating in place keeps every path real (Stryker restores the files when it ends).
