@@ -1,30 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeBackends, expect, expectValuesClose, test, uniformValues, valuesOf } from '@gradkit/test-harness';
-import { createSynthesizer, DecoupledTrainer, denseModule, type Module, type Synthesizer } from './index';
-
-const crossEntropy = (logits: tf.Tensor, labels: tf.Tensor) => tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1));
-
-/** A small stack: 6 → 5 → 4 → head 3 (as in decoupledTrainer.test.ts). */
-function stack(batchNorm = false): { modules: Module[]; head: Module } {
-  return {
-    modules: [
-      denseModule({ name: 'm0', inputDim: 6, units: 5, batchNorm, seed: 1 }),
-      denseModule({ name: 'm1', inputDim: 5, units: 4, batchNorm, seed: 2 }),
-    ],
-    head: denseModule({ name: 'head', inputDim: 4, units: 3, activation: 'linear', seed: 3 }),
-  };
-}
-
-function batch(): { x: tf.Tensor2D; y: tf.Tensor2D } {
-  return tf.tidy(() => ({
-    x: tf.tensor2d(uniformValues(8 * 6, 4, -1, 1), [8, 6]),
-    y: tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32'), 3) as tf.Tensor2D,
-  }));
-}
-
-async function weights(ms: Module[]): Promise<number[][]> {
-  return Promise.all(ms.flatMap((m) => m.variables).map((v) => valuesOf(v)));
-}
+import { describeBackends, expect, expectValuesClose, test, valuesOf } from '@gradkit/test-harness';
+import { createSynthesizer, DecoupledTrainer, type Module, type Synthesizer } from './index';
+import { batch, crossEntropy, stack, weights } from './trainer.test-util';
 
 const free = (s: { modules: Module[]; head: Module }, more: Array<{ dispose(): void }> = []) =>
   [...s.modules, s.head, ...more].forEach((m) => m.dispose());
