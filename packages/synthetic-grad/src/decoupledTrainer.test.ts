@@ -467,16 +467,21 @@ describeBackends('DecoupledTrainer', (backend) => {
     },
   );
 
-  test("synthetic loss: the top target is each example's true loss and the lower one the upper synthesizer's ℓ̂(h₂), both [batch]", async () => {
+  /**
+   * One synthetic-loss step of the small stack with fixed per-example predictions ℓ̂₀(h) = Σ_j |h_j|, ℓ̂₁(h) = Σ_j h_j²:
+   * what each synthesizer was given as (h, target), the step's synthesizer losses, and each example's true loss computed
+   * by hand from module 1's output and the head's weights as the step saw them.
+   */
+  async function syntheticLossStep(warmupSteps: number) {
     const s = stack();
     const { x, y } = batch();
     const [w, b] = await Promise.all(s.head.variables.map((v) => valuesOf(v)));
-    // fixed per-example predictions: ℓ̂₀(h) = Σ_j |h_j|, ℓ̂₁(h) = Σ_j h_j²
     const kept: Array<{ h: tf.Tensor; target: tf.Tensor }> = [];
     const trainer = new DecoupledTrainer({
       ...s,
       loss: crossEntropy,
       method: 'synthetic-loss',
+      warmupSteps,
       optimizer: () => tf.train.sgd(0.1),
       synthesizers: [
         fixedSynthesizer('loss', (h) => tf.sum(tf.abs(h), 1)),
@@ -486,50 +491,32 @@ describeBackends('DecoupledTrainer', (backend) => {
         kept[index] = { h: tf.keep(tf.clone(h)), target: tf.keep(tf.clone(target)) };
       },
     });
-    await trainer.step(x, y);
+    const { synthesizerLosses } = await trainer.step(x, y);
     const [lower, top] = (await read(kept)) as [Seen, Seen];
-    expect(top.shape).toEqual([8]);
-    expect(lower.shape).toEqual([8]);
     const { loss } = headByHand(top.h, w as number[], b as number[], await valuesOf(y), 8, 4, 3);
-    expectValuesClose(top.target, loss, { rtol: 1e-4, atol: 1e-6, what: 'top target' });
-    // the lower synthesizer learns to predict ℓ̂₂ of module 1's output on the same example
-    const want = Array.from({ length: 8 }, (_, r) => top.h.slice(r * 4, r * 4 + 4).reduce((a, v) => a + v * v, 0));
-    expectValuesClose(lower.target, want, { rtol: 1e-4, atol: 1e-6, what: 'bootstrapped target' });
     tf.dispose([x, y]);
     [...s.modules, s.head].forEach((m) => m.dispose());
     trainer.dispose();
+    return { lower, top, loss, synthesizerLosses };
+  }
+
+  test("synthetic loss: the top target is each example's true loss and the lower one the upper synthesizer's ℓ̂(h₂), both [batch]", async () => {
+    const { lower, top, loss } = await syntheticLossStep(0);
+    expect(top.shape).toEqual([8]);
+    expect(lower.shape).toEqual([8]);
+    expectValuesClose(top.target, loss, { rtol: 1e-4, atol: 1e-6, what: 'top target' });
+    // the lower synthesizer learns to predict ℓ̂₁ of module 1's output on the same example
+    const want = Array.from({ length: 8 }, (_, r) => top.h.slice(r * 4, r * 4 + 4).reduce((a, v) => a + v * v, 0));
+    expectValuesClose(lower.target, want, { rtol: 1e-4, atol: 1e-6, what: 'bootstrapped target' });
   });
 
   test("synthetic-loss warm-up: every loss synthesizer learns from each example's true loss ([batch])", async () => {
-    const s = stack();
-    const { x, y } = batch();
-    const [w, b] = await Promise.all(s.head.variables.map((v) => valuesOf(v)));
-    const kept: Array<{ h: tf.Tensor; target: tf.Tensor }> = [];
-    const trainer = new DecoupledTrainer({
-      ...s,
-      loss: crossEntropy,
-      method: 'synthetic-loss',
-      warmupSteps: 1,
-      optimizer: () => tf.train.sgd(0.1),
-      synthesizers: [
-        fixedSynthesizer('loss', (h) => tf.sum(tf.abs(h), 1)),
-        fixedSynthesizer('loss', (h) => tf.sum(tf.square(h), 1)),
-      ],
-      onSynthesizerTarget: (index, h, target) => {
-        kept[index] = { h: tf.keep(tf.clone(h)), target: tf.keep(tf.clone(target)) };
-      },
-    });
-    const result = await trainer.step(x, y);
-    expect(result.synthesizerLosses).toHaveLength(2);
-    const [lower, top] = (await read(kept)) as [Seen, Seen];
-    const { loss } = headByHand(top.h, w as number[], b as number[], await valuesOf(y), 8, 4, 3);
+    const { lower, top, loss, synthesizerLosses } = await syntheticLossStep(1);
+    expect(synthesizerLosses).toHaveLength(2);
     for (const seen of [lower, top]) {
       expect(seen.shape).toEqual([8]);
       expectValuesClose(seen.target, loss, { rtol: 1e-4, atol: 1e-6, what: 'warm-up target' });
     }
-    tf.dispose([x, y]);
-    [...s.modules, s.head].forEach((m) => m.dispose());
-    trainer.dispose();
   });
 
   test('bad configurations are one-line errors', () => {
