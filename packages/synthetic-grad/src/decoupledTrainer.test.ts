@@ -9,7 +9,7 @@ import {
   valuesOf,
 } from '@gradkit/test-harness';
 import { createSynthesizer, DecoupledTrainer, type Module, type Synthesizer, type TrainingMethod } from './index';
-import { batch, crossEntropy, stack, weights } from './trainer.test-util';
+import { batch, crossEntropy, fixedSynthesizer, stack, weights } from './trainer.test-util';
 
 /** A synthesizer that predicts the true ∂L/∂h of module `index` (through the modules above it and the head). */
 function oracle(index: number, s: { modules: Module[]; head: Module }, labels: tf.Tensor): Synthesizer {
@@ -382,16 +382,6 @@ describeBackends('DecoupledTrainer', (backend) => {
     },
   );
 
-  /** A synthesizer with no variables that always predicts `predict(h)` (a fixed function, for target tests). */
-  const fixedSynthesizer = (kind: 'gradient' | 'loss', predict: (h: tf.Tensor) => tf.Tensor): Synthesizer => ({
-    kind,
-    conditioned: false,
-    trainable: [],
-    variables: [],
-    dispose: () => undefined,
-    predict: (h) => tf.tidy(() => predict(h)),
-  });
-
   /** Reads (and frees) the kept h and target of each synthesizer. */
   type Seen = { h: number[]; target: number[]; shape: number[] };
   async function read(kept: Array<{ h: tf.Tensor; target: tf.Tensor }>): Promise<Seen[]> {
@@ -448,8 +438,8 @@ describeBackends('DecoupledTrainer', (backend) => {
         warmupSteps,
         optimizer: () => tf.train.sgd(0.1),
         synthesizers: [
-          fixedSynthesizer('gradient', (h) => tf.mul(h, 0.5)),
-          fixedSynthesizer('gradient', (h) => tf.mul(h, -0.25)),
+          fixedSynthesizer('gradient', (h) => tf.mul(h, 0.5)).s,
+          fixedSynthesizer('gradient', (h) => tf.mul(h, -0.25)).s,
         ],
         onSynthesizerTarget: (index, h, target) => {
           if (index === 1) kept.push({ h: tf.keep(tf.clone(h)), target: tf.keep(tf.clone(target)) });
@@ -484,8 +474,8 @@ describeBackends('DecoupledTrainer', (backend) => {
       warmupSteps,
       optimizer: () => tf.train.sgd(0.1),
       synthesizers: [
-        fixedSynthesizer('loss', (h) => tf.sum(tf.abs(h), 1)),
-        fixedSynthesizer('loss', (h) => tf.sum(tf.square(h), 1)),
+        fixedSynthesizer('loss', (h) => tf.sum(tf.abs(h), 1)).s,
+        fixedSynthesizer('loss', (h) => tf.sum(tf.square(h), 1)).s,
       ],
       onSynthesizerTarget: (index, h, target) => {
         kept[index] = { h: tf.keep(tf.clone(h)), target: tf.keep(tf.clone(target)) };

@@ -1,7 +1,7 @@
 // Shared fixtures of the DecoupledTrainer tests (not a test file; excluded from mutation testing).
 import * as tf from '@tensorflow/tfjs-core';
 import { uniformValues, valuesOf } from '@gradkit/test-harness';
-import { denseModule, type Module } from './index';
+import { denseModule, type Module, type Synthesizer } from './index';
 
 /** Per-example softmax cross-entropy of logits against one-hot labels ([batch]). */
 export const crossEntropy = (logits: tf.Tensor, labels: tf.Tensor) =>
@@ -29,4 +29,21 @@ export function batch(): { x: tf.Tensor2D; y: tf.Tensor2D } {
 /** The values of every variable of the modules, in order. */
 export async function weights(ms: Module[]): Promise<number[][]> {
   return Promise.all(ms.flatMap((m) => m.variables).map((v) => valuesOf(v)));
+}
+
+/** A synthesizer with no variables: predict(h) is a fixed function; `seen` records the labels it was given. */
+export function fixedSynthesizer(kind: 'gradient' | 'loss', predict: (h: tf.Tensor) => tf.Tensor, conditioned = false) {
+  const seen: Array<tf.Tensor | null> = [];
+  const s: Synthesizer = {
+    kind,
+    conditioned,
+    trainable: [],
+    variables: [],
+    dispose: () => undefined,
+    predict: (h, labels) => {
+      seen.push(labels);
+      return tf.tidy(() => predict(h));
+    },
+  };
+  return { s, seen };
 }

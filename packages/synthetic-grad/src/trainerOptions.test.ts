@@ -1,30 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackends, expect, expectValuesClose, test, valuesOf } from '@gradkit/test-harness';
-import { createSynthesizer, DecoupledTrainer, type Module, type Synthesizer } from './index';
-import { batch, crossEntropy, stack, weights } from './trainer.test-util';
+import { createSynthesizer, DecoupledTrainer, type Module } from './index';
+import { batch, crossEntropy, fixedSynthesizer, stack, weights } from './trainer.test-util';
 
 const free = (s: { modules: Module[]; head: Module }, more: Array<{ dispose(): void }> = []) =>
   [...s.modules, s.head, ...more].forEach((m) => m.dispose());
 
-/** A synthesizer with no variables: predict(h) is a fixed function; `seen` records the labels it was given. */
-function fixed(kind: 'gradient' | 'loss', predict: (h: tf.Tensor) => tf.Tensor, conditioned = false) {
-  const seen: Array<tf.Tensor | null> = [];
-  const s: Synthesizer = {
-    kind,
-    conditioned,
-    trainable: [],
-    variables: [],
-    dispose: () => undefined,
-    predict: (h, labels) => {
-      seen.push(labels);
-      return tf.tidy(() => predict(h));
-    },
-  };
-  return { s, seen };
-}
-const zeroGradient = () => fixed('gradient', (h) => tf.zerosLike(h)).s;
+const zeroGradient = () => fixedSynthesizer('gradient', (h) => tf.zerosLike(h)).s;
 // ℓ̂(h) = 0·Σh: zero, and a function of h (so that it has a zero gradient rather than none)
-const zeroLoss = () => fixed('loss', (h) => tf.mul(tf.sum(h, 1), 0)).s;
+const zeroLoss = () => fixedSynthesizer('loss', (h) => tf.mul(tf.sum(h, 1), 0)).s;
 
 /** One dense layer by hand, float64: a·W + b for a [rows, n], W [n, m] (row-major), then relu or nothing. */
 function layer(a: number[], w: number[], b: number[], rows: number, n: number, m: number, relu: boolean): number[] {
@@ -264,7 +248,11 @@ describeBackends('DecoupledTrainer options', () => {
         method: lambda == null ? 'backprop' : 'synthetic-gradient',
         ...(lambda == null
           ? {}
-          : { lambda, warmupSteps, synthesizers: [0, 1].map(() => fixed('gradient', (h) => tf.fill(h.shape, NaN)).s) }),
+          : {
+              lambda,
+              warmupSteps,
+              synthesizers: [0, 1].map(() => fixedSynthesizer('gradient', (h) => tf.fill(h.shape, NaN)).s),
+            }),
         optimizer: () => tf.train.sgd(0.3),
       });
       await trainer.step(x, y);
@@ -319,8 +307,8 @@ describeBackends('DecoupledTrainer options', () => {
     const { x, y } = batch();
     for (const lambda of [0, 0.5]) {
       const s = stack();
-      const a = fixed('gradient', (h) => tf.zerosLike(h), true);
-      const b = fixed('gradient', (h) => tf.zerosLike(h), false);
+      const a = fixedSynthesizer('gradient', (h) => tf.zerosLike(h), true);
+      const b = fixedSynthesizer('gradient', (h) => tf.zerosLike(h), false);
       const trainer = new DecoupledTrainer({
         ...s,
         loss: crossEntropy,
