@@ -14,4 +14,5 @@ export { runBenchCli } from './runBenchCli';
 export { drawCurves } from './drawCurves';
 export { median } from './stats';
 export { timeTrainingSteps, type StepContender } from './timeTrainingSteps';
+export { countStepPrograms } from './countStepPrograms';
 export { runId } from './worker';

@@ -6,8 +6,10 @@ import {
   expectValuesClose,
   takeValues,
   test,
+  valuesOf,
   variableOf,
 } from '@gradkit/test-harness';
+import { countStepPrograms } from './countStepPrograms';
 import { timeTrainingSteps } from './timeTrainingSteps';
 
 describeBackends('timeTrainingSteps', () => {
@@ -44,6 +46,42 @@ describeBackends('timeTrainingSteps', () => {
     expectValuesClose(await takeValues(tf.concat([u, v])), [0.8 ** 5, 2 * 0.8 ** 5], {
       what: 'variables after 5 steps',
     });
+    tf.dispose([u, v]);
+  });
+});
+
+describeBackends('timeTrainingSteps and countStepPrograms with per-contender optimizers', (backend) => {
+  test("a contender's own optimizer is used; countStepPrograms counts one step on a GPU backend, null elsewhere", async () => {
+    const u = variableOf(new Array(4096).fill(1));
+    const v = variableOf(new Array(4096).fill(2));
+    const contenders = [
+      {
+        name: 'own sgd 0.25',
+        vars: [u],
+        loss: () => tf.sum(tf.square(u)) as tf.Scalar,
+        optimizer: () => tf.train.sgd(0.25),
+      },
+      { name: 'default sgd 0.1', vars: [v], loss: () => tf.sum(tf.square(v)) as tf.Scalar },
+    ];
+    await expectNoLeaks(
+      () =>
+        timeTrainingSteps(
+          { progress: () => undefined, sampleMemory: () => undefined },
+          contenders,
+          { warmup: 0, timed: 1 },
+          () => tf.train.sgd(0.1),
+        ),
+      'timeTrainingSteps',
+    );
+    // one SGD step on x²: x ← (1 − 2·lr)·x
+    expectValuesClose((await valuesOf(u)).slice(0, 2), [0.5, 0.5], { what: 'u (own optimizer)' });
+    expectValuesClose((await valuesOf(v)).slice(0, 2), [1.6, 1.6], { what: 'v (default optimizer)' });
+    const counts = await expectNoLeaks(() => countStepPrograms(contenders, 1), 'countStepPrograms');
+    if (backend.name === 'webgpu' || backend.name === 'webgl') {
+      counts.forEach((n) => expect(n).toBeGreaterThanOrEqual(3)); // at least square, sum, the gradient and the update
+    } else {
+      expect(counts).toEqual([null, null]);
+    }
     tf.dispose([u, v]);
   });
 });

@@ -6,14 +6,16 @@ export interface StepContender {
   name: string;
   loss: () => tf.Scalar;
   vars: tf.Variable[];
+  /** Its own optimizer (e.g. gradkit's fused Adam for "ours"); default: the benchmark's `makeOptimizer`. */
+  optimizer?: () => tf.Optimizer;
 }
 
 /**
  * A benchmark's core, not a test: one optimizer step of each contender, interleaved step by step (so machine noise
  * hits all of them alike), `warmup` untimed rounds then `timed` timed ones. Each step is timed from the call to
  * `minimize` until its loss has been read back. Reports progress and samples memory once per round. Returns the
- * timed step durations (ms) per contender, in order; the optimizers (one per contender, default Adam 1e-3) are
- * made and freed here.
+ * timed step durations (ms) per contender, in order; the optimizers (one per contender: its own, else
+ * `makeOptimizer`, default Adam 1e-3) are made and freed here.
  */
 export async function timeTrainingSteps(
   ctx: Pick<RunContext, 'progress' | 'sampleMemory'>,
@@ -21,7 +23,7 @@ export async function timeTrainingSteps(
   rounds: { warmup: number; timed: number },
   makeOptimizer: () => tf.Optimizer = () => tf.train.adam(1e-3),
 ): Promise<number[][]> {
-  const optimizers = contenders.map(() => makeOptimizer());
+  const optimizers = contenders.map((c) => c.optimizer?.() ?? makeOptimizer());
   const times = contenders.map((): number[] => []);
   const total = rounds.warmup + rounds.timed;
   try {

@@ -13,3 +13,5 @@ export type { BackendName, BackendStatus } from './backendNames';
 export { availableBackendNames, availableBackends } from './availableBackends';
 export { releaseBackends, useBackend } from './useBackend';
 export { setWasmLocation } from './setWasmLocation';
+export { canCountGpuPrograms, countGpuPrograms } from './countGpuPrograms';
+export type { GpuProgramCounter } from './countGpuPrograms';

@@ -41,3 +41,28 @@ export { getOptimizerWeights, setOptimizerWeights, type OptimizerWeight } from '
 export { ownedGradients, releaseGradient } from './gradientOwnership';
 export { defineKernelOp, hasKernel, type KernelInputs, type KernelOpSpec } from './kernelOp';
 export { compositeKernel } from './kernels/compositeKernel';
+export {
+  fused,
+  FusedAdagradOptimizer,
+  FusedAdamOptimizer,
+  FusedMomentumOptimizer,
+  FusedSGDOptimizer,
+} from './fusedOptimizers';
+export {
+  ADAGRAD_UPDATE,
+  ADAM_UPDATE,
+  applyUpdate,
+  MOMENTUM_UPDATE,
+  SGD_UPDATE,
+  UPDATE_RULES,
+  type UpdateAttrs,
+  type UpdateConstants,
+  type UpdateRule,
+} from './optimizerUpdates';
+export {
+  isWebGpuBackendLike,
+  runWgsl,
+  workgroupsFor,
+  type WebGpuBackendLike,
+  type WgslProgram,
+} from './kernels/wgslProgram';

@@ -47,6 +47,10 @@ export function unrollBatchMajor(
   masks: tf.Tensor | null,
 ): { outputs: tf.Tensor3D; final: tf.Tensor2D[] } {
   const swap = <T extends tf.Tensor>(t: T) => tf.transpose(t, [1, 0, 2]) as T;
-  const { outputs, final } = unroll(step, swap(joined), widths, state0, masks && swap(masks));
+  // the masks are swapped as float32 values made by `where`: tfjs-backend-webgpu 4.22 transposes a rank-3 bool tensor
+  // that lives on the GPU to all false (its general transpose program), and its casts from bool to int32 or float32
+  // keep the bool buffer, which the transpose then reads the same way (unroll.test.ts pins it)
+  const swapMasks = (m: tf.Tensor) => tf.greater(swap(tf.where(m, tf.ones(m.shape), tf.zeros(m.shape))), 0.5);
+  const { outputs, final } = unroll(step, swap(joined), widths, state0, masks && swapMasks(masks));
   return { outputs: swap(outputs), final };
 }

@@ -25,3 +25,5 @@ export {
   type Expected,
   type Tolerance,
 } from './tensorMatchers';
+/** Counts GPU programs (webgpu dispatches, webgl draws): for tests of fused kernels. */
+export { canCountGpuPrograms, countGpuPrograms, type GpuProgramCounter } from '@gradkit/backends';

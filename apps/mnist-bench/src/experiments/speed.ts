@@ -1,8 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNorm, createPopulationStatistics, disposePopulationStatistics } from '@gradkit/batchnorm';
-import { createRng, dense, glorotUniformValues } from '@gradkit/core';
-import { median, timeTrainingSteps, type Experiment } from '@gradkit/experiment-runner';
+import { createRng, dense, fused, glorotUniformValues } from '@gradkit/core';
+import {
+  countStepPrograms,
+  median,
+  timeTrainingSteps,
+  type Experiment,
+  type StepContender,
+} from '@gradkit/experiment-runner';
 import { BatchStream } from '../batches';
 import type { Dataset } from '../mnist';
 
@@ -23,8 +29,9 @@ function stepFlops(batch: number, sizes: number[]): number {
  * A benchmark, not a test: one training step (forward, backward, Adam) of the MLP 784-100-100-10 and of the same
  * MLP with batch norm, the way a tfjs user writes them (tf.sequential with tfjs-layers' dense and
  * BatchNormalization: "stock") and with @gradkit's fused `dense` (one kernel forward, explicit-transpose backward
- * on wasm) and `batchNorm` ("ours"), interleaved step by step on one batch of real images; plus the forward
- * throughput of a 1024 matrix product. Reports medians, ratios and GFLOP/s.
+ * on wasm), `batchNorm` and fused Adam ("ours"), interleaved step by step on one batch of real images; plus the
+ * forward throughput of a 1024 matrix product. Reports medians, ratios and GFLOP/s, and on webgpu and webgl the GPU
+ * programs one step of each dispatches.
  */
 export const speedExperiment: Experiment<Dataset, SpeedConfig> = {
   name: 'speed',
@@ -100,14 +107,25 @@ export const speedExperiment: Experiment<Dataset, SpeedConfig> = {
         ),
       };
     };
-    const contenders = [
+    // stock: tf.train.adam, as a tfjs user writes it; ours: @gradkit/core's fused Adam (one kernel per variable)
+    const fusedAdam = () => fused.adam(1e-3);
+    const contenders: (StepContender & { dispose: () => void })[] = [
       { name: 'stock MLP', ...stock(false) },
-      { name: 'ours MLP', ...ours(false) },
+      { name: 'ours MLP', ...ours(false), optimizer: fusedAdam },
       { name: 'stock MLP+BN', ...stock(true) },
-      { name: 'ours MLP+BN', ...ours(true) },
+      { name: 'ours MLP+BN', ...ours(true), optimizer: fusedAdam },
     ];
     const times = await timeTrainingSteps(ctx, contenders, config);
     const ms = Object.fromEntries(contenders.map((c, k) => [c.name, median(times[k] as number[]) as number]));
+    // on webgpu and webgl: the GPU programs one step dispatches (null on cpu and wasm); ours also with tfjs's Adam,
+    // to show what the fused optimizer saves
+    const counted = [
+      ...contenders,
+      ...contenders
+        .filter((c) => c.optimizer != null)
+        .map((c) => ({ ...c, name: `${c.name} with tf.train.adam`, optimizer: undefined })),
+    ];
+    const programs = await countStepPrograms(counted);
     contenders.forEach((c) => c.dispose());
     tf.dispose([x, y]);
     // forward throughput of a plain 1024 product
@@ -135,6 +153,9 @@ export const speedExperiment: Experiment<Dataset, SpeedConfig> = {
         'stock / ours, MLP+BN': (ms['stock MLP+BN'] as number) / (ms['ours MLP+BN'] as number),
         'GFLOP/s, ours MLP step': gflops(ms['ours MLP'] as number),
         'matmul 1024 forward, GFLOP/s': (2 * 1024 ** 3) / ((median(matmulTimes) as number) * 1e6),
+        ...Object.fromEntries(
+          counted.flatMap((c, k) => (programs[k] == null ? [] : [[`GPU programs/step, ${c.name}`, programs[k]]])),
+        ),
       },
       stepTimesMs: times[1] ?? [],
       examplesPerStep: config.batchSize,

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SequenceData } from '../data';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { median, timeTrainingSteps, type Experiment } from '@gradkit/experiment-runner';
+import { countStepPrograms, median, timeTrainingSteps, type Experiment } from '@gradkit/experiment-runner';
+import { fused } from '@gradkit/core';
 import { gruCell, stackedRnn } from '@gradkit/rnn';
 import { timePytorchGru } from '../pytorchGru';
 
@@ -40,6 +41,7 @@ export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
       gruCell({ inputSize: units, units, seed: ctx.seed + 10 }),
     ];
     const ours = {
+      optimizer: () => fused.adam(1e-3), // @gradkit/core's fused Adam: one kernel per variable
       vars: cells.flatMap((c) => c.variables),
       loss: () => tf.mean(tf.square(stackedRnn(cells, x).outputs)) as tf.Scalar,
     };
@@ -66,6 +68,12 @@ export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
     // with tfjs-layers, each of our steps also pays for collecting the other model's garbage.
     const [alone] = await timeTrainingSteps(ctx, [{ name: '@gradkit/rnn', ...ours }], config);
     const aloneMs = median(alone ?? []) as number;
+    // on webgpu and webgl: the GPU programs one step dispatches (null on cpu and wasm)
+    const [oursPrograms, theirPrograms, oursTfjsAdam] = await countStepPrograms([
+      { name: '@gradkit/rnn', ...ours },
+      { name: 'tfjs-layers', ...theirs },
+      { name: '@gradkit/rnn with tf.train.adam', ...ours, optimizer: undefined },
+    ]);
     cells.forEach((c) => c.dispose());
     model.dispose();
     x.dispose();
@@ -78,6 +86,13 @@ export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
         'ms/step, @gradkit/rnn': a,
         'ms/step, tfjs-layers gru': b,
         'ms/step, @gradkit/rnn alone (to compare with PyTorch, timed alone)': aloneMs,
+        ...(oursPrograms == null
+          ? {}
+          : {
+              'GPU programs/step, @gradkit/rnn': oursPrograms,
+              'GPU programs/step, @gradkit/rnn with tf.train.adam': oursTfjsAdam ?? 0,
+              'GPU programs/step, tfjs-layers gru': theirPrograms ?? 0,
+            }),
         ...(torch.ok
           ? {
               'ms/step, PyTorch nn.GRU (one CPU thread, OpenBLAS, timed alone)': torch.timing.msPerStepMedian,

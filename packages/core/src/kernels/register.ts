@@ -1,6 +1,9 @@
 // Where @gradkit/core's fast paths are chosen per backend: the only place backend names appear (measured choices;
 // the numbers are in each op's doc comment). A backend not named here runs each op's reference composite.
 import { registerExplicitTransposes } from './matMulTransposed';
+import { registerHostOptimizerUpdates } from './optimizerUpdatesHost';
+import { registerWebGlOptimizerUpdates } from './optimizerUpdatesWebGl';
+import { registerWebGpuOptimizerUpdates } from './optimizerUpdatesWebGpu';
 import { registerSumRowsByProduct } from './sumRows';
 
 /**
@@ -10,4 +13,8 @@ import { registerSumRowsByProduct } from './sumRows';
 export function registerCoreKernels(): void {
   for (const backend of ['cpu', 'wasm']) registerSumRowsByProduct(backend);
   registerExplicitTransposes('wasm');
+  // the optimizers' updates in one pass per variable (optimizerUpdates.ts)
+  for (const backend of ['cpu', 'wasm']) registerHostOptimizerUpdates(backend);
+  registerWebGpuOptimizerUpdates('webgpu');
+  registerWebGlOptimizerUpdates('webgl');
 }

@@ -17,6 +17,7 @@ export {
   type GradientCheckSpec,
   type PseudoGradientSpec,
 } from '../../../test-harness/src/gradientCheck';
+export { canCountGpuPrograms, countGpuPrograms, type GpuProgramCounter } from '@gradkit/backends';
 export { disposeFailedGradientTape, expectNoLeaks, variableOf } from '../../../test-harness/src/leakCheck';
 export { normalValues, randomInput, sizeOf, uniformValues } from '../../../test-harness/src/random';
 export {

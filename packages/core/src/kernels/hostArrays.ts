@@ -1,0 +1,53 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * What a kernel needs of a backend that keeps tensors in host memory (tfjs's cpu and wasm): a float32 tensor's
+ * values as an array it may read without a copy, and a new float32 output it may fill in place. Typed by what the
+ * backends offer, not by their names: wasm's heap views (`typedArrayFromHeap`, `makeOutput`), else `readSync` and
+ * `write` (cpu's `readSync` returns its own array, no copy).
+ */
+interface HeapBackend {
+  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+interface PlainHostBackend {
+  readSync(dataId: object): tf.BackendValues;
+  write(values: tf.BackendValues, shape: number[], dtype: tf.DataType): object;
+}
+
+function isHeapBackend(b: unknown): b is HeapBackend {
+  const h = b as Partial<HeapBackend>;
+  return typeof h.typedArrayFromHeap === 'function' && typeof h.makeOutput === 'function';
+}
+
+/**
+ * Float32 outputs of `shape` to fill, then read-only views of `inputs` — in that order, because making an output may
+ * grow wasm's heap, which detaches views taken before. Fill `outputs`, then call `finish()` for the output tensors
+ * (on a backend without heap views the arrays are written then, so a backend that copies on write gets the values).
+ * The views are valid until the next allocation on the backend.
+ */
+export function hostArrays(
+  backend: unknown,
+  inputs: tf.TensorInfo[],
+  outputShapes: number[][],
+): { inputs: Float32Array[]; outputs: Float32Array[]; finish: () => tf.TensorInfo[] } {
+  if (isHeapBackend(backend)) {
+    const infos = outputShapes.map((shape) => backend.makeOutput(shape, 'float32'));
+    return {
+      outputs: infos.map((info) => backend.typedArrayFromHeap(info) as Float32Array),
+      inputs: inputs.map((t) => backend.typedArrayFromHeap(t) as Float32Array),
+      finish: () => infos,
+    };
+  }
+  const plain = backend as PlainHostBackend;
+  const outputs = outputShapes.map((shape) => new Float32Array(shape.reduce((a, b) => a * b, 1)));
+  return {
+    outputs,
+    inputs: inputs.map((t) => plain.readSync(t.dataId) as Float32Array),
+    finish: () =>
+      outputs.map((values, k) => {
+        const shape = outputShapes[k] as number[];
+        return { dataId: plain.write(values, shape, 'float32'), shape, dtype: 'float32' as const };
+      }),
+  };
+}
