@@ -10,6 +10,9 @@ export const GRU_SEQUENCE = 'GradkitGruSequence';
 export const GRU_SEQUENCE_GRAD = 'GradkitGruSequenceGrad';
 export const LSTM_SEQUENCE = 'GradkitLstmSequence';
 export const LSTM_SEQUENCE_GRAD = 'GradkitLstmSequenceGrad';
+/** The layer-normalized LSTM's own names: a backend may have a kernel for the plain LSTM and not for this one. */
+export const LN_LSTM_SEQUENCE = 'GradkitLnLstmSequence';
+export const LN_LSTM_SEQUENCE_GRAD = 'GradkitLnLstmSequenceGrad';
 
 /**
  * The named inputs of a whole-sequence kernel besides x [batch, T, w] and masks [batch, T, 1] (bool, optional):
@@ -38,9 +41,11 @@ const LN_NAMES = LN_PARTS.flatMap((g) => [`alpha_${g}`, `beta_${g}`]);
 
 /**
  * The gradient of a whole-sequence kernel: its backward kernel, fed the upstream gradients, the recurrent weights
- * and the call's attributes — the object the forward kernel was given, on which it may leave what its backward needs
- * (`saved`: host-memory kernels keep their saved gates there; tfjs hands the same object to the gradient, and it
- * lives exactly as long as the tape node).
+ * and what the forward kernel kept for it, in one of two ways. A host-memory kernel (cpu, wasm) leaves host arrays on
+ * the call's attributes (`saved`: tfjs hands the same object to the gradient, and it lives exactly as long as the tape
+ * node). A GPU kernel returns one more output after the final state, its **reserve** (a tensor in GPU memory): tfjs
+ * keeps it for the gradient (`outputsToSave`) and frees it with the tape node; the backward kernel gets it as input
+ * `reserve`. `fusedSequence` disposes its own handle on it at once.
  */
 function sequenceGradient(
   kind: FusedForm['kind'],
@@ -49,11 +54,14 @@ function sequenceGradient(
   const names = sequenceInputNames(kind);
   return {
     inputsToSave: names.recurrent,
+    outputsToSave: [false, ...names.states.map(() => false), true],
     gradFunc: (dys, saved, attrs) => {
       const dy = dys as tf.Tensor[];
       const inputs: tf.NamedTensorMap = { dOut: dy[0] as tf.Tensor };
       names.states.forEach((_, k) => (inputs[`dState${k}`] = dy[1 + k] as tf.Tensor));
       names.recurrent.forEach((name, g) => (inputs[name] = saved[g] as tf.Tensor));
+      const reserve = saved[names.recurrent.length];
+      if (reserve != null) inputs.reserve = reserve;
       const grads = tf.engine().runKernel(backwardName, inputs, attrs as tf.NamedAttrMap) as tf.Tensor[];
       const order = ['x', ...names.states, ...names.recurrent, ...names.extras(attrs ?? {})];
       return Object.fromEntries(order.map((name, k) => [name, () => grads[k] as tf.Tensor]));
@@ -84,36 +92,45 @@ const gruSequenceOp = defineKernelOp<SequenceAttrs, tf.Tensor[]>({
   gradient: sequenceGradient('gru', GRU_SEQUENCE_GRAD),
 });
 
+/** The LSTM's reference: its step (lstmStep, layer-normalized when the attributes say so), unrolled. */
+const lstmReference = (inputs: KernelInputs, attrs: SequenceAttrs): tf.Tensor[] => {
+  const { x, c0, h0, ui, uj, uf, uo, masks } = inputs;
+  const pair = (g: string) => ({ alpha: inputs[`alpha_${g}`] as tf.Tensor, beta: inputs[`beta_${g}`] as tf.Tensor });
+  const fused: FusedLstm = {
+    kind: 'lstm',
+    recurrent: [ui, uj, uf, uo] as FusedLstm['recurrent'],
+    forgetBias: attrs.forgetBias as number,
+    ...(attrs.layerNorm
+      ? {
+          layerNorm: {
+            gates: [pair('i'), pair('j'), pair('f'), pair('o')],
+            cell: pair('c'),
+            epsilon: attrs.epsilon as number,
+          },
+        }
+      : {}),
+  };
+  const units = (h0 as tf.Tensor).shape[1] as number;
+  const { outputs, final } = unrollBatchMajor(
+    (parts, [c, h]) => lstmStep(parts, c as tf.Tensor2D, h as tf.Tensor2D, fused),
+    x as tf.Tensor3D,
+    [units, units, units, units],
+    [c0 as tf.Tensor2D, h0 as tf.Tensor2D],
+    masks ?? null,
+  );
+  return [outputs, ...final];
+};
+
 const lstmSequenceOp = defineKernelOp<SequenceAttrs, tf.Tensor[]>({
   kernelName: LSTM_SEQUENCE,
-  reference: (inputs, attrs) => {
-    const { x, c0, h0, ui, uj, uf, uo, masks } = inputs;
-    const pair = (g: string) => ({ alpha: inputs[`alpha_${g}`] as tf.Tensor, beta: inputs[`beta_${g}`] as tf.Tensor });
-    const fused: FusedLstm = {
-      kind: 'lstm',
-      recurrent: [ui, uj, uf, uo] as FusedLstm['recurrent'],
-      forgetBias: attrs.forgetBias as number,
-      ...(attrs.layerNorm
-        ? {
-            layerNorm: {
-              gates: [pair('i'), pair('j'), pair('f'), pair('o')],
-              cell: pair('c'),
-              epsilon: attrs.epsilon as number,
-            },
-          }
-        : {}),
-    };
-    const units = (h0 as tf.Tensor).shape[1] as number;
-    const { outputs, final } = unrollBatchMajor(
-      (parts, [c, h]) => lstmStep(parts, c as tf.Tensor2D, h as tf.Tensor2D, fused),
-      x as tf.Tensor3D,
-      [units, units, units, units],
-      [c0 as tf.Tensor2D, h0 as tf.Tensor2D],
-      masks ?? null,
-    );
-    return [outputs, ...final];
-  },
+  reference: lstmReference,
   gradient: sequenceGradient('lstm', LSTM_SEQUENCE_GRAD),
+});
+
+const lnLstmSequenceOp = defineKernelOp<SequenceAttrs, tf.Tensor[]>({
+  kernelName: LN_LSTM_SEQUENCE,
+  reference: lstmReference,
+  gradient: sequenceGradient('lstm', LN_LSTM_SEQUENCE_GRAD),
 });
 
 /**
@@ -146,8 +163,10 @@ export function fusedSequence(
       });
     }
     attrs = { forgetBias: fused.forgetBias, epsilon: ln?.epsilon ?? 1e-5, layerNorm: ln != null };
-    op = lstmSequenceOp;
+    op = ln != null ? lnLstmSequenceOp : lstmSequenceOp;
   }
   const out = op(inputs, attrs);
-  return { outputs: out[0] as tf.Tensor3D, final: out.slice(1) as tf.Tensor2D[] };
+  const states = state0.length;
+  tf.dispose(out.slice(1 + states)); // a GPU kernel's reserve: the tape keeps its own reference for the gradient
+  return { outputs: out[0] as tf.Tensor3D, final: out.slice(1, 1 + states) as tf.Tensor2D[] };
 }

@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGradients, describeBackends, expect, expectNoLeaks, randomInput, test } from '@gradkit/test-harness';
+import {
+  checkGradients,
+  countGpuPrograms,
+  describeBackends,
+  expect,
+  expectNoLeaks,
+  expectTensorClose,
+  randomInput,
+  test,
+} from '@gradkit/test-harness';
 import type { FusedGru } from '../cell';
 import { gruStep } from '../cells/gru';
 import { fusedSequence, GRU_SEQUENCE, GRU_SEQUENCE_GRAD } from '../fusedSequence';
@@ -56,7 +65,7 @@ function reference(masked: boolean, U: number) {
   };
 }
 
-describeBackends('GradkitGruSequence (the whole-sequence GRU kernel) and its reference', () => {
+describeBackends('GradkitGruSequence (the whole-sequence GRU kernel) and its reference', (backend) => {
   // units 4: the kernels' 4-lane SIMD gate arithmetic; units 3: the plain-JavaScript loops
   const cases: Array<['kernel' | 'reference', boolean, number]> = [];
   for (const path of ['kernel', 'reference'] as const)
@@ -98,11 +107,11 @@ describeBackends('GradkitGruSequence (the whole-sequence GRU kernel) and its ref
     },
   );
 
-  test('the kernel and its backward are registered for the host-memory backends cpu and wasm, and for no other', () => {
+  test('the kernel and its backward are registered for cpu, wasm (host memory) and webgpu (WGSL), not webgl', () => {
     for (const name of [GRU_SEQUENCE, GRU_SEQUENCE_GRAD]) {
       expect(tf.getKernel(name, 'cpu')).toBeDefined();
       expect(tf.getKernel(name, 'wasm')).toBeDefined();
-      expect(tf.getKernel(name, 'webgpu')).toBeUndefined();
+      expect(tf.getKernel(name, 'webgpu')).toBeDefined();
       expect(tf.getKernel(name, 'webgl')).toBeUndefined();
     }
   });
@@ -137,4 +146,68 @@ describeBackends('GradkitGruSequence (the whole-sequence GRU kernel) and its ref
     });
     tf.dispose([x, h0, ...w, bh, masks]);
   });
+
+  test('130 units (more than one workgroup of threads: each thread takes units j and j + 128): the kernel equals the reference, forward and all gradients', async () => {
+    const U = 130;
+    const x = tf.randomUniform([2, 3, 3 * U], -1, 1, 'float32', 11) as tf.Tensor3D;
+    const h0 = tf.randomUniform([2, U], -1, 1, 'float32', 12) as tf.Tensor2D;
+    const w = [13, 14, 15].map((s) => tf.randomUniform([U, U], -0.1, 0.1, 'float32', s));
+    const bh = tf.randomUniform([U], -0.5, 0.5, 'float32', 16);
+    const masks = tf.tensor3d([1, 1, 1, 1, 0, 0], [2, 3, 1], 'bool');
+    const run = (path: 'kernel' | 'reference') =>
+      tf.grads((...a: tf.Tensor[]) => {
+        const fused: FusedGru = {
+          kind: 'gru',
+          recurrent: [a[2], a[3], a[4]] as FusedGru['recurrent'],
+          recurrentBiasH: a[5] as tf.Tensor,
+        };
+        const { outputs, final } =
+          path === 'kernel'
+            ? fusedSequence(fused, a[0] as tf.Tensor3D, [a[1] as tf.Tensor2D], masks)
+            : unrollBatchMajor(
+                (p, [h]) => gruStep(p, h as tf.Tensor2D, fused),
+                a[0] as tf.Tensor3D,
+                [U, U, U],
+                [a[1] as tf.Tensor2D],
+                masks,
+              );
+        // a loss that weighs every output and the final state differently
+        return tf.add(
+          tf.sum(tf.mul(outputs, tf.reshape(tf.linspace(-1, 1, 2 * 3 * U), [2, 3, U]))),
+          tf.sum(tf.square(final[0] as tf.Tensor)),
+        );
+      })([x, h0, ...w, bh]);
+    const mine = run('kernel');
+    const theirs = run('reference');
+    for (let i = 0; i < 6; i++)
+      await expectTensorClose(mine[i] as tf.Tensor, theirs[i] as tf.Tensor, {
+        rtol: 1e-4,
+        atol: 1e-5,
+        what: `gradient ${i}`,
+      });
+    tf.dispose([x, h0, ...w, bh, masks, ...mine, ...theirs]);
+  });
+
+  if (backend.name === 'webgpu')
+    test('on webgpu the kernel is what runs: two programs forward (weights packed, then the whole sequence), whatever the number of steps', async () => {
+      const U = 8;
+      const counts = [];
+      for (const steps of [2, 6]) {
+        const x = tf.randomUniform([2, steps, 3 * U], -1, 1, 'float32', 1) as tf.Tensor3D;
+        const h0 = tf.zeros([2, U]) as tf.Tensor2D;
+        const w = [1, 2, 3].map((s) => tf.randomUniform([U, U], -1, 1, 'float32', s));
+        const bh = tf.zeros([U]);
+        const fused: FusedGru = {
+          kind: 'gru',
+          recurrent: [w[0], w[1], w[2]] as FusedGru['recurrent'],
+          recurrentBiasH: bh,
+        };
+        const forward = countGpuPrograms();
+        const { outputs, final } = fusedSequence(fused, x, [h0], null);
+        counts.push(forward.stop());
+        await outputs.data();
+        tf.dispose([outputs, ...final, x, h0, ...w, bh]);
+      }
+      expect(counts).toEqual([2, 2]);
+    });
 });

@@ -1,9 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGradients, describeBackends, expect, expectNoLeaks, randomInput, test } from '@gradkit/test-harness';
+import {
+  checkGradients,
+  countGpuPrograms,
+  describeBackends,
+  expect,
+  expectNoLeaks,
+  expectTensorClose,
+  randomInput,
+  test,
+} from '@gradkit/test-harness';
 import type { FusedLstm, LayerNormTensors } from '../cell';
 import { layerNormLstmCell } from '../cells/layerNormCells';
 import { lstmCell, lstmStep } from '../cells/lstm';
-import { fusedSequence, LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from '../fusedSequence';
+import {
+  fusedSequence,
+  LN_LSTM_SEQUENCE,
+  LN_LSTM_SEQUENCE_GRAD,
+  LSTM_SEQUENCE,
+  LSTM_SEQUENCE_GRAD,
+} from '../fusedSequence';
 import { rnn } from '../rnn';
 import { unrollBatchMajor } from '../unroll';
 
@@ -80,7 +95,7 @@ function fusedLstm(recurrent: tf.Tensor[], ln: tf.Tensor[]): FusedLstm {
   };
 }
 
-describeBackends('GradkitLstmSequence (the whole-sequence LSTM kernel) and its reference', () => {
+describeBackends('GradkitLstmSequence (the whole-sequence LSTM kernel) and its reference', (backend) => {
   const cases: Array<['kernel' | 'reference', boolean, boolean]> = [];
   for (const path of ['kernel', 'reference'] as const)
     for (const normalized of [false, true]) for (const masked of [false, true]) cases.push([path, masked, normalized]);
@@ -123,14 +138,75 @@ describeBackends('GradkitLstmSequence (the whole-sequence LSTM kernel) and its r
     },
   );
 
-  test('the kernel and its backward are registered for the host-memory backends cpu and wasm, and for no other', () => {
-    for (const name of [LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD]) {
+  test('registered: the LSTM on cpu, wasm (host memory) and webgpu (WGSL); the layer-normalized LSTM on cpu and wasm only', () => {
+    for (const name of [LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, LN_LSTM_SEQUENCE, LN_LSTM_SEQUENCE_GRAD]) {
       expect(tf.getKernel(name, 'cpu')).toBeDefined();
       expect(tf.getKernel(name, 'wasm')).toBeDefined();
-      expect(tf.getKernel(name, 'webgpu')).toBeUndefined();
       expect(tf.getKernel(name, 'webgl')).toBeUndefined();
     }
+    for (const name of [LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD]) expect(tf.getKernel(name, 'webgpu')).toBeDefined();
+    for (const name of [LN_LSTM_SEQUENCE, LN_LSTM_SEQUENCE_GRAD]) expect(tf.getKernel(name, 'webgpu')).toBeUndefined();
   });
+
+  test('130 units (each thread of a 128-thread workgroup takes units j and j + 128), forget bias 1.5, lengths: the kernel equals the reference, forward and all gradients', async () => {
+    const V = 130;
+    const x = tf.randomUniform([2, 3, 4 * V], -1, 1, 'float32', 11) as tf.Tensor3D;
+    const c0 = tf.randomUniform([2, V], -1, 1, 'float32', 12) as tf.Tensor2D;
+    const h0 = tf.randomUniform([2, V], -1, 1, 'float32', 13) as tf.Tensor2D;
+    const w = [14, 15, 16, 17].map((seed) => tf.randomUniform([V, V], -0.1, 0.1, 'float32', seed));
+    const masks = tf.tensor3d([1, 1, 1, 1, 0, 0], [2, 3, 1], 'bool');
+    const weights = tf.tidy(() => tf.reshape(tf.linspace(-1, 1, 2 * 3 * V), [2, 3, V]));
+    const run = (path: 'kernel' | 'reference') =>
+      tf.grads((...a: tf.Tensor[]) => {
+        const fused: FusedLstm = {
+          kind: 'lstm',
+          recurrent: a.slice(3) as unknown as FusedLstm['recurrent'],
+          forgetBias: 1.5,
+        };
+        const state0 = [a[1] as tf.Tensor2D, a[2] as tf.Tensor2D];
+        const { outputs, final } =
+          path === 'kernel'
+            ? fusedSequence(fused, a[0] as tf.Tensor3D, state0, masks)
+            : unrollBatchMajor(
+                (p, [c, h]) => lstmStep(p, c as tf.Tensor2D, h as tf.Tensor2D, fused),
+                a[0] as tf.Tensor3D,
+                [V, V, V, V],
+                state0,
+                masks,
+              );
+        // every output and both final states weigh differently
+        return tf.addN([
+          tf.sum(tf.mul(outputs, weights)),
+          tf.sum(tf.square(final[0] as tf.Tensor)),
+          tf.sum(tf.mul(final[1] as tf.Tensor, 0.5)),
+        ]);
+      })([x, c0, h0, ...w]);
+    const mine = run('kernel');
+    const theirs = run('reference');
+    for (let i = 0; i < 7; i++)
+      await expectTensorClose(mine[i] as tf.Tensor, theirs[i] as tf.Tensor, {
+        rtol: 1e-4,
+        atol: 1e-5,
+        what: `gradient ${i}`,
+      });
+    tf.dispose([x, c0, h0, ...w, masks, weights, ...mine, ...theirs]);
+  });
+
+  if (backend.name === 'webgpu')
+    test('on webgpu the kernel is what runs: two programs forward (weights packed, then every step), whatever the number of steps', async () => {
+      const counts = [];
+      for (const steps of [2, 6]) {
+        const x = tf.randomUniform([2, steps, 4 * U], -1, 1, 'float32', 1) as tf.Tensor3D;
+        const s0 = tf.zeros([2, U]) as tf.Tensor2D;
+        const w = [1, 2, 3, 4].map((seed) => tf.randomUniform([U, U], -1, 1, 'float32', seed));
+        const counter = countGpuPrograms();
+        const { outputs, final } = fusedSequence(fusedLstm(w, []), x, [s0, s0], null);
+        counts.push(counter.stop());
+        await outputs.data();
+        tf.dispose([outputs, ...final, x, s0, ...w]);
+      }
+      expect(counts).toEqual([2, 2]);
+    });
 
   test('leaks nothing: forward and backward leave the tensor count as they found it', async () => {
     const x = tf.randomUniform([B, T, 4 * U], -1, 1, 'float32', 7) as tf.Tensor3D;

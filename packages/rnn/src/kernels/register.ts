@@ -1,6 +1,8 @@
 // Where @gradkit/rnn's kernels are registered per backend: the only place backend names appear. A backend not named
 // here runs every op's reference (a cell's step, unrolled).
 import { registerHostSequenceKernels } from './host/sequenceKernels';
+import { registerWebGpuGruSequence } from './webgpu/gruSequence';
+import { registerWebGpuLstmSequence } from './webgpu/lstmSequence';
 
 /**
  * Registers rnn's kernels. Called by the package's index (a function, not a bare side-effect import: the bundler
@@ -12,4 +14,8 @@ import { registerHostSequenceKernels } from './host/sequenceKernels';
 export function registerRnnKernels(): void {
   registerHostSequenceKernels('cpu');
   registerHostSequenceKernels('wasm');
+  // webgpu: the time loop inside the GPU program, two dispatches each way (webgpu/gruSequence.ts, lstmSequence.ts);
+  // the layer-normalized LSTM (its own kernel names) steps there
+  registerWebGpuGruSequence('webgpu');
+  registerWebGpuLstmSequence('webgpu');
 }

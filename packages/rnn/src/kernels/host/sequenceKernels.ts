@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   GRU_SEQUENCE,
   GRU_SEQUENCE_GRAD,
+  LN_LSTM_SEQUENCE,
+  LN_LSTM_SEQUENCE_GRAD,
   LSTM_SEQUENCE,
   LSTM_SEQUENCE_GRAD,
   sequenceInputNames,
@@ -173,7 +175,10 @@ function sequenceKernels(spec: KindSpec, backendName: string): tf.KernelConfig[]
 
 /** Registers the GRU and LSTM whole-sequence kernels for a backend that keeps tensors in host memory. */
 export function registerHostSequenceKernels(backendName: string): void {
-  for (const spec of KINDS) {
+  // the layer-normalized LSTM: the same kernels under its own names (attrs.layerNorm selects the arithmetic)
+  const lstm = KINDS.find((k) => k.kind === 'lstm') as KindSpec;
+  const lnLstm = { ...lstm, forwardName: LN_LSTM_SEQUENCE, backwardName: LN_LSTM_SEQUENCE_GRAD };
+  for (const spec of [...KINDS, lnLstm]) {
     for (const config of sequenceKernels(spec, backendName)) {
       if (tf.getKernel(config.kernelName, backendName) == null) tf.registerKernel(config);
     }
