@@ -2,7 +2,7 @@
 // training without backprop: z = 0 for every input, so ∂ℓ̂/∂z = 2z = 0, every gradient of the synthesizer's own
 // loss (ℓ̂ − L)² and every synthetic gradient ∂ℓ̂/∂h are exact zeros, and Adam turns a zero gradient into a zero
 // step (m = v = 0, m̂/(√v̂ + ε) = 0). The modules keep their initial weights, as without backprop; only the head
-// learns, from the same batches. This pins the identity bit for bit over 200 steps on every backend, which
+// learns, from the same batches. This pins the identity bit for bit over 100 steps on every backend, which
 // is why the README reports the paper-length synthetic-loss run as the no-backprop run (0.8879).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ const experiment = (name: string) =>
   dniExperiments.find((e) => e.name === name) as Experiment<Dataset, SyntheticGradientConfig>;
 
 describeBackends('post 8: the synthetic loss with a zero-initialised output', (backend) => {
-  test('trains exactly as no backprop: the same curves, bit for bit, over 200 steps (a synthesizer that starts alive does not)', async () => {
+  test('trains exactly as no backprop: the same curves, bit for bit, over 100 steps (a synthesizer that starts alive does not)', async () => {
     const ctx = testRunContext(backend, 3);
     const run = (name: string) => {
       const e = experiment(name);
@@ -29,8 +29,8 @@ describeBackends('post 8: the synthetic loss with a zero-initialised output', (b
         ctx,
         {
           ...(e.profiles.smoke as SyntheticGradientConfig),
-          iterations: 200,
-          evalEvery: 100,
+          iterations: 100,
+          evalEvery: 50,
           learningRate: 1e-3,
           batchSize: 50,
         },

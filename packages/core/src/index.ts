@@ -39,7 +39,7 @@ export { straightThrough, type StraightThroughGradient } from './straightThrough
 export { withSurrogateGradient } from './withSurrogateGradient';
 export { getOptimizerWeights, setOptimizerWeights, type OptimizerWeight } from './optimizerWeights';
 export { ownedGradients, releaseGradient } from './gradientOwnership';
-export { defineKernelOp, hasKernel, type KernelInputs, type KernelOpSpec } from './kernelOp';
+export { defineKernelOp, hasKernel, useKernels, type KernelInputs, type KernelOpSpec } from './kernelOp';
 export { compositeKernel } from './kernels/compositeKernel';
 export {
   fused,

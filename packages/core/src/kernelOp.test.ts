@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkGradients, describeBackends, expect, randomInput, test } from '@gradkit/test-harness';
-import { compositeKernel, defineKernelOp, hasKernel, matMulTransposed, sumRows } from './index';
+import { compositeKernel, defineKernelOp, hasKernel, matMulTransposed, sumRows, useKernels } from './index';
 import { registerCoreKernels } from './kernels/register';
 
 describeBackends('defineKernelOp', (backend) => {
@@ -30,6 +30,17 @@ describeBackends('defineKernelOp', (backend) => {
     used.length = 0;
     await checkGradients({ f: (x) => twice({ x }, {}), reference: (v) => v.map((u) => 2 * u), inputs: [input] });
     expect(new Set(used)).toEqual(new Set(['kernel']));
+    // kernels off: the reference runs although the kernel is registered; on again: the kernel
+    expect(useKernels(false)).toBe(true);
+    expect(hasKernel(`GradkitTestTwice${backend.name}`)).toBe(false);
+    used.length = 0;
+    try {
+      await checkGradients({ f: (x) => twice({ x }, {}), reference: (v) => v.map((u) => 2 * u), inputs: [input] });
+    } finally {
+      expect(useKernels(true)).toBe(false);
+    }
+    expect(new Set(used)).toEqual(new Set(['reference']));
+    expect(() => useKernels('no' as never)).toThrow('useKernels: on is no, expected true or false');
     tf.unregisterKernel(`GradkitTestTwice${backend.name}`, tf.getBackend());
     expect(() =>
       defineKernelOp({

@@ -44,7 +44,26 @@ export function defineKernelOp<A extends tf.NamedAttrMap, R extends tf.Tensor | 
       : (tf.tidy(() => spec.reference(inputs, attrs)) as R); // the reference's intermediates released
 }
 
-/** Whether the active backend has a kernel of this name. */
+/** Whether the active backend has a kernel of this name (and kernels are in use: {@link useKernels}). */
 export function hasKernel(kernelName: string): boolean {
-  return tf.getKernel(kernelName, tf.getBackend()) != null;
+  return kernelsOn && tf.getKernel(kernelName, tf.getBackend()) != null;
+}
+
+let kernelsOn = true;
+
+/**
+ * Turns gradkit's kernels off (`false`: every {@link defineKernelOp} op runs its reference composite, on every
+ * backend — the math unchanged, to float32 rounding) or on again (`true`, the default); returns the previous setting.
+ * For comparing a fast path with the reference it replaces (benchmarks, debugging); tfjs's own kernels are not
+ * affected.
+ *
+ * @example
+ * const previous = useKernels(false); // e.g. count the GPU programs of the stepped GRU
+ * try { ... } finally { useKernels(previous); }
+ */
+export function useKernels(on: boolean): boolean {
+  if (typeof on !== 'boolean') throw new Error(`useKernels: on is ${String(on)}, expected true or false`);
+  const previous = kernelsOn;
+  kernelsOn = on;
+  return previous;
 }

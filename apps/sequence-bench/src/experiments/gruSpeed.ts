@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { SequenceData } from '../data';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { countStepPrograms, median, timeTrainingSteps, type Experiment } from '@gradkit/experiment-runner';
-import { fused } from '@gradkit/core';
+import { fused, useKernels } from '@gradkit/core';
 import { gruCell, stackedRnn } from '@gradkit/rnn';
 import { timePytorchGru } from '../pytorchGru';
 
@@ -74,6 +74,11 @@ export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
       { name: 'tfjs-layers', ...theirs },
       { name: '@gradkit/rnn with tf.train.adam', ...ours, optimizer: undefined },
     ]);
+    // the same model with gradkit's kernels off (the GRU stepped, tfjs's Adam): what a step cost before the kernels
+    const previous = useKernels(false);
+    const [oursNoKernels] = await countStepPrograms([
+      { name: '@gradkit/rnn, kernels off', ...ours, optimizer: undefined },
+    ]).finally(() => useKernels(previous));
     cells.forEach((c) => c.dispose());
     model.dispose();
     x.dispose();
@@ -91,6 +96,7 @@ export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
           : {
               'GPU programs/step, @gradkit/rnn': oursPrograms,
               'GPU programs/step, @gradkit/rnn with tf.train.adam': oursTfjsAdam ?? 0,
+              'GPU programs/step, @gradkit/rnn with kernels off (stepped, tf.train.adam)': oursNoKernels ?? 0,
               'GPU programs/step, tfjs-layers gru': theirPrograms ?? 0,
             }),
         ...(torch.ok

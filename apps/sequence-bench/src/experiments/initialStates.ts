@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { dense, glorotUniform, sparseSoftmaxCrossEntropy } from '@gradkit/core';
+import { canCountGpuPrograms, countGpuPrograms } from '@gradkit/backends';
+import { dense, glorotUniform, sparseSoftmaxCrossEntropy, useKernels } from '@gradkit/core';
 import { epochCheckpoints, type Experiment } from '@gradkit/experiment-runner';
 import { createInitialState, type InitialStateMethod } from '@gradkit/initial-states';
 import { embedding, lstmCell, stackedRnn } from '@gradkit/rnn';
@@ -25,6 +26,8 @@ export interface StatesConfig {
    * ±√(3/(input + units))). Default 'ours'.
    */
   init?: 'ours' | 'tf1';
+  /** Also count a step with gradkit's kernels off (the third step): for the `gpu-programs` profile only. */
+  countWithoutKernels?: boolean;
 }
 
 /**
@@ -65,6 +68,9 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
       // one full epoch, for repeating the comparison over seeds
       short: { ...base, epochs: 1 },
       quick: { ...base, epochs: 1, maxWindows: 30 },
+      // the post's model on a 200,000-character slice of the text, 3 windows: for GPU program counts (reported on
+      // webgpu and webgl for the second training step), which do not depend on how long it trains
+      'gpu-programs': { ...base, epochs: 1, maxWindows: 3, textLimit: 200_000, countWithoutKernels: true },
       smoke: {
         ...base,
         epochs: 2,
@@ -131,6 +137,8 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
       const positionsByEpoch: number[][] = [];
       const stepTimes: number[] = [];
       const epochSeconds: number[] = [];
+      let programsPerStep: number | null = null;
+      let programsWithoutKernels: number | null = null;
       // Checkpointed after every epoch: an interrupted paper-profile run continues with --resume.
       const training = {
         variables: Object.fromEntries([
@@ -159,12 +167,22 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
         for (const window of ptbBatches(train, batch, numSteps)) {
           if (n >= perEpoch) break;
           const t0 = performance.now();
+          // on webgpu and webgl, the GPU programs of the second step (the first also makes Adam's slots), and with
+          // countWithoutKernels those of the third with gradkit's kernels off (the LSTM stepped)
+          const counted = done === 1 || (done === 2 && config.countWithoutKernels === true);
+          const counter = counted && canCountGpuPrograms() ? countGpuPrograms() : null;
+          const previous = done === 2 && counter != null ? useKernels(false) : null;
           // the post minimizes the per-step batch means summed over time
           const loss = adam.minimize(
             () => tf.sum(perPosition(window.x, window.y, true)) as tf.Scalar,
             true,
             variables,
           ) as tf.Scalar;
+          if (counter != null && previous == null) programsPerStep = counter.stop();
+          if (counter != null && previous != null) {
+            programsWithoutKernels = counter.stop();
+            useKernels(previous);
+          }
           sum += ((await loss.data())[0] as number) / numSteps;
           stepTimes.push(performance.now() - t0);
           loss.dispose();
@@ -208,6 +226,12 @@ function statesExperiment(method: InitialStateMethod, post: number): Experiment<
           'seconds per epoch': epochSeconds.reduce((a, c) => a + c, 0) / epochSeconds.length,
           'windows per epoch': perEpoch,
           'tokens (train + validation)': ids.length,
+          ...(programsPerStep == null ? {} : { 'GPU programs/step (the second training step)': programsPerStep }),
+          ...(programsWithoutKernels == null
+            ? {}
+            : {
+                'GPU programs/step with gradkit kernels off (the third step, the LSTM stepped)': programsWithoutKernels,
+              }),
         },
         curves: [
           { series: 'training', metric: 'perplexity by epoch', points: trainPpl },
