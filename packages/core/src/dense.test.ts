@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGradients, describeBackends, expect, randomInput, test } from '@gradkit/test-harness';
-import { dense } from './index';
+import {
+  checkGradients,
+  countGpuPrograms,
+  describeBackends,
+  expect,
+  expectTensorClose,
+  randomInput,
+  test,
+} from '@gradkit/test-harness';
+import { dense, useKernels } from './index';
 
 /** Plain-number x·W (+ b), row-major: x is [n, k], w is [k, m], b is [m] or absent. */
 function affine(x: number[], w: number[], b: number[] | undefined, n: number, k: number, m: number): number[] {
@@ -14,7 +22,7 @@ function affine(x: number[], w: number[], b: number[] | undefined, n: number, k:
   return out;
 }
 
-describeBackends('dense', () => {
+describeBackends('dense', (backend) => {
   test.each(['linear', 'relu', 'sigmoid'] as const)(
     'without a bias (%s): y = act(x·W) and ∂/∂x, ∂/∂W match finite differences',
     async (activation) => {
@@ -30,6 +38,67 @@ describeBackends('dense', () => {
       });
     },
   );
+
+  test.each(['linear', 'relu', 'sigmoid'] as const)(
+    'with a bias (%s): y = act(x·W + b) and ∂/∂x, ∂/∂W, ∂/∂b match finite differences',
+    async (activation) => {
+      const act = {
+        linear: (v: number) => v,
+        relu: (v: number) => Math.max(0, v),
+        sigmoid: (v: number) => 1 / (1 + Math.exp(-v)),
+      }[activation];
+      await checkGradients({
+        f: (x, w, b) => dense(x, w, b, activation),
+        reference: (x, w, b) => affine(x, w, b, 5, 3, 4).map(act),
+        inputs: [randomInput([5, 3], 41), randomInput([3, 4], 42), randomInput([4], 43)],
+      });
+    },
+  );
+
+  test('a layer above the one-program size (256 × 320 × 256 multiply-adds per product, above 2²⁰): gradients equal the reference ops', async () => {
+    const x = tf.randomNormal([256, 320], 0, 1, 'float32', 1);
+    const w = tf.randomNormal([320, 256], 0, 0.1, 'float32', 2);
+    const b = tf.randomNormal([256], 0, 0.1, 'float32', 3);
+    const grads = () =>
+      tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.square(dense(xx, ww, bb, 'relu'))))([
+        x,
+        w,
+        b,
+      ]);
+    const mine = grads();
+    const previous = useKernels(false);
+    const theirs = (() => {
+      try {
+        return grads();
+      } finally {
+        useKernels(previous);
+      }
+    })();
+    for (let i = 0; i < 3; i++)
+      await expectTensorClose(mine[i] as tf.Tensor, theirs[i] as tf.Tensor, {
+        rtol: 1e-4,
+        atol: 1e-4,
+        what: `gradient ${i}`,
+      });
+    tf.dispose([x, w, b, ...mine, ...theirs]);
+  });
+
+  if (backend.name === 'webgpu')
+    test('on webgpu the backward of a layer is one program (g, ∂x, ∂W and ∂b together)', async () => {
+      const x = tf.randomNormal([32, 20], 0, 1, 'float32', 1);
+      const w = tf.randomNormal([20, 16], 0, 1, 'float32', 2);
+      const b = tf.zeros([16]);
+      const dy = tf.randomNormal([32, 16], 0, 1, 'float32', 3);
+      const vjp = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => dense(xx, ww, bb, 'relu'));
+      tf.dispose(vjp([x, w, b], dy)); // compiles the shaders, uploads the inputs
+      const forward = countGpuPrograms();
+      tf.dispose(dense(x, w, b, 'relu'));
+      const forwardPrograms = forward.stop(); // tfjs's fused product (1 to 3 programs, by shape)
+      const counter = countGpuPrograms();
+      const grads = vjp([x, w, b], dy);
+      expect(counter.stop() - forwardPrograms).toBe(1);
+      tf.dispose([x, w, b, dy, ...grads]);
+    });
 
   test('the default activation is linear: negative pre-activations pass unchanged', async () => {
     const x = tf.tensor2d([1, -2], [1, 2]);

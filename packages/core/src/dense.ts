@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customGradient } from './customGradient';
 import { assertTensor, describeValue } from './internal/describe';
+import { defineKernelOp, hasKernel } from './kernelOp';
 import { matMulTransposed } from './matMulTransposed';
 import { sumRows } from './sumRows';
 
@@ -10,11 +11,16 @@ export type DenseActivation = 'linear' | 'relu' | 'sigmoid';
 /**
  * A fully connected layer as one forward kernel and a lean backward: y = act(x·W + b).
  *
- * Forward: tfjs's fused matMul + bias + activation kernel (`_FusedMatMul`) — one kernel instead of three.
+ * Forward: tfjs's fused matMul + bias + activation kernel (`_FusedMatMul`) — one kernel instead of three, also while
+ * a gradient is recorded (when tf.fused.matMul runs three).
  * Backward, with g = ∂L/∂y ⊙ act′ computed from y (relu: 1[y > 0]; sigmoid: y(1 − y); linear: 1):
  *   ∂L/∂x = g·Wᵀ,  ∂L/∂W = xᵀ·g,  ∂L/∂b = Σ_rows g
  * with the transposed products done the fastest way for the backend (`matMulTransposed`) and Σ_rows by `sumRows`. tfjs's own fused
  * gradient computes the same formulas with transposed-flag products, which the wasm backend runs 10–40× slower.
+ *
+ * Where the backend registers `GradkitDenseGrad` (webgpu: one WGSL program for g, ∂L/∂x, ∂L/∂W and ∂L/∂b at
+ * small sizes) the backward is that one kernel; elsewhere the products and the sum above, the input gradient of a
+ * first layer (whose input is data) never computed.
  *
  * `x` is [batch, in], `w` [in, out], `b` [out] or null. The caller owns the result.
  */
@@ -39,12 +45,32 @@ export function dense(
   const inputs = b == null ? [x, w] : [x, w, b];
   const op = customGradient((...args: tf.Tensor[]) => {
     const [xi, wi, bi] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor | undefined];
-    const y = tf.fused.matMul({ a: xi, b: wi, ...(bi ? { bias: bi } : {}), activation });
+    // tfjs's _FusedMatMul kernel itself: tf.fused.matMul unfuses (product, bias add, activation: three kernels)
+    // whenever a gradient is being recorded, and this op brings its own gradient
+    const [n, k] = xi.shape;
+    const m = wi.shape[1];
+    const y = tf.reshape(
+      tf
+        .engine()
+        .runKernel(
+          '_FusedMatMul',
+          { a: tf.reshape(xi, [1, n, k]), b: tf.reshape(wi, [1, k, m]), ...(bi ? { bias: bi } : {}) },
+          { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0.2 },
+        ) as tf.Tensor,
+      [n, m],
+    ) as tf.Tensor2D;
     return {
       value: y,
       save: [xi, wi, y],
       gradient: (dy: tf.Tensor, [sx, sw, sy]: tf.Tensor[]) => {
         const yv = sy as tf.Tensor;
+        if (hasKernel(DENSE_GRAD)) {
+          const [dx, dw, db] = denseGradOp(
+            { dy, x: sx as tf.Tensor, w: sw as tf.Tensor, y: yv },
+            { activation, bias: bi != null },
+          );
+          return [() => dx as tf.Tensor, () => dw as tf.Tensor, ...(bi ? [() => db as tf.Tensor] : [])];
+        }
         const g =
           activation === 'relu'
             ? tf.mul(dy, tf.step(yv, 0))
@@ -63,3 +89,38 @@ export function dense(
   });
   return op(...inputs) as tf.Tensor2D;
 }
+
+/** The name of dense's backward kernel (registered per backend in `kernels/`). */
+export const DENSE_GRAD = 'GradkitDenseGrad';
+
+/** Attributes of the dense backward: the activation and whether there is a bias. */
+export interface DenseGradAttrs extends tf.NamedAttrMap {
+  activation: DenseActivation;
+  bias: boolean;
+}
+
+/**
+ * dense's backward as one op: from dy [batch, out], x [batch, in], w [in, out] and the forward's output y,
+ * g = dy ⊙ act′(y) and [∂L/∂x = g·Wᵀ, ∂L/∂W = xᵀ·g, ∂L/∂b = Σ_rows g (when `bias`)].
+ */
+const denseGradOp = defineKernelOp<DenseGradAttrs, tf.Tensor[]>({
+  kernelName: DENSE_GRAD,
+  reference: ({ dy, x, w, y }, { activation, bias }) => {
+    const g =
+      activation === 'relu'
+        ? tf.mul(dy as tf.Tensor, tf.step(y as tf.Tensor, 0))
+        : activation === 'sigmoid'
+          ? tf.mul(dy as tf.Tensor, tf.mul(y as tf.Tensor, tf.sub(1, y as tf.Tensor)))
+          : (dy as tf.Tensor);
+    return [
+      matMulTransposed(g, w as tf.Tensor, false, true),
+      matMulTransposed(x as tf.Tensor, g, true, false),
+      ...(bias ? [sumRows(g)] : []),
+    ];
+  },
+  gradient: {
+    gradFunc: () => {
+      throw new Error(`${DENSE_GRAD}: dense's backward has no gradient of its own (no second derivatives)`);
+    },
+  },
+});

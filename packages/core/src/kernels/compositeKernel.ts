@@ -8,8 +8,8 @@ interface Backend {
 
 /**
  * Builds a kernel out of the backend's own kernels (a composite kernel): `call(name, inputs, attrs)` runs another
- * kernel registered for the same backend, and every intermediate result not returned is released when the kernel
- * function ends. Such kernels run below the gradient tape, as tfjs's own do; their gradient is the op's.
+ * kernel registered for the same backend, and every intermediate result not returned (one output, or several) is
+ * released when the kernel function ends. Such kernels run below the gradient tape, as tfjs's own do; their gradient is the op's.
  */
 export function compositeKernel(
   backendName: string,
@@ -17,7 +17,7 @@ export function compositeKernel(
     call: (kernelName: string, inputs: Record<string, TensorInfo>, attrs?: tf.NamedAttrMap) => TensorInfo,
     inputs: Record<string, TensorInfo>,
     attrs: tf.NamedAttrMap,
-  ) => TensorInfo,
+  ) => TensorInfo | TensorInfo[],
 ): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const made: TensorInfo[] = [];
@@ -33,7 +33,8 @@ export function compositeKernel(
       return out;
     };
     const result = body(call, inputs as Record<string, TensorInfo>, attrs ?? {});
-    for (const t of made) if (t !== result) (backend as Backend).disposeData(t.dataId);
+    const kept = new Set(Array.isArray(result) ? result : [result]);
+    for (const t of made) if (!kept.has(t)) (backend as Backend).disposeData(t.dataId);
     return result;
   };
 }

@@ -1,6 +1,7 @@
 // Where @gradkit/core's fast paths are chosen per backend: the only place backend names appear (measured choices;
 // the numbers are in each op's doc comment). A backend not named here runs each op's reference composite.
 import { registerExplicitTransposes } from './matMulTransposed';
+import { registerWebGpuDenseGrad } from './denseGradWebGpu';
 import { registerHostOptimizerUpdates } from './optimizerUpdatesHost';
 import { registerWebGlOptimizerUpdates } from './optimizerUpdatesWebGl';
 import { registerWebGpuOptimizerUpdates } from './optimizerUpdatesWebGpu';
@@ -17,4 +18,6 @@ export function registerCoreKernels(): void {
   for (const backend of ['cpu', 'wasm']) registerHostOptimizerUpdates(backend);
   registerWebGpuOptimizerUpdates('webgpu');
   registerWebGlOptimizerUpdates('webgl');
+  // dense's backward in one program (denseGradWebGpu.ts)
+  registerWebGpuDenseGrad('webgpu');
 }
