@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkGradients,
+  countGpuPrograms,
   describeBackends,
   expect,
   expectNoLeaks,
@@ -26,7 +27,7 @@ import { referenceBatchNorm, referenceMoments } from './reference.test-util';
 
 const C = 3;
 
-describeBackends('batchNorm', () => {
+describeBackends('batchNorm', (backend) => {
   test('training, [N, C]: forward and gradients (x, γ, β) match the float64 reference and finite differences', async () => {
     await checkGradients({
       f: (x, gamma, beta) => batchNorm(x, { gamma, beta }, null, { training: true }),
@@ -35,6 +36,46 @@ describeBackends('batchNorm', () => {
       forwardTolerance: { rtol: 1e-4, atol: 1e-5 },
     });
   });
+
+  test("activation 'relu', training and inference: y = relu(γ·x̂ + β), gradients (x, γ, β) against finite differences", async () => {
+    await checkGradients({
+      f: (x, gamma, beta) => batchNorm(x, { gamma, beta }, null, { training: true, activation: 'relu' }),
+      reference: (x, gamma, beta) => referenceBatchNorm(x, C, { gamma, beta }).map((v) => Math.max(0, v)),
+      // 70 rows: more rows than a workgroup's 64 threads on webgpu
+      inputs: [randomInput([70, C], 11, -2, 2), randomInput([C], 12, 0.5, 1.5), randomInput([C], 13)],
+      forwardTolerance: { rtol: 1e-4, atol: 1e-5 },
+    });
+    const stats = createPopulationStatistics(C);
+    const x = tf.tensor2d(uniformValues(12, 14, -2, 2), [4, C]);
+    const y = batchNorm(x, {}, stats, { training: false, activation: 'relu' });
+    const xs = await valuesOf(x);
+    expectValuesClose(
+      await valuesOf(y),
+      xs.map((v) => Math.max(0, v / Math.sqrt(1 + 1e-3))),
+      { what: 'inference' },
+    );
+    tf.dispose([x, y]);
+    disposePopulationStatistics(stats);
+  });
+
+  if (backend.name === 'webgpu')
+    test('on webgpu a training step of the layer is three programs: forward, EMA update, backward', async () => {
+      const x = tf.randomNormal([100, 16], 0, 1, 'float32', 1);
+      const gamma = tf.ones([16]);
+      const beta = tf.zeros([16]);
+      const dy = tf.randomNormal([100, 16], 0, 1, 'float32', 2);
+      const stats = createPopulationStatistics(16);
+      const step = () =>
+        tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+          batchNorm(xx, { gamma: gg, beta: bb }, stats, { training: true, activation: 'relu' }),
+        )([x, gamma, beta], dy);
+      tf.dispose(step()); // compiles the shaders, uploads the inputs
+      const counter = countGpuPrograms();
+      const grads = step();
+      expect(counter.stop()).toBe(3);
+      tf.dispose([x, gamma, beta, dy, ...grads]);
+      disposePopulationStatistics(stats);
+    });
 
   test('training, [N, H, W, C]: per-channel moments over N, H, W', async () => {
     await checkGradients({
@@ -358,8 +399,12 @@ describeBackends('batchNorm: defaults, update modes and bad input', () => {
     expect(() => run({ update: 'median' as never })).toThrow(
       new TypeError(`batchNorm: update = "median", expected 'ema', 'cumulative' or 'none'`),
     );
-    // accepted: the smallest ε, decay 0 and 1, every update mode
+    expect(() => run({ activation: 'tanh' as never })).toThrow(
+      new TypeError(`batchNorm: activation = "tanh", expected 'linear' or 'relu'`),
+    );
+    // accepted: the smallest ε, decay 0 and 1, every update mode, both activations
     run({ epsilon: 1e-12 });
+    for (const activation of ['linear', 'relu'] as const) run({ activation });
     for (const decay of [0, 1]) run({ decay, update: 'ema' });
     run({ update: 'cumulative' });
     tf.dispose([x, g, b]);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { customGradient, sumRows } from '@gradkit/core';
-import { updatePopulationStatistics, type PopulationStatistics, type StatisticsUpdate } from './populationStatistics';
+import { updateFromMoments, type PopulationStatistics, type StatisticsUpdate } from './populationStatistics';
+import { trainingOp } from './trainingOp';
 
 /** The learned affine part: `gamma` (scale, starts at 1) and `beta` (shift, starts at 0); either may be absent. */
 export interface BatchNormParams {
@@ -19,6 +19,11 @@ export interface BatchNormOptions {
   decay?: number;
   /** 1 keeps an entry in the moments, 0 leaves it out; `x`'s shape without the channel axis. */
   mask?: tf.Tensor;
+  /**
+   * An activation applied to the result, in the same kernel where the backend has one (webgpu): `'relu'` gives
+   * relu(γ·x̂ + β) and its gradient; default `'linear'` (none).
+   */
+  activation?: 'linear' | 'relu';
 }
 
 /**
@@ -58,67 +63,29 @@ export function batchNorm(
       const inv = tf.rsqrt(tf.add(s.variance, epsilon));
       const k = gamma == null ? inv : tf.mul(gamma, inv);
       const shift = tf.sub(beta ?? tf.scalar(0), tf.mul(s.mean, k));
-      return tf.add(tf.mul(x, k), shift);
+      const y = tf.add(tf.mul(x, k), shift);
+      return options.activation === 'relu' ? tf.relu(y) : y;
     });
   }
-  const [y, mean, variance, count] = trainingOp(x, gamma ?? null, beta ?? null, options.mask ?? null, epsilon) as [
-    tf.Tensor,
-    tf.Tensor,
-    tf.Tensor,
-    tf.Tensor,
-  ];
-  if (stats != null)
-    updatePopulationStatistics(stats, { mean, variance, count }, options.update ?? 'ema', options.decay ?? 0.999);
-  tf.dispose([mean, variance, count]);
-  return y;
-}
-
-/** Training-mode batch norm as one tape node: outputs y and the (non-differentiable) batch moments. */
-function trainingOp(
-  x: tf.Tensor,
-  gamma: tf.Tensor | null,
-  beta: tf.Tensor | null,
-  mask: tf.Tensor | null,
-  epsilon: number,
-): tf.Tensor[] {
-  const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
   const channels = x.shape.at(-1) as number;
-  // Σ over every axis but the channels, as sumRows of a [entries, C] view: a product with a row of ones on cpu and
-  // wasm, where tfjs's reductions over leading axes are 10-20× slower (sumRows's doc comment has the numbers)
-  const sumBatch = (t: tf.Tensor) => sumRows(tf.reshape(t, [-1, channels]));
-  const op = customGradient((...args: tf.Tensor[]) => {
-    const xin = args[0] as tf.Tensor;
-    const m = mask == null ? null : tf.expandDims(tf.cast(mask, 'float32'), -1);
-    const count = m == null ? tf.scalar(x.size / channels) : tf.sum(m);
-    const safeCount = tf.maximum(count, 1);
-    const mean = tf.div(sumBatch(m == null ? xin : tf.mul(xin, m)), safeCount);
-    const centered = tf.sub(xin, mean);
-    const variance = tf.div(sumBatch(m == null ? tf.square(centered) : tf.mul(tf.square(centered), m)), safeCount);
-    const invStd = tf.rsqrt(tf.add(variance, epsilon));
-    const xhat = tf.mul(centered, invStd);
-    let y = gamma ? tf.mul(xhat, args[1] as tf.Tensor) : xhat;
-    if (beta) y = tf.add(y, args[gamma ? 2 : 1] as tf.Tensor);
-    return {
-      value: [y, mean, variance, count],
-      save: [xhat, invStd, safeCount, ...(gamma ? [args[1] as tf.Tensor] : []), ...(m ? [m] : [])],
-      gradient: (dys: tf.Tensor[], saved: tf.Tensor[]) => {
-        const dy = dys[0] as tf.Tensor;
-        const [sxhat, sinv, sM] = [saved[0], saved[1], saved[2]] as [tf.Tensor, tf.Tensor, tf.Tensor];
-        const sgamma = gamma ? (saved[3] as tf.Tensor) : null;
-        const sm = m ? (saved[gamma ? 4 : 3] as tf.Tensor) : null;
-        const g = sgamma ? tf.mul(dy, sgamma) : dy;
-        const sumG = tf.div(sumBatch(g), sM);
-        const sumGX = tf.div(sumBatch(tf.mul(g, sxhat)), sM);
-        const correction = tf.add(sumG, tf.mul(sxhat, sumGX));
-        const dx = tf.mul(tf.sub(g, sm ? tf.mul(sm, correction) : correction), sinv);
-        const grads: tf.Tensor[] = [dx];
-        if (gamma) grads.push(sumBatch(tf.mul(dy, sxhat)));
-        if (beta) grads.push(sumBatch(dy));
-        return grads;
-      },
-    };
-  });
-  return op(...inputs) as tf.Tensor[];
+  const activation = options.activation ?? 'linear';
+  const absent = () => tf.scalar(0); // a placeholder no gradient flows to (see trainingOp)
+  const placeholders: tf.Tensor[] = [];
+  const given = (t: tf.Tensor | null | undefined) =>
+    t ?? (placeholders.push(absent()), placeholders.at(-1) as tf.Tensor);
+  const mask =
+    options.mask == null ? null : tf.tidy(() => tf.reshape(tf.cast(options.mask as tf.Tensor, 'float32'), [-1, 1]));
+  const x2d = tf.reshape(x, [-1, channels]);
+  const [y2d, moments, count] = trainingOp(
+    { x: x2d, gamma: given(gamma), beta: given(beta), mask: given(mask) },
+    { epsilon, activation, hasGamma: gamma != null, hasBeta: beta != null, hasMask: mask != null },
+  ) as [tf.Tensor, tf.Tensor, tf.Tensor];
+  tf.dispose([x2d, ...placeholders, ...(mask ? [mask] : [])]); // the tape keeps its own references
+  const y = tf.reshape(y2d, x.shape);
+  y2d.dispose();
+  if (stats != null) updateFromMoments(stats, moments, count, options.update ?? 'ema', options.decay ?? 0.999);
+  tf.dispose([moments, count]);
+  return y;
 }
 
 function validate(
@@ -162,6 +129,9 @@ function validate(
   if (!(epsilon > 0)) throw new RangeError(`batchNorm: epsilon = ${epsilon}, expected a number > 0`);
   const decay = options.decay ?? 0.999;
   if (!(decay >= 0 && decay <= 1)) throw new RangeError(`batchNorm: decay = ${decay}, expected a number in [0, 1]`);
+  if (options.activation != null && options.activation !== 'linear' && options.activation !== 'relu') {
+    throw new TypeError(`batchNorm: activation = ${JSON.stringify(options.activation)}, expected 'linear' or 'relu'`);
+  }
   if (options.update != null && !['ema', 'cumulative', 'none'].includes(options.update)) {
     throw new TypeError(
       `batchNorm: update = ${JSON.stringify(options.update)}, expected 'ema', 'cumulative' or 'none'`,

@@ -1,6 +1,10 @@
 /**
  * @gradkit/batchnorm — batch normalization with population statistics as explicit state (R2RT post 1).
  */
+import { registerBatchNormKernels } from './kernels/register';
+
+registerBatchNormKernels();
+
 export { BatchNorm, type BatchNormArgs } from './BatchNormLayer';
 export { batchNorm, type BatchNormOptions, type BatchNormParams } from './batchNorm';
 export { estimatePopulationStatistics, type StatisticsModel } from './estimatePopulationStatistics';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { uniqueVariableName } from '@gradkit/core';
+import { defineKernelOp, uniqueVariableName } from '@gradkit/core';
 
 /**
  * The population statistics a batch-norm layer normalizes with at inference, as explicit, non-trainable state.
@@ -77,4 +77,51 @@ export function updatePopulationStatistics(
     stats.variance.assign(tf.div(m2, tf.maximum(n, 1)));
     stats.count.assign(n);
   });
+}
+
+/** The EMA update's kernel name (registered per backend in `kernels/`). */
+export const EMA_UPDATE = 'GradkitBatchNormEma';
+
+/**
+ * pop ← pop·decay + batch·(1 − decay) for the mean and the variance from the batch moments [2, C] (mean; variance),
+ * as one op: [mean′, variance′]. The reference is {@link updatePopulationStatistics}'s 'ema' arithmetic.
+ */
+const emaOp = defineKernelOp<{ decay: number }, tf.Tensor[]>({
+  kernelName: EMA_UPDATE,
+  reference: ({ mean, variance, moments }, { decay }) => {
+    const [bm, bv] = tf.unstack(moments as tf.Tensor) as [tf.Tensor, tf.Tensor];
+    return [
+      tf.add(tf.mul(mean as tf.Tensor, decay), tf.mul(bm, 1 - decay)),
+      tf.add(tf.mul(variance as tf.Tensor, decay), tf.mul(bv, 1 - decay)),
+    ];
+  },
+  gradient: {
+    gradFunc: () => {
+      throw new Error(`${EMA_UPDATE}: the population statistics' update has no gradient`);
+    },
+  },
+});
+
+/**
+ * {@link updatePopulationStatistics} from the training op's moments [2, C] (mean; variance) and count: the EMA as one
+ * op (one program on webgpu), the other updates through the moments split.
+ */
+export function updateFromMoments(
+  stats: PopulationStatistics,
+  moments: tf.Tensor,
+  count: tf.Tensor,
+  update: StatisticsUpdate,
+  decay: number,
+): void {
+  if (update === 'none') return;
+  if (update === 'ema') {
+    const [mean, variance] = emaOp({ mean: stats.mean, variance: stats.variance, moments }, { decay });
+    stats.mean.assign(mean as tf.Tensor);
+    stats.variance.assign(variance as tf.Tensor);
+    tf.dispose([mean as tf.Tensor, variance as tf.Tensor]);
+    return;
+  }
+  const [mean, variance] = tf.unstack(moments) as [tf.Tensor, tf.Tensor];
+  updatePopulationStatistics(stats, { mean, variance, count }, update, decay);
+  tf.dispose([mean, variance]);
 }

@@ -17,6 +17,11 @@ export interface KernelOpSpec<A extends tf.NamedAttrMap, R extends tf.Tensor | t
    * save outputs (`outputsToSave`) — e.g. a reserve of values its backward kernel needs, as cuDNN's RNN does.
    */
   gradient: Pick<tf.GradConfig, 'inputsToSave' | 'outputsToSave' | 'gradFunc'>;
+  /**
+   * Optional: whether a registered kernel handles this call (e.g. false for a size or an option the kernels do not
+   * cover); when false the reference runs. Default: every call.
+   */
+  kernelHandles?: (inputs: KernelInputs, attrs: A) => boolean;
 }
 
 /**
@@ -39,7 +44,7 @@ export function defineKernelOp<A extends tf.NamedAttrMap, R extends tf.Tensor | 
   // once per process, whatever the number of copies of this package (tfjs's registry is global)
   if (tf.getGradient(spec.kernelName) == null) tf.registerGradient({ kernelName: spec.kernelName, ...spec.gradient });
   return (inputs, attrs) =>
-    hasKernel(spec.kernelName)
+    hasKernel(spec.kernelName) && (spec.kernelHandles?.(inputs, attrs) ?? true)
       ? (tf.engine().runKernel(spec.kernelName, inputs as unknown as tf.NamedTensorMap, attrs) as R)
       : (tf.tidy(() => spec.reference(inputs, attrs)) as R); // the reference's intermediates released
 }
