@@ -1,8 +1,10 @@
 // Where @gradkit/batchnorm's kernels are registered per backend: the only place backend names appear. A backend not
 // named here runs the ops' references (tfjs kernels).
+import { registerWebGlBatchNorm } from './webgl';
 import { registerWebGpuBatchNorm } from './webgpu';
 
 /** Registers batchnorm's kernels. Called by the package's index (and by the tests' setup file). */
 export function registerBatchNormKernels(): void {
   registerWebGpuBatchNorm('webgpu');
+  registerWebGlBatchNorm('webgl');
 }
