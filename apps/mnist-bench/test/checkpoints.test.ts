@@ -89,11 +89,13 @@ describeBackends('checkpointed synthetic-gradient runs', (backend) => {
       batchSize: 50,
     } as { iterations: number; evalEvery: number };
     const ctx = (checkpoint?: RunCheckpoint) => testRunContext(backend, 2, checkpoint);
-    const straight = await experiment.run(ctx(), config, data);
+    // the uninterrupted run keeps its first checkpoint (after step 300) and goes on to 400
     const file = join(dir, `long-${backend.name}.ckpt`);
-    await expect(experiment.run(ctx(interruptingCheckpoint(file, config)), config, data)).rejects.toThrow(
-      RunInterrupted,
-    );
+    const saving = fileCheckpoint(file, config, false);
+    let saves = 0;
+    const firstOnly: RunCheckpoint = { load: saving.load, save: (d) => (saves++ === 0 ? saving.save(d) : undefined) };
+    const straight = await experiment.run(ctx(firstOnly), config, data);
+    expect(saves).toBeGreaterThanOrEqual(1);
     tf.disposeVariables();
     const resumed = await experiment.run(ctx(fileCheckpoint(file, config, true)), config, data);
     expect(resumed.curves).toEqual(straight.curves);
