@@ -1,7 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { runWgsl } from '@gradkit/core';
 import { GRU_SEQUENCE, GRU_SEQUENCE_GRAD } from '../../fusedSequence';
-import { SIGMOID_WGSL, TANH_WGSL, gridOf, sequenceLimits, webGpuBackend, workgroupSize } from './wgsl';
+import { packWeights, registerPair, weightGradients } from './sequenceCommon';
+import { SIGMOID_WGSL, TANH_WGSL, sequenceLimits, webGpuBackend, workgroupSize } from './wgsl';
 
 /**
  * The reset-after GRU's whole sequence on webgpu, the time loop inside the GPU program (see cell.ts' FusedGru):
@@ -25,36 +26,6 @@ import { SIGMOID_WGSL, TANH_WGSL, gridOf, sequenceLimits, webGpuBackend, workgro
 
 /** Floats per reserve row: h, z, r, c, hh (u each) and the valid flag. */
 const reserveRow = (u: number) => 5 * u + 1;
-
-/** Where the packed weights start in the reserve: after T·B rows. */
-const weightsAt = (B: number, T: number, u: number) => T * B * reserveRow(u);
-
-/** Copies U_z, U_r, U_h into rows [U_z(k,:) | U_r(k,:) | U_h(k,:)] and then b′_h, at the reserve's `dims.at`. */
-function packShader(u: number): string {
-  return `
-@group(0) @binding(0) var<storage, read_write> reserve: array<f32>;
-@group(0) @binding(1) var<storage, read> uz: array<f32>;
-@group(0) @binding(2) var<storage, read> ur: array<f32>;
-@group(0) @binding(3) var<storage, read> uh: array<f32>;
-@group(0) @binding(4) var<storage, read> bh: array<f32>;
-struct Dims { at: u32, }
-@group(0) @binding(5) var<uniform> dims: Dims;
-const U: u32 = ${u}u;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let idx = gid.x + gid.y * groups.x * 64u;
-  if (idx < U * U) {
-    let k = idx / U;
-    let j = idx % U;
-    let o = dims.at + k * 3u * U + j;
-    reserve[o] = uz[idx];
-    reserve[o + U] = ur[idx];
-    reserve[o + 2u * U] = uh[idx];
-  } else if (idx < U * U + U) {
-    reserve[dims.at + 3u * U * U + idx - U * U] = bh[idx - U * U];
-  }
-}`;
-}
 
 function forwardShader(u: number, wg: number, masked: boolean): string {
   const R = reserveRow(u);
@@ -197,63 +168,20 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 }`;
 }
 
-function weightGradientShader(u: number): string {
-  const R = reserveRow(u);
-  return `
-@group(0) @binding(0) var<storage, read_write> dUz: array<f32>;
-@group(0) @binding(1) var<storage, read_write> dUr: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dUh: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dBh: array<f32>;
-@group(0) @binding(4) var<storage, read> reserve: array<f32>;
-@group(0) @binding(5) var<storage, read> gates: array<f32>;
-struct Dims { rows: u32, }
-@group(0) @binding(6) var<uniform> dims: Dims;
-const U: u32 = ${u}u;
-const R: u32 = ${R}u;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let idx = gid.x + gid.y * groups.x * 64u;
-  if (idx >= U * U) { return; }
-  let k = idx / U;
-  let j = idx % U;
-  var sz = 0.0;
-  var sr = 0.0;
-  var sh = 0.0;
-  var sb = 0.0;
-  for (var s = 0u; s < dims.rows; s++) {
-    let hk = reserve[s * R + k];
-    let go = s * 3u * U;
-    sz += hk * gates[go + j];
-    sr += hk * gates[go + U + j];
-    sh += hk * gates[go + 2u * U + j];
-    sb += gates[go + 2u * U + j];
-  }
-  dUz[idx] = sz;
-  dUr[idx] = sr;
-  dUh[idx] = sh;
-  if (k == 0u) { dBh[j] = sb; }
-}`;
-}
-
 const forward: tf.KernelFunc = ({ inputs, backend: anyBackend }) => {
   const backend = webGpuBackend(anyBackend, GRU_SEQUENCE);
   const { x, h0, uz, ur, uh, bh, masks } = inputs as Record<string, tf.TensorInfo>;
   const [B, T, w] = (x as tf.TensorInfo).shape as [number, number, number];
   const u = w / 3;
-  const at = weightsAt(B, T, u);
-  sequenceLimits(backend, GRU_SEQUENCE, { B, T, u, reserveFloats: at + 3 * u * u + u, workgroupFloats: 2 * u });
-  const packGroups = Math.ceil((u * u + u) / 64);
-  const [reserve] = runWgsl(
+  const R = reserveRow(u);
+  sequenceLimits(backend, GRU_SEQUENCE, { B, T, u, reserveFloats: T * B * R + 3 * u * u + u, workgroupFloats: 2 * u });
+  const { reserve, at } = packWeights(
     backend,
-    {
-      key: `${GRU_SEQUENCE}/pack/u${u}`,
-      code: packShader(u),
-      workgroups: gridOf(packGroups),
-      uniforms: [{ type: 'uint32', value: at }],
-    },
-    [uz, ur, uh, bh] as tf.TensorInfo[],
-    [{ shape: [at + 3 * u * u + u] }],
-  ) as [tf.TensorInfo];
+    GRU_SEQUENCE,
+    { u, rows: T * B, R },
+    [uz, ur, uh] as tf.TensorInfo[],
+    bh as tf.TensorInfo,
+  );
   const wg = workgroupSize(u);
   const masked = masks != null;
   const [outputs, last] = runWgsl(
@@ -280,8 +208,9 @@ const backward: tf.KernelFunc = ({ inputs, backend: anyBackend }) => {
   const { dOut, dState0, reserve } = inputs as Record<string, tf.TensorInfo>;
   if (reserve == null) throw new Error(`${GRU_SEQUENCE_GRAD}: no reserve from the forward kernel`);
   const [B, T, u] = (dOut as tf.TensorInfo).shape as [number, number, number];
+  const R = reserveRow(u);
   const wg = workgroupSize(u);
-  const [dX, dH0, gates] = runWgsl(
+  const [dX, dH0, gateRows] = runWgsl(
     backend,
     {
       key: `${GRU_SEQUENCE_GRAD}/steps/u${u}/wg${wg}`,
@@ -290,34 +219,27 @@ const backward: tf.KernelFunc = ({ inputs, backend: anyBackend }) => {
       uniforms: [
         { type: 'uint32', value: B },
         { type: 'uint32', value: T },
-        { type: 'uint32', value: weightsAt(B, T, u) },
+        { type: 'uint32', value: T * B * R },
       ],
     },
     [dOut, dState0, reserve] as tf.TensorInfo[],
     [{ shape: [B, T, 3 * u] }, { shape: [B, u] }, { shape: [T, B, 3 * u] }],
   ) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
-  const groups = Math.ceil((u * u) / 64);
-  const weightGrads = runWgsl(
+  // ∂U_z, ∂U_r, ∂U_h and ∂b′_h = Σ ∂hh (the third gate row)
+  const grads = weightGradients(
     backend,
-    {
-      key: `${GRU_SEQUENCE_GRAD}/weights/u${u}`,
-      code: weightGradientShader(u),
-      workgroups: gridOf(groups),
-      uniforms: [{ type: 'uint32', value: T * B }],
-    },
-    [reserve, gates] as tf.TensorInfo[],
-    [{ shape: [u, u] }, { shape: [u, u] }, { shape: [u, u] }, { shape: [u] }],
+    GRU_SEQUENCE_GRAD,
+    { u, rows: T * B, R, gates: 3, biasGate: 2 },
+    reserve,
+    gateRows,
   );
-  backend.disposeData(gates.dataId);
-  return [dX, dH0, ...weightGrads];
+  return [dX, dH0, ...grads];
 };
 
 /** Registers the GRU whole-sequence kernels (forward and backward) for a webgpu backend. */
 export function registerWebGpuGruSequence(backendName: string): void {
-  for (const [kernelName, kernelFunc] of [
+  registerPair(backendName, [
     [GRU_SEQUENCE, forward],
     [GRU_SEQUENCE_GRAD, backward],
-  ] as const) {
-    if (tf.getKernel(kernelName, backendName) == null) tf.registerKernel({ kernelName, backendName, kernelFunc });
-  }
+  ]);
 }

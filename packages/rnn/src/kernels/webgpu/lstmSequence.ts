@@ -1,7 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { runWgsl } from '@gradkit/core';
 import { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from '../../fusedSequence';
-import { SIGMOID_WGSL, TANH_WGSL, gridOf, sequenceLimits, webGpuBackend, workgroupSize } from './wgsl';
+import { packWeights, registerPair, weightGradients } from './sequenceCommon';
+import { SIGMOID_WGSL, TANH_WGSL, sequenceLimits, webGpuBackend, workgroupSize } from './wgsl';
 
 /**
  * TF's BasicLSTMCell's whole sequence on webgpu (without layer normalization: that cell has its own kernel name and
@@ -19,29 +20,6 @@ import { SIGMOID_WGSL, TANH_WGSL, gridOf, sequenceLimits, webGpuBackend, workgro
 
 /** Floats per reserve row: h, c, i, j̃, f, o, tanh(c′) (u each) and the valid flag. */
 const reserveRow = (u: number) => 7 * u + 1;
-const weightsAt = (B: number, T: number, u: number) => T * B * reserveRow(u);
-
-function packShader(u: number): string {
-  return `
-@group(0) @binding(0) var<storage, read_write> reserve: array<f32>;
-@group(0) @binding(1) var<storage, read> ui: array<f32>;
-@group(0) @binding(2) var<storage, read> uj: array<f32>;
-@group(0) @binding(3) var<storage, read> uf: array<f32>;
-@group(0) @binding(4) var<storage, read> uo: array<f32>;
-struct Dims { at: u32, }
-@group(0) @binding(5) var<uniform> dims: Dims;
-const U: u32 = ${u}u;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let idx = gid.x + gid.y * groups.x * 64u;
-  if (idx >= U * U) { return; }
-  let o = dims.at + (idx / U) * 4u * U + idx % U;
-  reserve[o] = ui[idx];
-  reserve[o + U] = uj[idx];
-  reserve[o + 2u * U] = uf[idx];
-  reserve[o + 3u * U] = uo[idx];
-}`;
-}
 
 function forwardShader(u: number, wg: number, masked: boolean): string {
   const R = reserveRow(u);
@@ -214,63 +192,21 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 }`;
 }
 
-function weightGradientShader(u: number): string {
-  const R = reserveRow(u);
-  return `
-@group(0) @binding(0) var<storage, read_write> dUi: array<f32>;
-@group(0) @binding(1) var<storage, read_write> dUj: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dUf: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dUo: array<f32>;
-@group(0) @binding(4) var<storage, read> reserve: array<f32>;
-@group(0) @binding(5) var<storage, read> gates: array<f32>;
-struct Dims { rows: u32, }
-@group(0) @binding(6) var<uniform> dims: Dims;
-const U: u32 = ${u}u;
-const R: u32 = ${R}u;
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let idx = gid.x + gid.y * groups.x * 64u;
-  if (idx >= U * U) { return; }
-  let k = idx / U;
-  let j = idx % U;
-  var si = 0.0;
-  var sj = 0.0;
-  var sf = 0.0;
-  var so = 0.0;
-  for (var s = 0u; s < dims.rows; s++) {
-    let hk = reserve[s * R + k];
-    let go = s * 4u * U;
-    si += hk * gates[go + j];
-    sj += hk * gates[go + U + j];
-    sf += hk * gates[go + 2u * U + j];
-    so += hk * gates[go + 3u * U + j];
-  }
-  dUi[idx] = si;
-  dUj[idx] = sj;
-  dUf[idx] = sf;
-  dUo[idx] = so;
-}`;
-}
-
 const forward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   const backend = webGpuBackend(anyBackend, LSTM_SEQUENCE);
   const { x, c0, h0, ui, uj, uf, uo, masks } = inputs as Record<string, tf.TensorInfo>;
   if (attrs?.layerNorm) throw new Error(`${LSTM_SEQUENCE}: layer normalization runs under GradkitLnLstmSequence`);
   const [B, T, w] = (x as tf.TensorInfo).shape as [number, number, number];
   const u = w / 4;
-  const at = weightsAt(B, T, u);
-  sequenceLimits(backend, LSTM_SEQUENCE, { B, T, u, reserveFloats: at + 4 * u * u, workgroupFloats: 3 * u });
-  const [reserve] = runWgsl(
+  const R = reserveRow(u);
+  sequenceLimits(backend, LSTM_SEQUENCE, { B, T, u, reserveFloats: T * B * R + 4 * u * u, workgroupFloats: 3 * u });
+  const { reserve, at } = packWeights(
     backend,
-    {
-      key: `${LSTM_SEQUENCE}/pack/u${u}`,
-      code: packShader(u),
-      workgroups: gridOf(Math.ceil((u * u) / 64)),
-      uniforms: [{ type: 'uint32', value: at }],
-    },
+    LSTM_SEQUENCE,
+    { u, rows: T * B, R },
     [ui, uj, uf, uo] as tf.TensorInfo[],
-    [{ shape: [at + 4 * u * u] }],
-  ) as [tf.TensorInfo];
+    null,
+  );
   const wg = workgroupSize(u);
   const masked = masks != null;
   const [outputs, cLast, hLast] = runWgsl(
@@ -299,7 +235,8 @@ const backward: tf.KernelFunc = ({ inputs, backend: anyBackend }) => {
   if (reserve == null) throw new Error(`${LSTM_SEQUENCE_GRAD}: no reserve from the forward kernel`);
   const [B, T, u] = (dOut as tf.TensorInfo).shape as [number, number, number];
   const wg = workgroupSize(u);
-  const [dX, dC0, dH0, gates] = runWgsl(
+  const R = reserveRow(u);
+  const [dX, dC0, dH0, gateRows] = runWgsl(
     backend,
     {
       key: `${LSTM_SEQUENCE_GRAD}/steps/u${u}/wg${wg}`,
@@ -308,33 +245,26 @@ const backward: tf.KernelFunc = ({ inputs, backend: anyBackend }) => {
       uniforms: [
         { type: 'uint32', value: B },
         { type: 'uint32', value: T },
-        { type: 'uint32', value: weightsAt(B, T, u) },
+        { type: 'uint32', value: T * B * R },
       ],
     },
     [dOut, dState0, dState1, reserve] as tf.TensorInfo[],
     [{ shape: [B, T, 4 * u] }, { shape: [B, u] }, { shape: [B, u] }, { shape: [T, B, 4 * u] }],
   ) as [tf.TensorInfo, tf.TensorInfo, tf.TensorInfo, tf.TensorInfo];
-  const weightGrads = runWgsl(
+  const grads = weightGradients(
     backend,
-    {
-      key: `${LSTM_SEQUENCE_GRAD}/weights/u${u}`,
-      code: weightGradientShader(u),
-      workgroups: gridOf(Math.ceil((u * u) / 64)),
-      uniforms: [{ type: 'uint32', value: T * B }],
-    },
-    [reserve, gates] as tf.TensorInfo[],
-    [{ shape: [u, u] }, { shape: [u, u] }, { shape: [u, u] }, { shape: [u, u] }],
+    LSTM_SEQUENCE_GRAD,
+    { u, rows: T * B, R, gates: 4, biasGate: null },
+    reserve,
+    gateRows,
   );
-  backend.disposeData(gates.dataId);
-  return [dX, dC0, dH0, ...weightGrads];
+  return [dX, dC0, dH0, ...grads];
 };
 
 /** Registers the (plain) LSTM whole-sequence kernels, forward and backward, for a webgpu backend. */
 export function registerWebGpuLstmSequence(backendName: string): void {
-  for (const [kernelName, kernelFunc] of [
+  registerPair(backendName, [
     [LSTM_SEQUENCE, forward],
     [LSTM_SEQUENCE_GRAD, backward],
-  ] as const) {
-    if (tf.getKernel(kernelName, backendName) == null) tf.registerKernel({ kernelName, backendName, kernelFunc });
-  }
+  ]);
 }
