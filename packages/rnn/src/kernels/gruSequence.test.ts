@@ -107,12 +107,12 @@ describeBackends('GradkitGruSequence (the whole-sequence GRU kernel) and its ref
     },
   );
 
-  test('the kernel and its backward are registered for cpu, wasm (host memory) and webgpu (WGSL), not webgl', () => {
+  test('the kernel and its backward are registered for cpu, wasm (host memory), webgpu (WGSL) and webgl (GLSL)', () => {
     for (const name of [GRU_SEQUENCE, GRU_SEQUENCE_GRAD]) {
       expect(tf.getKernel(name, 'cpu')).toBeDefined();
       expect(tf.getKernel(name, 'wasm')).toBeDefined();
       expect(tf.getKernel(name, 'webgpu')).toBeDefined();
-      expect(tf.getKernel(name, 'webgl')).toBeUndefined();
+      expect(tf.getKernel(name, 'webgl')).toBeDefined();
     }
   });
 

@@ -1,6 +1,7 @@
 // Where @gradkit/rnn's kernels are registered per backend: the only place backend names appear. A backend not named
 // here runs every op's reference (a cell's step, unrolled).
 import { registerHostSequenceKernels } from './host/sequenceKernels';
+import { registerWebGlGruSequence } from './webgl/gruSequence';
 import { registerWebGpuGruSequence } from './webgpu/gruSequence';
 import { registerWebGpuLstmSequence } from './webgpu/lstmSequence';
 
@@ -18,4 +19,6 @@ export function registerRnnKernels(): void {
   // the layer-normalized LSTM (its own kernel names) steps there
   registerWebGpuGruSequence('webgpu');
   registerWebGpuLstmSequence('webgpu');
+  // webgl: the time loop in JavaScript, two fused draws per step forward and four backward (webgl/gruSequence.ts)
+  registerWebGlGruSequence('webgl');
 }

@@ -1,0 +1,269 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { GRU_SEQUENCE, GRU_SEQUENCE_GRAD } from '../../fusedSequence';
+
+/**
+ * The reset-after GRU's whole sequence on webgl (see cell.ts' FusedGru). A fragment program writes one output and
+ * cannot loop over time with its state, so the time loop stays in JavaScript — but a step is two draws forward (the
+ * recurrent product h·[U_z U_r U_h], then one program for every gate and the new state) and four backward (the gate
+ * gradients [∂a_z | ∂a_r | ∂hh], the input gradient's row [∂a_z | ∂a_r | ∂a_c], their product with [U_z U_r U_h]ᵀ,
+ * and one program adding the direct term g ⊙ z), where stepping the cell takes about 20 and 22. The reserve is one
+ * tensor: x, the states entering each step (and the last), the products, [U_z U_r U_h], b′_h and the valid flags;
+ * the backward recomputes the gates from it. The weight gradients are one product over all steps.
+ */
+
+interface WebGlProgram {
+  variableNames: string[];
+  outputShape: number[];
+  userCode: string;
+  customUniforms?: { name: string; type: 'int' | 'float' }[];
+}
+interface WebGlBackendLike {
+  runWebGLProgram(
+    program: WebGlProgram,
+    inputs: tf.TensorInfo[],
+    dtype: tf.DataType,
+    uniforms?: number[][],
+  ): tf.TensorInfo;
+  disposeData(dataId: object): boolean;
+}
+type Info = tf.TensorInfo;
+
+/** The backend's kernels and programs for one call; everything made and not kept is released by `release`. */
+class Calls {
+  private readonly made: Info[] = [];
+  constructor(
+    private readonly backend: WebGlBackendLike,
+    private readonly backendName: string,
+  ) {}
+  kernel(name: string, inputs: Record<string, Info>, attrs: tf.NamedAttrMap = {}): Info {
+    const config = tf.getKernel(name, this.backendName);
+    if (config == null) throw new Error(`${GRU_SEQUENCE}: backend "${this.backendName}" has no kernel "${name}"`);
+    const out = config.kernelFunc({
+      inputs: inputs as tf.NamedTensorInfoMap,
+      backend: this.backend as never,
+      attrs,
+    }) as Info;
+    this.made.push(out);
+    return out;
+  }
+  /** Several inputs joined along `axis` (tfjs's Concat: a few draws for many inputs). */
+  concat(parts: Info[], axis: number): Info {
+    const config = tf.getKernel('Concat', this.backendName) as tf.KernelConfig;
+    const out = config.kernelFunc({
+      inputs: parts as unknown as tf.NamedTensorInfoMap,
+      backend: this.backend as never,
+      attrs: { axis },
+    }) as Info;
+    this.made.push(out);
+    return out;
+  }
+  reshape(x: Info, shape: number[]): Info {
+    return this.kernel('Reshape', { x }, { shape });
+  }
+  program(p: WebGlProgram, inputs: Info[], uniforms?: number[][]): Info {
+    const out = this.backend.runWebGLProgram(p, inputs, 'float32', uniforms);
+    this.made.push(out);
+    return out;
+  }
+  /** Releases what was made, except `keep`. */
+  release(keep: Info[]): void {
+    const kept = new Set(keep);
+    for (const t of this.made) if (!kept.has(t)) this.backend.disposeData(t.dataId);
+  }
+}
+
+const GLSL_HELPERS = `
+float sigm(float a) { return 1.0 / (1.0 + exp(-a)); }
+float tanhStable(float a) { float e = exp(-2.0 * abs(a)); return sign(a) * (1.0 - e) / (1.0 + e); }`;
+
+/** The gates of step t for example b, unit j: z, r, hh, c from x (X [B,T,3u]), the product (PS [T,B,3u]) and b′_h. */
+const gates = (u: number) => `
+    float z = sigm(getX(b, t, j) + getPS(t, b, j));
+    float r = sigm(getX(b, t, ${u} + j) + getPS(t, b, ${u} + j));
+    float hh = getPS(t, b, ${2 * u} + j) + getBH(j);
+    float c = tanhStable(getX(b, t, ${2 * u} + j) + r * hh);`;
+
+function forwardStep(u: number, masked: boolean): WebGlProgram {
+  return {
+    variableNames: ['X', 'P', 'H', 'BH', ...(masked ? ['M'] : [])],
+    outputShape: [0, u], // set per call
+    customUniforms: [{ name: 't', type: 'int' }],
+    userCode: `${GLSL_HELPERS}
+  void main() {
+    ivec2 bj = getOutputCoords();
+    int b = bj.x;
+    int j = bj.y;
+    float z = sigm(getX(b, t, j) + getP(b, j));
+    float r = sigm(getX(b, t, ${u} + j) + getP(b, ${u} + j));
+    float hh = getP(b, ${2 * u} + j) + getBH(j);
+    float c = tanhStable(getX(b, t, ${2 * u} + j) + r * hh);
+    float hp = getH(b, j);
+    float hn = c + z * (hp - c);
+    ${masked ? 'setOutput(getM(b, t, 0) > 0.5 ? hn : hp);' : 'setOutput(hn);'}
+  }`,
+  };
+}
+
+const forward: tf.KernelFunc = ({ inputs, backend }) => {
+  const { x, h0, uz, ur, uh, bh, masks } = inputs as Record<string, Info>;
+  const [B, T, w] = (x as Info).shape as [number, number, number];
+  const u = w / 3;
+  const calls = new Calls(backend as unknown as WebGlBackendLike, tf.getBackend());
+  const ucat = calls.concat([uz, ur, uh] as Info[], 1);
+  const ucat3 = calls.reshape(ucat, [1, u, 3 * u]);
+  const step = { ...forwardStep(u, masks != null), outputShape: [B, u] };
+  let h = h0 as Info;
+  const hs: Info[] = [calls.reshape(h, [1, B, u])];
+  const ps: Info[] = [];
+  for (let t = 0; t < T; t++) {
+    const p = calls.reshape(
+      calls.kernel(
+        'BatchMatMul',
+        { a: calls.reshape(h, [1, B, u]), b: ucat3 },
+        { transposeA: false, transposeB: false },
+      ),
+      [B, 3 * u],
+    );
+    h = calls.program(step, [x, p, h, bh, ...(masks ? [masks] : [])] as Info[], [[t]]);
+    hs.push(calls.reshape(h, [1, B, u]));
+    ps.push(calls.reshape(p, [1, B, 3 * u]));
+  }
+  const hsAll = calls.concat(hs, 0); // [T + 1, B, u]
+  const psAll = calls.concat(ps, 0); // [T, B, 3u]
+  const outputs = calls.program(
+    {
+      variableNames: ['HS', ...(masks ? ['M'] : [])],
+      outputShape: [B, T, u],
+      userCode: `void main() {
+    ivec3 c = getOutputCoords();
+    float h = getHS(c.y + 1, c.x, c.z);
+    ${masks ? 'setOutput(getM(c.x, c.y, 0) > 0.5 ? h : 0.0);' : 'setOutput(h);'}
+  }`,
+    },
+    [hsAll, ...(masks ? [masks] : [])] as Info[],
+  );
+  const flat = (t: Info) => calls.reshape(t, [tf.util.sizeFromShape(t.shape)]);
+  // the valid flags as floats [B, T] (1 where no masks were given)
+  const valid = masks
+    ? calls.program(
+        {
+          variableNames: ['M'],
+          outputShape: [B, T],
+          userCode: 'void main() { ivec2 c = getOutputCoords(); setOutput(getM(c.x, c.y, 0) > 0.5 ? 1.0 : 0.0); }',
+        },
+        [masks],
+      )
+    : calls.kernel('Fill', {}, { shape: [B, T], value: 1, dtype: 'float32' });
+  const reserve = calls.concat(
+    [flat(x as Info), flat(hsAll), flat(psAll), flat(ucat), flat(bh as Info), flat(valid)],
+    0,
+  );
+  const last = calls.kernel('Identity', { x: h });
+  calls.release([outputs, last, reserve]);
+  return [outputs, last, reserve];
+};
+
+const backward: tf.KernelFunc = ({ inputs, backend }) => {
+  const { dOut, dState0, reserve } = inputs as Record<string, Info>;
+  if (reserve == null) throw new Error(`${GRU_SEQUENCE_GRAD}: no reserve from the forward kernel`);
+  const [B, T, u] = (dOut as Info).shape as [number, number, number];
+  const calls = new Calls(backend as unknown as WebGlBackendLike, tf.getBackend());
+  // the reserve's parts: x [B,T,3u], states [T+1,B,u], products [T,B,3u], [U_z U_r U_h] [u,3u], b′_h [u], valid [B,T]
+  const sizes = [B * T * 3 * u, (T + 1) * B * u, T * B * 3 * u, 3 * u * u, u, B * T];
+  const shapes = [[B, T, 3 * u], [T + 1, B, u], [T, B, 3 * u], [u, 3 * u], [u], [B, T]];
+  let at = 0;
+  const [x, hs, ps, ucat, bh, valid] = sizes.map((n, k) => {
+    const part = calls.reshape(
+      calls.kernel('Slice', { x: reserve as Info }, { begin: [at], size: [n] }),
+      shapes[k] as number[],
+    );
+    at += n;
+    return part;
+  }) as [Info, Info, Info, Info, Info, Info];
+  const ucatT3 = calls.reshape(calls.kernel('Transpose', { x: ucat }, { perm: [1, 0] }), [1, 3 * u, u]);
+  const common = ['DH', 'DO', 'X', 'PS', 'HS', 'BH', 'V'];
+  // g = ∂h′ + ∂output where the step is valid (V [B, T]); past an example's length nothing flows but ∂h itself
+  const gateProgram = (third: 'dhh' | 'dac'): WebGlProgram => ({
+    variableNames: common,
+    outputShape: [B, 3 * u],
+    customUniforms: [{ name: 't', type: 'int' }],
+    userCode: `${GLSL_HELPERS}
+  void main() {
+    ivec2 bk = getOutputCoords();
+    int b = bk.x;
+    int k = bk.y;
+    int j = k - (k / ${u}) * ${u};
+    ${gates(u)}
+    float hp = getHS(t, b, j);
+    if (getV(b, t) < 0.5) { setOutput(0.0); return; }
+    float g = getDH(b, j) + getDO(b, t, j);
+    float dac = g * (1.0 - z) * (1.0 - c * c);
+    if (k < ${u}) { setOutput(g * (hp - c) * z * (1.0 - z)); return; }
+    if (k < ${2 * u}) { setOutput(dac * hh * r * (1.0 - r)); return; }
+    setOutput(${third === 'dhh' ? 'dac * r' : 'dac'});
+  }`,
+  });
+  const gateRow = gateProgram('dhh');
+  const dxRow = gateProgram('dac');
+  const combine: WebGlProgram = {
+    variableNames: [...common, 'Q'],
+    outputShape: [B, u],
+    customUniforms: [{ name: 't', type: 'int' }],
+    userCode: `${GLSL_HELPERS}
+  void main() {
+    ivec2 bj = getOutputCoords();
+    int b = bj.x;
+    int j = bj.y;
+    ${gates(u)}
+    if (getV(b, t) < 0.5) { setOutput(getDH(b, j)); return; }
+    float g = getDH(b, j) + getDO(b, t, j);
+    setOutput(g * z + getQ(0, b, j));
+  }`,
+  };
+  let dh = dState0 as Info;
+  const gateRows: Info[] = new Array<Info>(T);
+  const dxRows: Info[] = new Array<Info>(T);
+  for (let t = T - 1; t >= 0; t--) {
+    const ins = [dh, dOut, x, ps, hs, bh, valid] as Info[];
+    const gr = calls.program(gateRow, ins, [[t]]);
+    dxRows[t] = calls.reshape(calls.program(dxRow, ins, [[t]]), [B, 1, 3 * u]);
+    const q = calls.kernel(
+      'BatchMatMul',
+      { a: calls.reshape(gr, [1, B, 3 * u]), b: ucatT3 },
+      { transposeA: false, transposeB: false },
+    );
+    dh = calls.program(combine, [...ins, q], [[t]]);
+    gateRows[t] = calls.reshape(gr, [1, B, 3 * u]);
+  }
+  const gAll = calls.reshape(calls.concat(gateRows, 0), [1, T * B, 3 * u]);
+  const hPrev = calls.reshape(
+    calls.kernel('Slice', { x: calls.reshape(hs, [(T + 1) * B * u]) }, { begin: [0], size: [T * B * u] }),
+    [1, T * B, u],
+  );
+  const dU = calls.reshape(
+    calls.kernel('BatchMatMul', { a: hPrev, b: gAll }, { transposeA: true, transposeB: false }),
+    [u, 3 * u],
+  );
+  const dUs = [0, 1, 2].map((g) => calls.kernel('Slice', { x: dU }, { begin: [0, g * u], size: [u, u] }));
+  const g2 = calls.reshape(gAll, [T * B, 3 * u]);
+  const dbh = calls.kernel(
+    'Sum',
+    { x: calls.kernel('Slice', { x: g2 }, { begin: [0, 2 * u], size: [T * B, u] }) },
+    { axis: [0], keepDims: false },
+  );
+  const dX = calls.concat(dxRows, 1);
+  const dh0 = calls.kernel('Identity', { x: dh });
+  const out = [dX, dh0, ...dUs, dbh];
+  calls.release(out);
+  return out;
+};
+
+/** Registers the GRU whole-sequence kernels (per-step fused programs) for a webgl backend. */
+export function registerWebGlGruSequence(backendName: string): void {
+  for (const [kernelName, kernelFunc] of [
+    [GRU_SEQUENCE, forward],
+    [GRU_SEQUENCE_GRAD, backward],
+  ] as const) {
+    if (tf.getKernel(kernelName, backendName) == null) tf.registerKernel({ kernelName, backendName, kernelFunc });
+  }
+}
