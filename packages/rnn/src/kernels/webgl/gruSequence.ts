@@ -3,12 +3,13 @@ import { GRU_SEQUENCE, GRU_SEQUENCE_GRAD } from '../../fusedSequence';
 
 /**
  * The reset-after GRU's whole sequence on webgl (see cell.ts' FusedGru). A fragment program writes one output and
- * cannot loop over time with its state, so the time loop stays in JavaScript — but a step is two draws forward (the
- * recurrent product h·[U_z U_r U_h], then one program for every gate and the new state) and four backward (the gate
- * gradients [∂a_z | ∂a_r | ∂hh], the input gradient's row [∂a_z | ∂a_r | ∂a_c], their product with [U_z U_r U_h]ᵀ,
- * and one program adding the direct term g ⊙ z), where stepping the cell takes about 20 and 22. The reserve is one
- * tensor: x, the states entering each step (and the last), the products, [U_z U_r U_h], b′_h and the valid flags;
- * the backward recomputes the gates from it. The weight gradients are one product over all steps.
+ * cannot loop over time with its state, so the time loop stays in JavaScript — but a step is one program forward (the
+ * recurrent product h·[U_z U_r U_h] as loops inside the program that computes every gate and the new state) and three
+ * backward (the gate gradients [∂a_z | ∂a_r | ∂hh], the input gradient's row [∂a_z | ∂a_r | ∂a_c], and ∂h for the
+ * step before: g ⊙ z plus the gate row times [U_z U_r U_h]ᵀ, again as loops) — counted in Chromium, 2 draws per step
+ * forward and 5 backward with tfjs's own bookkeeping draws, where stepping the cell takes about 20 and 22. Every input is unpacked once at the start (a program reading a packed texture would unpack it each step).
+ * The reserve is one tensor: x, the states entering each step (and the last), [U_z U_r U_h], b′_h and the valid flags;
+ * the backward recomputes the products and gates from it. The weight gradients are one product over all steps.
  */
 
 interface WebGlProgram {
@@ -65,6 +66,13 @@ class Calls {
     this.made.push(out);
     return out;
   }
+  /** The same values in an unpacked texture (one draw), so that the per-step programs read it as it is. */
+  unpacked(x: Info): Info {
+    return this.program(
+      { variableNames: ['A'], outputShape: x.shape, userCode: 'void main() { setOutput(getAAtOutCoords()); }' },
+      [x],
+    );
+  }
   /** Releases what was made, except `keep`. */
   release(keep: Info[]): void {
     const kept = new Set(keep);
@@ -76,16 +84,28 @@ const GLSL_HELPERS = `
 float sigm(float a) { return 1.0 / (1.0 + exp(-a)); }
 float tanhStable(float a) { float e = exp(-2.0 * abs(a)); return sign(a) * (1.0 - e) / (1.0 + e); }`;
 
-/** The gates of step t for example b, unit j: z, r, hh, c from x (X [B,T,3u]), the product (PS [T,B,3u]) and b′_h. */
-const gates = (u: number) => `
-    float z = sigm(getX(b, t, j) + getPS(t, b, j));
-    float r = sigm(getX(b, t, ${u} + j) + getPS(t, b, ${u} + j));
-    float hh = getPS(t, b, ${2 * u} + j) + getBH(j);
+/**
+ * The gates of step t for example b, unit j from x (X [B,T,3u]), the state entering the step (`state(k)`), the
+ * packed weights (U [u, 3u]) and b′_h: the three recurrent products as loops, then z, r, hh, c.
+ */
+const gates = (u: number, state: (k: string) => string) => `
+    float pz = 0.0;
+    float pr = 0.0;
+    float ph = 0.0;
+    for (int k = 0; k < ${u}; k++) {
+      float hk = ${state('k')};
+      pz += hk * getU(k, j);
+      pr += hk * getU(k, ${u} + j);
+      ph += hk * getU(k, ${2 * u} + j);
+    }
+    float z = sigm(getX(b, t, j) + pz);
+    float r = sigm(getX(b, t, ${u} + j) + pr);
+    float hh = ph + getBH(j);
     float c = tanhStable(getX(b, t, ${2 * u} + j) + r * hh);`;
 
 function forwardStep(u: number, masked: boolean): WebGlProgram {
   return {
-    variableNames: ['X', 'P', 'H', 'BH', ...(masked ? ['M'] : [])],
+    variableNames: ['X', 'H', 'U', 'BH', ...(masked ? ['M'] : [])],
     outputShape: [0, u], // set per call
     customUniforms: [{ name: 't', type: 'int' }],
     userCode: `${GLSL_HELPERS}
@@ -93,10 +113,7 @@ function forwardStep(u: number, masked: boolean): WebGlProgram {
     ivec2 bj = getOutputCoords();
     int b = bj.x;
     int j = bj.y;
-    float z = sigm(getX(b, t, j) + getP(b, j));
-    float r = sigm(getX(b, t, ${u} + j) + getP(b, ${u} + j));
-    float hh = getP(b, ${2 * u} + j) + getBH(j);
-    float c = tanhStable(getX(b, t, ${2 * u} + j) + r * hh);
+    ${gates(u, (k) => `getH(b, ${k})`)}
     float hp = getH(b, j);
     float hn = c + z * (hp - c);
     ${masked ? 'setOutput(getM(b, t, 0) > 0.5 ? hn : hp);' : 'setOutput(hn);'}
@@ -109,27 +126,17 @@ const forward: tf.KernelFunc = ({ inputs, backend }) => {
   const [B, T, w] = (x as Info).shape as [number, number, number];
   const u = w / 3;
   const calls = new Calls(backend as unknown as WebGlBackendLike, tf.getBackend());
-  const ucat = calls.concat([uz, ur, uh] as Info[], 1);
-  const ucat3 = calls.reshape(ucat, [1, u, 3 * u]);
+  const ucat = calls.unpacked(calls.concat([uz, ur, uh] as Info[], 1));
+  const xu = calls.unpacked(x as Info);
+  const bhu = calls.unpacked(bh as Info);
   const step = { ...forwardStep(u, masks != null), outputShape: [B, u] };
-  let h = h0 as Info;
+  let h = calls.unpacked(h0 as Info);
   const hs: Info[] = [calls.reshape(h, [1, B, u])];
-  const ps: Info[] = [];
   for (let t = 0; t < T; t++) {
-    const p = calls.reshape(
-      calls.kernel(
-        'BatchMatMul',
-        { a: calls.reshape(h, [1, B, u]), b: ucat3 },
-        { transposeA: false, transposeB: false },
-      ),
-      [B, 3 * u],
-    );
-    h = calls.program(step, [x, p, h, bh, ...(masks ? [masks] : [])] as Info[], [[t]]);
+    h = calls.program(step, [xu, h, ucat, bhu, ...(masks ? [masks] : [])] as Info[], [[t]]);
     hs.push(calls.reshape(h, [1, B, u]));
-    ps.push(calls.reshape(p, [1, B, 3 * u]));
   }
   const hsAll = calls.concat(hs, 0); // [T + 1, B, u]
-  const psAll = calls.concat(ps, 0); // [T, B, 3u]
   const outputs = calls.program(
     {
       variableNames: ['HS', ...(masks ? ['M'] : [])],
@@ -154,10 +161,7 @@ const forward: tf.KernelFunc = ({ inputs, backend }) => {
         [masks],
       )
     : calls.kernel('Fill', {}, { shape: [B, T], value: 1, dtype: 'float32' });
-  const reserve = calls.concat(
-    [flat(x as Info), flat(hsAll), flat(psAll), flat(ucat), flat(bh as Info), flat(valid)],
-    0,
-  );
+  const reserve = calls.concat([flat(xu), flat(hsAll), flat(ucat), flat(bhu), flat(valid)], 0);
   const last = calls.kernel('Identity', { x: h });
   calls.release([outputs, last, reserve]);
   return [outputs, last, reserve];
@@ -168,20 +172,18 @@ const backward: tf.KernelFunc = ({ inputs, backend }) => {
   if (reserve == null) throw new Error(`${GRU_SEQUENCE_GRAD}: no reserve from the forward kernel`);
   const [B, T, u] = (dOut as Info).shape as [number, number, number];
   const calls = new Calls(backend as unknown as WebGlBackendLike, tf.getBackend());
-  // the reserve's parts: x [B,T,3u], states [T+1,B,u], products [T,B,3u], [U_z U_r U_h] [u,3u], b′_h [u], valid [B,T]
-  const sizes = [B * T * 3 * u, (T + 1) * B * u, T * B * 3 * u, 3 * u * u, u, B * T];
-  const shapes = [[B, T, 3 * u], [T + 1, B, u], [T, B, 3 * u], [u, 3 * u], [u], [B, T]];
+  // the reserve's parts: x [B,T,3u], states [T+1,B,u], [U_z U_r U_h] [u,3u], b′_h [u], valid [B,T]
+  const sizes = [B * T * 3 * u, (T + 1) * B * u, 3 * u * u, u, B * T];
+  const shapes = [[B, T, 3 * u], [T + 1, B, u], [u, 3 * u], [u], [B, T]];
   let at = 0;
-  const [x, hs, ps, ucat, bh, valid] = sizes.map((n, k) => {
-    const part = calls.reshape(
-      calls.kernel('Slice', { x: reserve as Info }, { begin: [at], size: [n] }),
-      shapes[k] as number[],
+  const [x, hs, ucat, bh, valid] = sizes.map((n, k) => {
+    const part = calls.unpacked(
+      calls.reshape(calls.kernel('Slice', { x: reserve as Info }, { begin: [at], size: [n] }), shapes[k] as number[]),
     );
     at += n;
     return part;
-  }) as [Info, Info, Info, Info, Info, Info];
-  const ucatT3 = calls.reshape(calls.kernel('Transpose', { x: ucat }, { perm: [1, 0] }), [1, 3 * u, u]);
-  const common = ['DH', 'DO', 'X', 'PS', 'HS', 'BH', 'V'];
+  }) as [Info, Info, Info, Info, Info];
+  const common = ['DH', 'DO', 'X', 'U', 'HS', 'BH', 'V'];
   // g = ∂h′ + ∂output where the step is valid (V [B, T]); past an example's length nothing flows but ∂h itself
   const gateProgram = (third: 'dhh' | 'dac'): WebGlProgram => ({
     variableNames: common,
@@ -193,9 +195,9 @@ const backward: tf.KernelFunc = ({ inputs, backend }) => {
     int b = bk.x;
     int k = bk.y;
     int j = k - (k / ${u}) * ${u};
-    ${gates(u)}
-    float hp = getHS(t, b, j);
     if (getV(b, t) < 0.5) { setOutput(0.0); return; }
+    ${gates(u, (k) => `getHS(t, b, ${k})`)}
+    float hp = getHS(t, b, j);
     float g = getDH(b, j) + getDO(b, t, j);
     float dac = g * (1.0 - z) * (1.0 - c * c);
     if (k < ${u}) { setOutput(g * (hp - c) * z * (1.0 - z)); return; }
@@ -206,7 +208,7 @@ const backward: tf.KernelFunc = ({ inputs, backend }) => {
   const gateRow = gateProgram('dhh');
   const dxRow = gateProgram('dac');
   const combine: WebGlProgram = {
-    variableNames: [...common, 'Q'],
+    variableNames: [...common, 'G'],
     outputShape: [B, u],
     customUniforms: [{ name: 't', type: 'int' }],
     userCode: `${GLSL_HELPERS}
@@ -214,25 +216,24 @@ const backward: tf.KernelFunc = ({ inputs, backend }) => {
     ivec2 bj = getOutputCoords();
     int b = bj.x;
     int j = bj.y;
-    ${gates(u)}
     if (getV(b, t) < 0.5) { setOutput(getDH(b, j)); return; }
+    ${gates(u, (k) => `getHS(t, b, ${k})`)}
     float g = getDH(b, j) + getDO(b, t, j);
-    setOutput(g * z + getQ(0, b, j));
+    // the gate row [∂a_z | ∂a_r | ∂hh] times row j of [U_z U_r U_h]
+    float q = 0.0;
+    for (int m = 0; m < ${3 * u}; m++) { q += getG(b, m) * getU(j, m); }
+    setOutput(g * z + q);
   }`,
   };
-  let dh = dState0 as Info;
+  const dOutU = calls.unpacked(dOut as Info);
+  let dh = calls.unpacked(dState0 as Info);
   const gateRows: Info[] = new Array<Info>(T);
   const dxRows: Info[] = new Array<Info>(T);
   for (let t = T - 1; t >= 0; t--) {
-    const ins = [dh, dOut, x, ps, hs, bh, valid] as Info[];
+    const ins = [dh, dOutU, x, ucat, hs, bh, valid] as Info[];
     const gr = calls.program(gateRow, ins, [[t]]);
     dxRows[t] = calls.reshape(calls.program(dxRow, ins, [[t]]), [B, 1, 3 * u]);
-    const q = calls.kernel(
-      'BatchMatMul',
-      { a: calls.reshape(gr, [1, B, 3 * u]), b: ucatT3 },
-      { transposeA: false, transposeB: false },
-    );
-    dh = calls.program(combine, [...ins, q], [[t]]);
+    dh = calls.program(combine, [...ins, gr], [[t]]);
     gateRows[t] = calls.reshape(gr, [1, B, 3 * u]);
   }
   const gAll = calls.reshape(calls.concat(gateRows, 0), [1, T * B, 3 * u]);
