@@ -19,10 +19,13 @@ import {
   LSTM_SEQUENCE,
   LSTM_SEQUENCE_GRAD,
 } from '../fusedSequence';
+import { useKernels } from '@gradkit/core';
 import { rnn } from '../rnn';
 import { unrollBatchMajor } from '../unroll';
 
 const [B, T, U] = [3, 4, 4];
+/** Draws of four more steps on webgl with the kernel: [forward, forward + backward] (counted in Chromium). */
+const MEASURED_WEBGL_LSTM = [16, 37];
 const EPS = 1e-5;
 const FORGET_BIAS = 1;
 // example 0 runs all 4 steps, example 1 stops after 2, example 2 has no valid step
@@ -138,14 +141,19 @@ describeBackends('GradkitLstmSequence (the whole-sequence LSTM kernel) and its r
     },
   );
 
-  test('registered: the LSTM on cpu, wasm (host memory) and webgpu (WGSL); the layer-normalized LSTM on cpu and wasm only', () => {
+  test('registered: the LSTM on cpu, wasm (host memory), webgpu (WGSL) and webgl (GLSL); the layer-normalized LSTM on cpu and wasm only', () => {
     for (const name of [LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, LN_LSTM_SEQUENCE, LN_LSTM_SEQUENCE_GRAD]) {
       expect(tf.getKernel(name, 'cpu')).toBeDefined();
       expect(tf.getKernel(name, 'wasm')).toBeDefined();
+    }
+    for (const name of [LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD]) {
+      expect(tf.getKernel(name, 'webgpu')).toBeDefined();
+      expect(tf.getKernel(name, 'webgl')).toBeDefined();
+    }
+    for (const name of [LN_LSTM_SEQUENCE, LN_LSTM_SEQUENCE_GRAD]) {
+      expect(tf.getKernel(name, 'webgpu')).toBeUndefined();
       expect(tf.getKernel(name, 'webgl')).toBeUndefined();
     }
-    for (const name of [LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD]) expect(tf.getKernel(name, 'webgpu')).toBeDefined();
-    for (const name of [LN_LSTM_SEQUENCE, LN_LSTM_SEQUENCE_GRAD]) expect(tf.getKernel(name, 'webgpu')).toBeUndefined();
   });
 
   test('130 units (each thread of a 128-thread workgroup takes units j and j + 128), forget bias 1.5, lengths: the kernel equals the reference, forward and all gradients', async () => {
@@ -191,6 +199,43 @@ describeBackends('GradkitLstmSequence (the whole-sequence LSTM kernel) and its r
       });
     tf.dispose([x, c0, h0, ...w, masks, weights, ...mine, ...theirs]);
   });
+
+  if (backend.name === 'webgl')
+    test('on webgl the time loop costs a third of stepping the cell or less, forward and backward', async () => {
+      /** Draws for [forward, forward + backward] of four more steps (6 against 2), with the kernel or stepping. */
+      const measure = async (kernels: boolean) => {
+        const previous = useKernels(kernels);
+        try {
+          const counts: number[][] = [];
+          for (const steps of [2, 6]) {
+            const x = tf.randomUniform([2, steps, 4 * U], -1, 1, 'float32', 1) as tf.Tensor3D;
+            const s0 = tf.zeros([2, U]) as tf.Tensor2D;
+            const w = [1, 2, 3, 4].map((seed) => tf.randomUniform([U, U], -1, 1, 'float32', seed));
+            const both = () =>
+              tf.grads((xx: tf.Tensor) =>
+                tf.sum(fusedSequence(fusedLstm(w, []), xx as tf.Tensor3D, [s0, s0], null).outputs),
+              )([x]);
+            tf.dispose(both()); // compiles the programs
+            const forward = countGpuPrograms();
+            const { outputs, final } = fusedSequence(fusedLstm(w, []), x, [s0, s0], null);
+            const f = forward.stop();
+            tf.dispose([outputs, ...final]);
+            const all = countGpuPrograms();
+            const grads = both();
+            counts.push([f, all.stop()]);
+            tf.dispose([...grads, x, s0, ...w]);
+          }
+          return [0, 1].map((k) => (counts[1]?.[k] ?? 0) - (counts[0]?.[k] ?? 0));
+        } finally {
+          useKernels(previous);
+        }
+      };
+      const kernel = await measure(true);
+      const stepped = await measure(false);
+      expect(kernel).toEqual(MEASURED_WEBGL_LSTM);
+      expect(3 * (kernel[0] as number)).toBeLessThanOrEqual(stepped[0] as number);
+      expect(3 * (kernel[1] as number)).toBeLessThanOrEqual(stepped[1] as number);
+    });
 
   if (backend.name === 'webgpu')
     test('on webgpu the kernel is what runs: two programs forward (weights packed, then every step), whatever the number of steps', async () => {

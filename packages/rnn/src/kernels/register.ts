@@ -2,6 +2,7 @@
 // here runs every op's reference (a cell's step, unrolled).
 import { registerHostSequenceKernels } from './host/sequenceKernels';
 import { registerWebGlGruSequence } from './webgl/gruSequence';
+import { registerWebGlLstmSequence } from './webgl/lstmSequence';
 import { registerWebGpuGruSequence } from './webgpu/gruSequence';
 import { registerWebGpuLstmSequence } from './webgpu/lstmSequence';
 
@@ -19,6 +20,7 @@ export function registerRnnKernels(): void {
   // the layer-normalized LSTM (its own kernel names) steps there
   registerWebGpuGruSequence('webgpu');
   registerWebGpuLstmSequence('webgpu');
-  // webgl: the time loop in JavaScript, two fused draws per step forward and four backward (webgl/gruSequence.ts)
+  // webgl: the time loop in JavaScript, fused programs per step (webgl/gruSequence.ts, lstmSequence.ts)
   registerWebGlGruSequence('webgl');
+  registerWebGlLstmSequence('webgl');
 }

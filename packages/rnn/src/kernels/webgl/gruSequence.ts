@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { GRU_SEQUENCE, GRU_SEQUENCE_GRAD } from '../../fusedSequence';
+import { Calls, GLSL_HELPERS, registerPair, type Info, type WebGlBackendLike, type WebGlProgram } from './common';
 
 /**
  * The reset-after GRU's whole sequence on webgl (see cell.ts' FusedGru). A fragment program writes one output and
@@ -11,78 +12,6 @@ import { GRU_SEQUENCE, GRU_SEQUENCE_GRAD } from '../../fusedSequence';
  * The reserve is one tensor: x, the states entering each step (and the last), [U_z U_r U_h], b′_h and the valid flags;
  * the backward recomputes the products and gates from it. The weight gradients are one product over all steps.
  */
-
-interface WebGlProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  customUniforms?: { name: string; type: 'int' | 'float' }[];
-}
-interface WebGlBackendLike {
-  runWebGLProgram(
-    program: WebGlProgram,
-    inputs: tf.TensorInfo[],
-    dtype: tf.DataType,
-    uniforms?: number[][],
-  ): tf.TensorInfo;
-  disposeData(dataId: object): boolean;
-}
-type Info = tf.TensorInfo;
-
-/** The backend's kernels and programs for one call; everything made and not kept is released by `release`. */
-class Calls {
-  private readonly made: Info[] = [];
-  constructor(
-    private readonly backend: WebGlBackendLike,
-    private readonly backendName: string,
-  ) {}
-  kernel(name: string, inputs: Record<string, Info>, attrs: tf.NamedAttrMap = {}): Info {
-    const config = tf.getKernel(name, this.backendName);
-    if (config == null) throw new Error(`${GRU_SEQUENCE}: backend "${this.backendName}" has no kernel "${name}"`);
-    const out = config.kernelFunc({
-      inputs: inputs as tf.NamedTensorInfoMap,
-      backend: this.backend as never,
-      attrs,
-    }) as Info;
-    this.made.push(out);
-    return out;
-  }
-  /** Several inputs joined along `axis` (tfjs's Concat: a few draws for many inputs). */
-  concat(parts: Info[], axis: number): Info {
-    const config = tf.getKernel('Concat', this.backendName) as tf.KernelConfig;
-    const out = config.kernelFunc({
-      inputs: parts as unknown as tf.NamedTensorInfoMap,
-      backend: this.backend as never,
-      attrs: { axis },
-    }) as Info;
-    this.made.push(out);
-    return out;
-  }
-  reshape(x: Info, shape: number[]): Info {
-    return this.kernel('Reshape', { x }, { shape });
-  }
-  program(p: WebGlProgram, inputs: Info[], uniforms?: number[][]): Info {
-    const out = this.backend.runWebGLProgram(p, inputs, 'float32', uniforms);
-    this.made.push(out);
-    return out;
-  }
-  /** The same values in an unpacked texture (one draw), so that the per-step programs read it as it is. */
-  unpacked(x: Info): Info {
-    return this.program(
-      { variableNames: ['A'], outputShape: x.shape, userCode: 'void main() { setOutput(getAAtOutCoords()); }' },
-      [x],
-    );
-  }
-  /** Releases what was made, except `keep`. */
-  release(keep: Info[]): void {
-    const kept = new Set(keep);
-    for (const t of this.made) if (!kept.has(t)) this.backend.disposeData(t.dataId);
-  }
-}
-
-const GLSL_HELPERS = `
-float sigm(float a) { return 1.0 / (1.0 + exp(-a)); }
-float tanhStable(float a) { float e = exp(-2.0 * abs(a)); return sign(a) * (1.0 - e) / (1.0 + e); }`;
 
 /**
  * The gates of step t for example b, unit j from x (X [B,T,3u]), the state entering the step (`state(k)`), the
@@ -261,10 +190,8 @@ const backward: tf.KernelFunc = ({ inputs, backend }) => {
 
 /** Registers the GRU whole-sequence kernels (per-step fused programs) for a webgl backend. */
 export function registerWebGlGruSequence(backendName: string): void {
-  for (const [kernelName, kernelFunc] of [
+  registerPair(backendName, [
     [GRU_SEQUENCE, forward],
     [GRU_SEQUENCE_GRAD, backward],
-  ] as const) {
-    if (tf.getKernel(kernelName, backendName) == null) tf.registerKernel({ kernelName, backendName, kernelFunc });
-  }
+  ]);
 }
