@@ -100,6 +100,21 @@ describeBackends('dense', (backend) => {
       tf.dispose([x, w, b, dy, ...grads]);
     });
 
+  test('integer inputs (e.g. one-hot int32 rows) give the float32 result of their float values, and train the weights', async () => {
+    const xi = tf.tensor2d([1, 0, 2, 0, 1, 0], [2, 3], 'int32');
+    const xf = tf.cast(xi, 'float32');
+    const w = tf.tensor2d([0.5, -1, 2, 0.25, -0.5, 1.5], [3, 2]);
+    const b = tf.tensor1d([0.1, -0.2]);
+    const yi = dense(xi, w, b, 'relu');
+    expect(yi.dtype).toBe('float32');
+    const yf = dense(xf, w, b, 'relu');
+    await expectTensorClose(yi, yf);
+    const [gw] = tf.grads((ww: tf.Tensor) => tf.sum(dense(xi, ww, b)))([w]);
+    // ∂Σ(x·W + b)/∂W = xᵀ·1: column sums of x per row of W
+    await expectTensorClose(gw as tf.Tensor, [1, 1, 1, 1, 2, 2]);
+    tf.dispose([xi, xf, w, b, yi, yf, gw as tf.Tensor]);
+  });
+
   test('the default activation is linear: negative pre-activations pass unchanged', async () => {
     const x = tf.tensor2d([1, -2], [1, 2]);
     const w = tf.tensor2d([3, -1, 0.5, 2], [2, 2]);

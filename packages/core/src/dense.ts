@@ -49,19 +49,22 @@ export function dense(
     // whenever a gradient is being recorded, and this op brings its own gradient
     const [n, k] = xi.shape;
     const m = wi.shape[1];
+    // as tf.fused.matMul does (its types made to match): the kernels take float32, so integer inputs are cast
+    const f32 = (t: tf.Tensor) => (t.dtype === 'float32' ? t : tf.cast(t, 'float32'));
+    const [xf, wf] = [f32(xi), f32(wi)]; // what the backward reads too
     const y = tf.reshape(
       tf
         .engine()
         .runKernel(
           '_FusedMatMul',
-          { a: tf.reshape(xi, [1, n, k]), b: tf.reshape(wi, [1, k, m]), ...(bi ? { bias: bi } : {}) },
+          { a: tf.reshape(xf, [1, n, k]), b: tf.reshape(wf, [1, k, m]), ...(bi ? { bias: f32(bi) } : {}) },
           { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0.2 },
         ) as tf.Tensor,
       [n, m],
     ) as tf.Tensor2D;
     return {
       value: y,
-      save: [xi, wi, y],
+      save: [xf, wf, y],
       gradient: (dy: tf.Tensor, [sx, sw, sy]: tf.Tensor[]) => {
         const yv = sy as tf.Tensor;
         if (hasKernel(DENSE_GRAD)) {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export interface WebGpuBackendLike {
   device: GpuDeviceLike;
-  tensorMap: { get(dataId: object): { resource: unknown } | undefined };
+  tensorMap: { get(dataId: object): { resource: unknown; dtype: tf.DataType } | undefined };
   uploadToGPU(dataId: object): void;
   makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
@@ -66,6 +66,23 @@ export interface WgslProgram {
 
 const pipelines = new WeakMap<object, Map<string, GpuPipelineLike>>();
 
+/** An integer buffer (int32, or bool stored as i32) as float32 values: one dispatch. */
+const TO_FLOAT = (n: number, backend: WebGpuBackendLike): WgslProgram => ({
+  key: 'GradkitToFloat',
+  code: `
+@group(0) @binding(0) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<i32>;
+struct Dims { n: u32, }
+@group(0) @binding(2) var<uniform> dims: Dims;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  if (i < dims.n) { y[i] = f32(x[i]); }
+}`,
+  workgroups: workgroupsFor(backend.device, n, 64),
+  uniforms: [{ type: 'uint32', value: n }],
+});
+
 function pipelineFor(device: GpuDeviceLike, program: WgslProgram): GpuPipelineLike {
   let cache = pipelines.get(device);
   if (cache == null) pipelines.set(device, (cache = new Map()));
@@ -89,6 +106,21 @@ export function runWgsl(
   inputs: tf.TensorInfo[],
   outputs: { shape: number[]; dtype?: tf.DataType }[],
 ): tf.TensorInfo[] {
+  // A float32 tensor whose buffer holds integers: tfjs's webgpu Cast from int32 or bool to float32 keeps the input's
+  // buffer (no encoding loss) and only relabels it; a WGSL program reading array<f32> would read the integers' bits.
+  const converted: tf.TensorInfo[] = [];
+  inputs = inputs.map((t) => {
+    const stored = backend.tensorMap.get(t.dataId)?.dtype;
+    if (t.dtype !== 'float32' || stored == null || stored === 'float32') return t;
+    const [f] = runWgsl(
+      backend,
+      TO_FLOAT(tf.util.sizeFromShape(t.shape), backend),
+      [{ ...t, dtype: stored }],
+      [{ shape: t.shape }],
+    );
+    converted.push(f as tf.TensorInfo);
+    return f as tf.TensorInfo;
+  });
   const made = outputs.map(({ shape, dtype }) => backend.makeTensorInfo(shape, dtype ?? 'float32'));
   for (const t of made) backend.uploadToGPU(t.dataId);
   for (const t of inputs) backend.uploadToGPU(t.dataId);
@@ -118,6 +150,7 @@ export function runWgsl(
     backend.endComputePassEncoder();
     backend.submitQueue();
   }
+  for (const t of converted) backend.disposeData(t.dataId);
   return made;
 }
 
