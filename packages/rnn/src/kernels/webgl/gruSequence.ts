@@ -66,31 +66,12 @@ const forward: tf.KernelFunc = ({ inputs, backend }) => {
     hs.push(calls.reshape(h, [1, B, u]));
   }
   const hsAll = calls.concat(hs, 0); // [T + 1, B, u]
-  const outputs = calls.program(
-    {
-      variableNames: ['HS', ...(masks ? ['M'] : [])],
-      outputShape: [B, T, u],
-      userCode: `void main() {
-    ivec3 c = getOutputCoords();
-    float h = getHS(c.y + 1, c.x, c.z);
-    ${masks ? 'setOutput(getM(c.x, c.y, 0) > 0.5 ? h : 0.0);' : 'setOutput(h);'}
-  }`,
-    },
-    [hsAll, ...(masks ? [masks] : [])] as Info[],
+  const outputs = calls.outputsFromStates(hsAll, masks, B, T, u);
+  const valid = calls.validFlags(masks, B, T);
+  const reserve = calls.concat(
+    [xu, hsAll, ucat, bhu, valid].map((t) => calls.flat(t)),
+    0,
   );
-  const flat = (t: Info) => calls.reshape(t, [tf.util.sizeFromShape(t.shape)]);
-  // the valid flags as floats [B, T] (1 where no masks were given)
-  const valid = masks
-    ? calls.program(
-        {
-          variableNames: ['M'],
-          outputShape: [B, T],
-          userCode: 'void main() { ivec2 c = getOutputCoords(); setOutput(getM(c.x, c.y, 0) > 0.5 ? 1.0 : 0.0); }',
-        },
-        [masks],
-      )
-    : calls.kernel('Fill', {}, { shape: [B, T], value: 1, dtype: 'float32' });
-  const reserve = calls.concat([flat(xu), flat(hsAll), flat(ucat), flat(bhu), flat(valid)], 0);
   const last = calls.kernel('Identity', { x: h });
   calls.release([outputs, last, reserve]);
   return [outputs, last, reserve];
@@ -102,16 +83,13 @@ const backward: tf.KernelFunc = ({ inputs, backend }) => {
   const [B, T, u] = (dOut as Info).shape as [number, number, number];
   const calls = new Calls(backend as unknown as WebGlBackendLike, tf.getBackend());
   // the reserve's parts: x [B,T,3u], states [T+1,B,u], [U_z U_r U_h] [u,3u], b′_h [u], valid [B,T]
-  const sizes = [B * T * 3 * u, (T + 1) * B * u, 3 * u * u, u, B * T];
-  const shapes = [[B, T, 3 * u], [T + 1, B, u], [u, 3 * u], [u], [B, T]];
-  let at = 0;
-  const [x, hs, ucat, bh, valid] = sizes.map((n, k) => {
-    const part = calls.unpacked(
-      calls.reshape(calls.kernel('Slice', { x: reserve as Info }, { begin: [at], size: [n] }), shapes[k] as number[]),
-    );
-    at += n;
-    return part;
-  }) as [Info, Info, Info, Info, Info];
+  const [x, hs, ucat, bh, valid] = calls.split(reserve as Info, [
+    [B, T, 3 * u],
+    [T + 1, B, u],
+    [u, 3 * u],
+    [u],
+    [B, T],
+  ]) as [Info, Info, Info, Info, Info];
   const common = ['DH', 'DO', 'X', 'U', 'HS', 'BH', 'V'];
   // g = ∂h′ + ∂output where the step is valid (V [B, T]); past an example's length nothing flows but ∂h itself
   const gateProgram = (third: 'dhh' | 'dac'): WebGlProgram => ({
@@ -165,20 +143,11 @@ const backward: tf.KernelFunc = ({ inputs, backend }) => {
     dh = calls.program(combine, [...ins, gr], [[t]]);
     gateRows[t] = calls.reshape(gr, [1, B, 3 * u]);
   }
-  const gAll = calls.reshape(calls.concat(gateRows, 0), [1, T * B, 3 * u]);
-  const hPrev = calls.reshape(
-    calls.kernel('Slice', { x: calls.reshape(hs, [(T + 1) * B * u]) }, { begin: [0], size: [T * B * u] }),
-    [1, T * B, u],
-  );
-  const dU = calls.reshape(
-    calls.kernel('BatchMatMul', { a: hPrev, b: gAll }, { transposeA: true, transposeB: false }),
-    [u, 3 * u],
-  );
-  const dUs = [0, 1, 2].map((g) => calls.kernel('Slice', { x: dU }, { begin: [0, g * u], size: [u, u] }));
-  const g2 = calls.reshape(gAll, [T * B, 3 * u]);
+  const { dU: dUs, rows } = calls.weightGradients(gateRows, hs, T, B, u, 3);
+  // ∂b′_h = Σ ∂hh, the gate rows' third block
   const dbh = calls.kernel(
     'Sum',
-    { x: calls.kernel('Slice', { x: g2 }, { begin: [0, 2 * u], size: [T * B, u] }) },
+    { x: calls.kernel('Slice', { x: rows }, { begin: [0, 2 * u], size: [T * B, u] }) },
     { axis: [0], keepDims: false },
   );
   const dX = calls.concat(dxRows, 1);

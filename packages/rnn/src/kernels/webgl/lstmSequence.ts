@@ -77,30 +77,12 @@ const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   }
   const hsAll = calls.concat(hs, 0); // [T + 1, B, u]
   const csAll = calls.concat(cs, 0);
-  const outputs = calls.program(
-    {
-      variableNames: ['HS', ...(masks ? ['M'] : [])],
-      outputShape: [B, T, u],
-      userCode: `void main() {
-    ivec3 q = getOutputCoords();
-    float h = getHS(q.y + 1, q.x, q.z);
-    ${masks ? 'setOutput(getM(q.x, q.y, 0) > 0.5 ? h : 0.0);' : 'setOutput(h);'}
-  }`,
-    },
-    [hsAll, ...(masks ? [masks] : [])] as Info[],
+  const outputs = calls.outputsFromStates(hsAll, masks, B, T, u);
+  const valid = calls.validFlags(masks, B, T);
+  const reserve = calls.concat(
+    [xu, hsAll, csAll, ucat, valid].map((t) => calls.flat(t)),
+    0,
   );
-  const flat = (t: Info) => calls.reshape(t, [tf.util.sizeFromShape(t.shape)]);
-  const valid = masks
-    ? calls.program(
-        {
-          variableNames: ['M'],
-          outputShape: [B, T],
-          userCode: 'void main() { ivec2 q = getOutputCoords(); setOutput(getM(q.x, q.y, 0) > 0.5 ? 1.0 : 0.0); }',
-        },
-        [masks],
-      )
-    : calls.kernel('Fill', {}, { shape: [B, T], value: 1, dtype: 'float32' });
-  const reserve = calls.concat([flat(xu), flat(hsAll), flat(csAll), flat(ucat), flat(valid)], 0);
   const cLast = calls.kernel('Identity', { x: c });
   const hLast = calls.kernel('Identity', { x: h });
   calls.release([outputs, cLast, hLast, reserve]);
@@ -114,22 +96,13 @@ const backward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const [B, T, u] = (dOut as Info).shape as [number, number, number];
   const calls = new Calls(backend as unknown as WebGlBackendLike, tf.getBackend());
   // the reserve's parts: x [B,T,4u], h and c entering each step [T+1,B,u] each, [U_i U_j U_f U_o] [u,4u], valid [B,T]
-  const sizes = [B * T * 4 * u, (T + 1) * B * u, (T + 1) * B * u, 4 * u * u, B * T];
-  const shapes = [
+  const [x, hs, cs, ucat, valid] = calls.split(reserve as Info, [
     [B, T, 4 * u],
     [T + 1, B, u],
     [T + 1, B, u],
     [u, 4 * u],
     [B, T],
-  ];
-  let at = 0;
-  const [x, hs, cs, ucat, valid] = sizes.map((n, k) => {
-    const part = calls.unpacked(
-      calls.reshape(calls.kernel('Slice', { x: reserve as Info }, { begin: [at], size: [n] }), shapes[k] as number[]),
-    );
-    at += n;
-    return part;
-  }) as [Info, Info, Info, Info, Info];
+  ]) as [Info, Info, Info, Info, Info];
   const common = ['DH', 'DC', 'DO', 'X', 'U', 'HS', 'CS', 'V'];
   const uniforms = [
     { name: 't', type: 'int' as const },
@@ -204,16 +177,7 @@ const backward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     gateRows[t] = calls.reshape(gr, [1, B, 4 * u]);
     dxRows[t] = calls.reshape(gr, [B, 1, 4 * u]);
   }
-  const gAll = calls.reshape(calls.concat(gateRows, 0), [1, T * B, 4 * u]);
-  const hPrev = calls.reshape(
-    calls.kernel('Slice', { x: calls.reshape(hs, [(T + 1) * B * u]) }, { begin: [0], size: [T * B * u] }),
-    [1, T * B, u],
-  );
-  const dU = calls.reshape(
-    calls.kernel('BatchMatMul', { a: hPrev, b: gAll }, { transposeA: true, transposeB: false }),
-    [u, 4 * u],
-  );
-  const dUs = [0, 1, 2, 3].map((g) => calls.kernel('Slice', { x: dU }, { begin: [0, g * u], size: [u, u] }));
+  const { dU: dUs } = calls.weightGradients(gateRows, hs, T, B, u, 4);
   const dX = calls.concat(dxRows, 1);
   const out = [dX, calls.kernel('Identity', { x: dc }), calls.kernel('Identity', { x: dh }), ...dUs];
   calls.release(out);
