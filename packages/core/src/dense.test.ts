@@ -23,17 +23,17 @@ function affine(x: number[], w: number[], b: number[] | undefined, n: number, k:
 }
 
 describeBackends('dense', (backend) => {
+  const activations = {
+    linear: (v: number) => v,
+    relu: (v: number) => Math.max(0, v),
+    sigmoid: (v: number) => 1 / (1 + Math.exp(-v)),
+  };
   test.each(['linear', 'relu', 'sigmoid'] as const)(
     'without a bias (%s): y = act(x·W) and ∂/∂x, ∂/∂W match finite differences',
     async (activation) => {
-      const act = {
-        linear: (v: number) => v,
-        relu: (v: number) => Math.max(0, v),
-        sigmoid: (v: number) => 1 / (1 + Math.exp(-v)),
-      }[activation];
       await checkGradients({
         f: (x, w) => dense(x, w, null, activation),
-        reference: (x, w) => affine(x, w, undefined, 3, 4, 2).map(act),
+        reference: (x, w) => affine(x, w, undefined, 3, 4, 2).map(activations[activation]),
         inputs: [randomInput([3, 4], 31), randomInput([4, 2], 32)],
       });
     },
@@ -42,14 +42,9 @@ describeBackends('dense', (backend) => {
   test.each(['linear', 'relu', 'sigmoid'] as const)(
     'with a bias (%s): y = act(x·W + b) and ∂/∂x, ∂/∂W, ∂/∂b match finite differences',
     async (activation) => {
-      const act = {
-        linear: (v: number) => v,
-        relu: (v: number) => Math.max(0, v),
-        sigmoid: (v: number) => 1 / (1 + Math.exp(-v)),
-      }[activation];
       await checkGradients({
         f: (x, w, b) => dense(x, w, b, activation),
-        reference: (x, w, b) => affine(x, w, b, 5, 3, 4).map(act),
+        reference: (x, w, b) => affine(x, w, b, 5, 3, 4).map(activations[activation]),
         inputs: [randomInput([5, 3], 41), randomInput([3, 4], 42), randomInput([4], 43)],
       });
     },

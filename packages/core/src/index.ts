@@ -60,9 +60,12 @@ export {
   type UpdateRule,
 } from './optimizerUpdates';
 export {
+  asWebGpuBackend,
   isWebGpuBackendLike,
   runWgsl,
   workgroupsFor,
   type WebGpuBackendLike,
   type WgslProgram,
 } from './kernels/wgslProgram';
+export { asWebGlBackend, type WebGlBackendLike, type WebGlProgram } from './kernels/webglProgram';
+export { registerKernelsOnce } from './kernels/registerOnce';

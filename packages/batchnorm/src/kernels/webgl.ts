@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { asWebGlBackend, registerKernelsOnce, type WebGlBackendLike } from '@gradkit/core';
 import { EMA_UPDATE } from '../populationStatistics';
 import { BN_TRAIN, BN_TRAIN_GRAD, type TrainingAttrs } from '../trainingOp';
 
@@ -8,30 +9,6 @@ import { BN_TRAIN, BN_TRAIN_GRAD, type TrainingAttrs } from '../trainingOp';
  * Σd and Σd·x̂ [2, C]; then ∂x — ∂β and ∂γ are the sums' rows, taken without a copy), the EMA as two (mean′,
  * variance′): six draws per layer and step where tfjs's kernels take about 36. The formulas are trainingOp.ts's.
  */
-
-interface WebGlProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  customUniforms?: { name: string; type: 'float' }[];
-}
-interface WebGlBackendLike {
-  runWebGLProgram(
-    program: WebGlProgram,
-    inputs: tf.TensorInfo[],
-    dtype: tf.DataType,
-    uniforms?: number[][],
-  ): tf.TensorInfo;
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.BackendValues): tf.TensorInfo;
-  disposeData(dataId: object): boolean;
-}
-
-function backendOf(backend: unknown, kernelName: string): WebGlBackendLike {
-  if (typeof (backend as Partial<WebGlBackendLike>)?.runWebGLProgram !== 'function') {
-    throw new Error(`${kernelName}: the backend lacks runWebGLProgram (tfjs-backend-webgl 4.x)`);
-  }
-  return backend as WebGlBackendLike;
-}
 
 /** Rows `r`'s sum of an expression over the column `c` (the row count is part of the program). */
 const sumOver = (R: number, expr: string, into: string) => `float ${into} = 0.0;
@@ -56,7 +33,7 @@ function row(backend: WebGlBackendLike, t: tf.TensorInfo, k: number, C: number):
 }
 
 const forward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
-  const backend = backendOf(anyBackend, BN_TRAIN);
+  const backend = asWebGlBackend(anyBackend, BN_TRAIN);
   const a = attrs as unknown as TrainingAttrs;
   const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
   const [R, C] = (x as tf.TensorInfo).shape as [number, number];
@@ -100,7 +77,7 @@ const forward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
 };
 
 const backward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
-  const backend = backendOf(anyBackend, BN_TRAIN_GRAD);
+  const backend = asWebGlBackend(anyBackend, BN_TRAIN_GRAD);
   const a = attrs as unknown as TrainingAttrs;
   const { dy, x, moments, gamma, y } = inputs as Record<string, tf.TensorInfo>;
   const [R, C] = (x as tf.TensorInfo).shape as [number, number];
@@ -155,7 +132,7 @@ const backward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
 };
 
 const ema: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
-  const backend = backendOf(anyBackend, EMA_UPDATE);
+  const backend = asWebGlBackend(anyBackend, EMA_UPDATE);
   const { mean, variance, moments } = inputs as Record<string, tf.TensorInfo>;
   const C = (mean as tf.TensorInfo).shape[0] as number;
   const decay = (attrs as { decay: number }).decay;
@@ -179,11 +156,9 @@ const ema: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
 
 /** Registers batch norm's training forward, backward and EMA kernels for a webgl backend. */
 export function registerWebGlBatchNorm(backendName: string): void {
-  for (const [kernelName, kernelFunc] of [
+  registerKernelsOnce(backendName, [
     [BN_TRAIN, forward],
     [BN_TRAIN_GRAD, backward],
     [EMA_UPDATE, ema],
-  ] as const) {
-    if (tf.getKernel(kernelName, backendName) == null) tf.registerKernel({ kernelName, backendName, kernelFunc });
-  }
+  ]);
 }

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { isWebGpuBackendLike, runWgsl, type WebGpuBackendLike } from '@gradkit/core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { asWebGpuBackend, registerKernelsOnce, runWgsl } from '@gradkit/core';
 import { EMA_UPDATE } from '../populationStatistics';
 import { BN_TRAIN, BN_TRAIN_GRAD, type TrainingAttrs } from '../trainingOp';
 
@@ -11,13 +11,6 @@ import { BN_TRAIN, BN_TRAIN_GRAD, type TrainingAttrs } from '../trainingOp';
  * are trainingOp.ts's (two passes for the variance, as the reference).
  */
 const WG = 64;
-
-function backendOf(backend: unknown, kernelName: string): WebGpuBackendLike {
-  if (!isWebGpuBackendLike(backend)) {
-    throw new Error(`${kernelName}: the backend lacks what the WGSL kernel uses (tfjs-backend-webgpu 4.x)`);
-  }
-  return backend;
-}
 
 /**
  * A workgroup-wide sum of each thread's `v` (all threads get it): the partial sums in workgroup memory, added by one
@@ -154,7 +147,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }`;
 
 const forward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
-  const backend = backendOf(anyBackend, BN_TRAIN);
+  const backend = asWebGpuBackend(anyBackend, BN_TRAIN);
   const a = attrs as unknown as TrainingAttrs;
   const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
   const [R, C] = (x as tf.TensorInfo).shape as [number, number];
@@ -177,7 +170,7 @@ const forward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
 };
 
 const backward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
-  const backend = backendOf(anyBackend, BN_TRAIN_GRAD);
+  const backend = asWebGpuBackend(anyBackend, BN_TRAIN_GRAD);
   const a = attrs as unknown as TrainingAttrs;
   const { dy, x, moments, gamma, y } = inputs as Record<string, tf.TensorInfo>;
   const [R, C] = (x as tf.TensorInfo).shape as [number, number];
@@ -200,7 +193,7 @@ const backward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
 };
 
 const ema: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
-  const backend = backendOf(anyBackend, EMA_UPDATE);
+  const backend = asWebGpuBackend(anyBackend, EMA_UPDATE);
   const { mean, variance, moments } = inputs as Record<string, tf.TensorInfo>;
   const C = (mean as tf.TensorInfo).shape[0] as number;
   const decay = (attrs as { decay: number }).decay;
@@ -223,11 +216,9 @@ const ema: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
 
 /** Registers batch norm's training forward, backward and EMA kernels for a webgpu backend. */
 export function registerWebGpuBatchNorm(backendName: string): void {
-  for (const [kernelName, kernelFunc] of [
+  registerKernelsOnce(backendName, [
     [BN_TRAIN, forward],
     [BN_TRAIN_GRAD, backward],
     [EMA_UPDATE, ema],
-  ] as const) {
-    if (tf.getKernel(kernelName, backendName) == null) tf.registerKernel({ kernelName, backendName, kernelFunc });
-  }
+  ]);
 }

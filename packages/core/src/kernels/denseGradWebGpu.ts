@@ -1,6 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { DENSE_GRAD, type DenseGradAttrs } from '../dense';
 import { compositeKernel } from './compositeKernel';
+import { registerKernelsOnce } from './registerOnce';
 import { isWebGpuBackendLike, runWgsl, workgroupsFor } from './wgslProgram';
 
 /**
@@ -124,7 +125,5 @@ const kernelFor = (backendName: string): tf.KernelFunc => {
 
 /** Registers dense's one-program backward for a webgpu backend. */
 export function registerWebGpuDenseGrad(backendName: string): void {
-  if (tf.getKernel(DENSE_GRAD, backendName) == null) {
-    tf.registerKernel({ kernelName: DENSE_GRAD, backendName, kernelFunc: kernelFor(backendName) });
-  }
+  registerKernelsOnce(backendName, [[DENSE_GRAD, kernelFor(backendName)]]);
 }

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import {
   ADAGRAD_UPDATE,
   ADAM_UPDATE,
@@ -9,6 +9,7 @@ import {
   type UpdateRule,
 } from '../optimizerUpdates';
 import { hostArrays } from './hostArrays';
+import { registerKernelsOnce } from './registerOnce';
 
 const f = Math.fround;
 
@@ -84,8 +85,8 @@ function hostKernel(rule: UpdateRule): tf.KernelFunc {
 
 /** The optimizer updates as one loop each on a backend that keeps tensors in host memory (cpu, wasm). */
 export function registerHostOptimizerUpdates(backendName: string): void {
-  for (const rule of UPDATE_RULES) {
-    if (tf.getKernel(rule.kernelName, backendName) != null) continue;
-    tf.registerKernel({ kernelName: rule.kernelName, backendName, kernelFunc: hostKernel(rule) });
-  }
+  registerKernelsOnce(
+    backendName,
+    UPDATE_RULES.map((rule) => [rule.kernelName, hostKernel(rule)]),
+  );
 }

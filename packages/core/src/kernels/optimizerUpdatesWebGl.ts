@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import {
   ADAGRAD_UPDATE,
   ADAM_UPDATE,
@@ -8,20 +8,8 @@ import {
   type UpdateAttrs,
   type UpdateRule,
 } from '../optimizerUpdates';
-
-/** What the kernel uses of tfjs's webgl backend: running a GLSL program with one output (one draw call). */
-interface WebGlBackendLike {
-  runWebGLProgram(
-    program: { variableNames: string[]; outputShape: number[]; userCode: string; customUniforms?: object[] },
-    inputs: tf.TensorInfo[],
-    outputDtype: tf.DataType,
-    customUniformValues?: number[][],
-  ): tf.TensorInfo;
-}
-
-function isWebGlBackendLike(b: unknown): b is WebGlBackendLike {
-  return typeof (b as Partial<WebGlBackendLike>)?.runWebGLProgram === 'function';
-}
+import { registerKernelsOnce } from './registerOnce';
+import { asWebGlBackend } from './webglProgram';
 
 /**
  * Each output of a rule as one fragment program (a fragment shader has one output): the inputs it reads (`V` the
@@ -80,10 +68,8 @@ const programs: Record<string, { constants: number; outputs: { reads: string[]; 
 
 function webGlKernel(rule: UpdateRule): tf.KernelFunc {
   const spec = programs[rule.kernelName] as (typeof programs)[string];
-  return ({ inputs, backend, attrs }) => {
-    if (!isWebGlBackendLike(backend)) {
-      throw new Error(`${rule.kernelName}: the backend lacks runWebGLProgram (tfjs-backend-webgl 4.x)`);
-    }
+  return ({ inputs, backend: anyBackend, attrs }) => {
+    const backend = asWebGlBackend(anyBackend, rule.kernelName);
     const named = inputs as tf.NamedTensorInfoMap;
     const byName: Record<string, tf.TensorInfo> = {
       V: named.value as tf.TensorInfo,
@@ -110,8 +96,8 @@ function webGlKernel(rule: UpdateRule): tf.KernelFunc {
 
 /** The optimizer updates on a webgl backend: one draw per output (Adam 3, momentum and Adagrad 2, SGD 1). */
 export function registerWebGlOptimizerUpdates(backendName: string): void {
-  for (const rule of UPDATE_RULES) {
-    if (tf.getKernel(rule.kernelName, backendName) != null) continue;
-    tf.registerKernel({ kernelName: rule.kernelName, backendName, kernelFunc: webGlKernel(rule) });
-  }
+  registerKernelsOnce(
+    backendName,
+    UPDATE_RULES.map((rule) => [rule.kernelName, webGlKernel(rule)]),
+  );
 }

@@ -8,7 +8,8 @@ import {
   type UpdateAttrs,
   type UpdateRule,
 } from '../optimizerUpdates';
-import { isWebGpuBackendLike, runWgsl, workgroupsFor } from './wgslProgram';
+import { registerKernelsOnce } from './registerOnce';
+import { asWebGpuBackend, runWgsl, workgroupsFor } from './wgslProgram';
 
 const WORKGROUP = 64;
 
@@ -70,10 +71,8 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
 
 function webGpuKernel(rule: UpdateRule): tf.KernelFunc {
   const code = shaderFor(rule);
-  return ({ inputs, backend, attrs }) => {
-    if (!isWebGpuBackendLike(backend)) {
-      throw new Error(`${rule.kernelName}: the backend lacks what the WGSL kernel uses (tfjs-backend-webgpu 4.x)`);
-    }
+  return ({ inputs, backend: anyBackend, attrs }) => {
+    const backend = asWebGpuBackend(anyBackend, rule.kernelName);
     const named = inputs as tf.NamedTensorInfoMap;
     const value = named.value as tf.TensorInfo;
     const order = [value, named.gradient, ...rule.slots.map((s) => named[s])] as tf.TensorInfo[];
@@ -96,8 +95,8 @@ function webGpuKernel(rule: UpdateRule): tf.KernelFunc {
 
 /** The optimizer updates as one WGSL program each (every output written by one dispatch) on a webgpu backend. */
 export function registerWebGpuOptimizerUpdates(backendName: string): void {
-  for (const rule of UPDATE_RULES) {
-    if (tf.getKernel(rule.kernelName, backendName) != null) continue;
-    tf.registerKernel({ kernelName: rule.kernelName, backendName, kernelFunc: webGpuKernel(rule) });
-  }
+  registerKernelsOnce(
+    backendName,
+    UPDATE_RULES.map((rule) => [rule.kernelName, webGpuKernel(rule)]),
+  );
 }

@@ -48,6 +48,14 @@ export function isWebGpuBackendLike(backend: unknown): backend is WebGpuBackendL
   );
 }
 
+/** The kernel's backend as tfjs's webgpu backend, or one line naming the kernel. */
+export function asWebGpuBackend(backend: unknown, kernelName: string): WebGpuBackendLike {
+  if (!isWebGpuBackendLike(backend)) {
+    throw new Error(`${kernelName}: the backend lacks what the WGSL kernel uses (tfjs-backend-webgpu 4.x)`);
+  }
+  return backend;
+}
+
 /** One WGSL compute program and how to run it. */
 export interface WgslProgram {
   /** Identifies the shader source (pipelines are cached by it, per device). */

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkGradients,
-  countGpuPrograms,
   describeBackends,
   expect,
   expectNoLeaks,
@@ -11,9 +10,9 @@ import {
 } from '@gradkit/test-harness';
 import type { FusedGru } from '../cell';
 import { gruStep } from '../cells/gru';
-import { useKernels } from '@gradkit/core';
 import { fusedSequence, GRU_SEQUENCE, GRU_SEQUENCE_GRAD } from '../fusedSequence';
 import { unrollBatchMajor } from '../unroll';
+import { fourMoreSteps, sequencePrograms, type CountedSequence } from './programCounts.test-util';
 
 const [T, B] = [4, 3];
 // example 0 runs all 4 steps, example 1 stops after 2, example 2 has no valid step
@@ -189,44 +188,27 @@ describeBackends('GradkitGruSequence (the whole-sequence GRU kernel) and its ref
     tf.dispose([x, h0, ...w, bh, masks, ...mine, ...theirs]);
   });
 
+  /** The GRU kernel's op at `steps` steps (8 units, batch 2). */
+  const gruAt = (steps: number): CountedSequence => {
+    const U = 8;
+    const x = tf.randomUniform([2, steps, 3 * U], -1, 1, 'float32', 1) as tf.Tensor3D;
+    const h0 = tf.zeros([2, U]) as tf.Tensor2D;
+    const w = [1, 2, 3].map((s) => tf.randomUniform([U, U], -1, 1, 'float32', s));
+    const bh = tf.zeros([U]);
+    const fused: FusedGru = { kind: 'gru', recurrent: [w[0], w[1], w[2]] as FusedGru['recurrent'], recurrentBiasH: bh };
+    return {
+      forward: () => {
+        const { outputs, final } = fusedSequence(fused, x, [h0], null);
+        return [outputs, ...final];
+      },
+      inputs: [x, h0, ...w, bh],
+    };
+  };
+
   if (backend.name === 'webgl')
     test('on webgl the time loop costs 2 draws per step forward and 7 forward and backward, a third of stepping or less', async () => {
-      const U = 8;
-      /** Draws for [forward, forward + backward] at 2 and 6 steps, with the kernel or stepping (kernels off). */
-      const measure = async (kernels: boolean) => {
-        const previous = useKernels(kernels);
-        try {
-          const counts: number[][] = [];
-          for (const steps of [2, 6]) {
-            const x = tf.randomUniform([2, steps, 3 * U], -1, 1, 'float32', 1) as tf.Tensor3D;
-            const h0 = tf.zeros([2, U]) as tf.Tensor2D;
-            const w = [1, 2, 3].map((s) => tf.randomUniform([U, U], -1, 1, 'float32', s));
-            const bh = tf.zeros([U]);
-            const fused: FusedGru = {
-              kind: 'gru',
-              recurrent: [w[0], w[1], w[2]] as FusedGru['recurrent'],
-              recurrentBiasH: bh,
-            };
-            const both = () =>
-              tf.grads((xx: tf.Tensor) => tf.sum(fusedSequence(fused, xx as tf.Tensor3D, [h0], null).outputs))([x]);
-            tf.dispose(both()); // compiles the programs
-            const forward = countGpuPrograms();
-            const { outputs, final } = fusedSequence(fused, x, [h0], null);
-            const f = forward.stop();
-            tf.dispose([outputs, ...final]);
-            const all = countGpuPrograms();
-            const grads = both();
-            counts.push([f, all.stop()]);
-            tf.dispose([...grads, x, h0, ...w, bh]);
-          }
-          // the draws of four more steps
-          return [0, 1].map((k) => (counts[1]?.[k] ?? 0) - (counts[0]?.[k] ?? 0));
-        } finally {
-          useKernels(previous);
-        }
-      };
-      const kernel = await measure(true);
-      const stepped = await measure(false);
+      const kernel = fourMoreSteps(await sequencePrograms(gruAt));
+      const stepped = fourMoreSteps(await sequencePrograms(gruAt, false));
       expect(kernel).toEqual([8, 28]);
       expect(3 * (kernel[0] as number)).toBeLessThanOrEqual(stepped[0] as number);
       expect(3 * (kernel[1] as number)).toBeLessThanOrEqual(stepped[1] as number);
@@ -234,24 +216,7 @@ describeBackends('GradkitGruSequence (the whole-sequence GRU kernel) and its ref
 
   if (backend.name === 'webgpu')
     test('on webgpu the kernel is what runs: two programs forward (weights packed, then the whole sequence), whatever the number of steps', async () => {
-      const U = 8;
-      const counts = [];
-      for (const steps of [2, 6]) {
-        const x = tf.randomUniform([2, steps, 3 * U], -1, 1, 'float32', 1) as tf.Tensor3D;
-        const h0 = tf.zeros([2, U]) as tf.Tensor2D;
-        const w = [1, 2, 3].map((s) => tf.randomUniform([U, U], -1, 1, 'float32', s));
-        const bh = tf.zeros([U]);
-        const fused: FusedGru = {
-          kind: 'gru',
-          recurrent: [w[0], w[1], w[2]] as FusedGru['recurrent'],
-          recurrentBiasH: bh,
-        };
-        const forward = countGpuPrograms();
-        const { outputs, final } = fusedSequence(fused, x, [h0], null);
-        counts.push(forward.stop());
-        await outputs.data();
-        tf.dispose([outputs, ...final, x, h0, ...w, bh]);
-      }
-      expect(counts).toEqual([2, 2]);
+      const counts = await sequencePrograms(gruAt);
+      expect(counts.map(([forward]) => forward)).toEqual([2, 2]);
     });
 });

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkGradients,
-  countGpuPrograms,
   describeBackends,
   expect,
   expectNoLeaks,
@@ -19,9 +18,9 @@ import {
   LSTM_SEQUENCE,
   LSTM_SEQUENCE_GRAD,
 } from '../fusedSequence';
-import { useKernels } from '@gradkit/core';
 import { rnn } from '../rnn';
 import { unrollBatchMajor } from '../unroll';
+import { fourMoreSteps, sequencePrograms, type CountedSequence } from './programCounts.test-util';
 
 const [B, T, U] = [3, 4, 4];
 /** Draws of four more steps on webgl with the kernel: [forward, forward + backward] (counted in Chromium). */
@@ -200,38 +199,24 @@ describeBackends('GradkitLstmSequence (the whole-sequence LSTM kernel) and its r
     tf.dispose([x, c0, h0, ...w, masks, weights, ...mine, ...theirs]);
   });
 
+  /** The plain LSTM kernel's op at `steps` steps (batch 2). */
+  const lstmAt = (steps: number): CountedSequence => {
+    const x = tf.randomUniform([2, steps, 4 * U], -1, 1, 'float32', 1) as tf.Tensor3D;
+    const s0 = tf.zeros([2, U]) as tf.Tensor2D;
+    const w = [1, 2, 3, 4].map((seed) => tf.randomUniform([U, U], -1, 1, 'float32', seed));
+    return {
+      forward: () => {
+        const { outputs, final } = fusedSequence(fusedLstm(w, []), x, [s0, s0], null);
+        return [outputs, ...final];
+      },
+      inputs: [x, s0, ...w],
+    };
+  };
+
   if (backend.name === 'webgl')
     test('on webgl the time loop costs a third of stepping the cell or less, forward and backward', async () => {
-      /** Draws for [forward, forward + backward] of four more steps (6 against 2), with the kernel or stepping. */
-      const measure = async (kernels: boolean) => {
-        const previous = useKernels(kernels);
-        try {
-          const counts: number[][] = [];
-          for (const steps of [2, 6]) {
-            const x = tf.randomUniform([2, steps, 4 * U], -1, 1, 'float32', 1) as tf.Tensor3D;
-            const s0 = tf.zeros([2, U]) as tf.Tensor2D;
-            const w = [1, 2, 3, 4].map((seed) => tf.randomUniform([U, U], -1, 1, 'float32', seed));
-            const both = () =>
-              tf.grads((xx: tf.Tensor) =>
-                tf.sum(fusedSequence(fusedLstm(w, []), xx as tf.Tensor3D, [s0, s0], null).outputs),
-              )([x]);
-            tf.dispose(both()); // compiles the programs
-            const forward = countGpuPrograms();
-            const { outputs, final } = fusedSequence(fusedLstm(w, []), x, [s0, s0], null);
-            const f = forward.stop();
-            tf.dispose([outputs, ...final]);
-            const all = countGpuPrograms();
-            const grads = both();
-            counts.push([f, all.stop()]);
-            tf.dispose([...grads, x, s0, ...w]);
-          }
-          return [0, 1].map((k) => (counts[1]?.[k] ?? 0) - (counts[0]?.[k] ?? 0));
-        } finally {
-          useKernels(previous);
-        }
-      };
-      const kernel = await measure(true);
-      const stepped = await measure(false);
+      const kernel = fourMoreSteps(await sequencePrograms(lstmAt));
+      const stepped = fourMoreSteps(await sequencePrograms(lstmAt, false));
       expect(kernel).toEqual(MEASURED_WEBGL_LSTM);
       expect(3 * (kernel[0] as number)).toBeLessThanOrEqual(stepped[0] as number);
       expect(3 * (kernel[1] as number)).toBeLessThanOrEqual(stepped[1] as number);
@@ -239,18 +224,8 @@ describeBackends('GradkitLstmSequence (the whole-sequence LSTM kernel) and its r
 
   if (backend.name === 'webgpu')
     test('on webgpu the kernel is what runs: two programs forward (weights packed, then every step), whatever the number of steps', async () => {
-      const counts = [];
-      for (const steps of [2, 6]) {
-        const x = tf.randomUniform([2, steps, 4 * U], -1, 1, 'float32', 1) as tf.Tensor3D;
-        const s0 = tf.zeros([2, U]) as tf.Tensor2D;
-        const w = [1, 2, 3, 4].map((seed) => tf.randomUniform([U, U], -1, 1, 'float32', seed));
-        const counter = countGpuPrograms();
-        const { outputs, final } = fusedSequence(fusedLstm(w, []), x, [s0, s0], null);
-        counts.push(counter.stop());
-        await outputs.data();
-        tf.dispose([outputs, ...final, x, s0, ...w]);
-      }
-      expect(counts).toEqual([2, 2]);
+      const counts = await sequencePrograms(lstmAt);
+      expect(counts.map(([forward]) => forward)).toEqual([2, 2]);
     });
 
   test('leaks nothing: forward and backward leave the tensor count as they found it', async () => {

@@ -1,23 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { WebGlBackendLike, WebGlProgram } from '@gradkit/core';
 
 // What the webgl sequence kernels (gruSequence.ts, lstmSequence.ts) share: running tfjs's webgl kernels and GLSL
 // programs for one call with everything intermediate released, and the GLSL activations.
 
-export interface WebGlProgram {
-  variableNames: string[];
-  outputShape: number[];
-  userCode: string;
-  customUniforms?: { name: string; type: 'int' | 'float' }[];
-}
-export interface WebGlBackendLike {
-  runWebGLProgram(
-    program: WebGlProgram,
-    inputs: tf.TensorInfo[],
-    dtype: tf.DataType,
-    uniforms?: number[][],
-  ): tf.TensorInfo;
-  disposeData(dataId: object): boolean;
-}
 export type Info = tf.TensorInfo;
 
 /** The backend's kernels and programs for one call; everything made and not kept is released by `release`. */
@@ -150,10 +136,3 @@ export class Calls {
 export const GLSL_HELPERS = `
 float sigm(float a) { return 1.0 / (1.0 + exp(-a)); }
 float tanhStable(float a) { float e = exp(-2.0 * abs(a)); return sign(a) * (1.0 - e) / (1.0 + e); }`;
-
-/** Registers a forward and backward kernel pair for a backend (once). */
-export function registerPair(backendName: string, pair: [string, tf.KernelFunc][]): void {
-  for (const [kernelName, kernelFunc] of pair) {
-    if (tf.getKernel(kernelName, backendName) == null) tf.registerKernel({ kernelName, backendName, kernelFunc });
-  }
-}

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { registerKernelsOnce, type WebGlBackendLike, type WebGlProgram } from '@gradkit/core';
 import { GRU_SEQUENCE, GRU_SEQUENCE_GRAD } from '../../fusedSequence';
-import { Calls, GLSL_HELPERS, registerPair, type Info, type WebGlBackendLike, type WebGlProgram } from './common';
+import { Calls, GLSL_HELPERS, type Info } from './common';
 
 /**
  * The reset-after GRU's whole sequence on webgl (see cell.ts' FusedGru). A fragment program writes one output and
@@ -159,7 +160,7 @@ const backward: tf.KernelFunc = ({ inputs, backend }) => {
 
 /** Registers the GRU whole-sequence kernels (per-step fused programs) for a webgl backend. */
 export function registerWebGlGruSequence(backendName: string): void {
-  registerPair(backendName, [
+  registerKernelsOnce(backendName, [
     [GRU_SEQUENCE, forward],
     [GRU_SEQUENCE_GRAD, backward],
   ]);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { registerKernelsOnce, type WebGlBackendLike, type WebGlProgram } from '@gradkit/core';
 import { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from '../../fusedSequence';
-import { Calls, GLSL_HELPERS, registerPair, type Info, type WebGlBackendLike, type WebGlProgram } from './common';
+import { Calls, GLSL_HELPERS, type Info } from './common';
 
 /**
  * TF's BasicLSTMCell's whole sequence on webgl (without layer normalization, which has its own kernel names), as
@@ -186,7 +187,7 @@ const backward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 
 /** Registers the (plain) LSTM whole-sequence kernels (per-step fused programs) for a webgl backend. */
 export function registerWebGlLstmSequence(backendName: string): void {
-  registerPair(backendName, [
+  registerKernelsOnce(backendName, [
     [LSTM_SEQUENCE, forward],
     [LSTM_SEQUENCE_GRAD, backward],
   ]);

@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { runWgsl } from '@gradkit/core';
+import { asWebGpuBackend, registerKernelsOnce, runWgsl } from '@gradkit/core';
 import { GRU_SEQUENCE, GRU_SEQUENCE_GRAD } from '../../fusedSequence';
-import { packWeights, registerPair, weightGradients } from './sequenceCommon';
-import { SIGMOID_WGSL, TANH_WGSL, sequenceLimits, webGpuBackend, workgroupSize } from './wgsl';
+import { packWeights, weightGradients } from './sequenceCommon';
+import { SIGMOID_WGSL, TANH_WGSL, sequenceLimits, workgroupSize } from './wgsl';
 
 /**
  * The reset-after GRU's whole sequence on webgpu, the time loop inside the GPU program (see cell.ts' FusedGru):
@@ -169,7 +169,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 }
 
 const forward: tf.KernelFunc = ({ inputs, backend: anyBackend }) => {
-  const backend = webGpuBackend(anyBackend, GRU_SEQUENCE);
+  const backend = asWebGpuBackend(anyBackend, GRU_SEQUENCE);
   const { x, h0, uz, ur, uh, bh, masks } = inputs as Record<string, tf.TensorInfo>;
   const [B, T, w] = (x as tf.TensorInfo).shape as [number, number, number];
   const u = w / 3;
@@ -204,7 +204,7 @@ const forward: tf.KernelFunc = ({ inputs, backend: anyBackend }) => {
 };
 
 const backward: tf.KernelFunc = ({ inputs, backend: anyBackend }) => {
-  const backend = webGpuBackend(anyBackend, GRU_SEQUENCE_GRAD);
+  const backend = asWebGpuBackend(anyBackend, GRU_SEQUENCE_GRAD);
   const { dOut, dState0, reserve } = inputs as Record<string, tf.TensorInfo>;
   if (reserve == null) throw new Error(`${GRU_SEQUENCE_GRAD}: no reserve from the forward kernel`);
   const [B, T, u] = (dOut as tf.TensorInfo).shape as [number, number, number];
@@ -238,7 +238,7 @@ const backward: tf.KernelFunc = ({ inputs, backend: anyBackend }) => {
 
 /** Registers the GRU whole-sequence kernels (forward and backward) for a webgpu backend. */
 export function registerWebGpuGruSequence(backendName: string): void {
-  registerPair(backendName, [
+  registerKernelsOnce(backendName, [
     [GRU_SEQUENCE, forward],
     [GRU_SEQUENCE_GRAD, backward],
   ]);

@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { runWgsl } from '@gradkit/core';
+import { asWebGpuBackend, registerKernelsOnce, runWgsl } from '@gradkit/core';
 import { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from '../../fusedSequence';
-import { packWeights, registerPair, weightGradients } from './sequenceCommon';
-import { SIGMOID_WGSL, TANH_WGSL, sequenceLimits, webGpuBackend, workgroupSize } from './wgsl';
+import { packWeights, weightGradients } from './sequenceCommon';
+import { SIGMOID_WGSL, TANH_WGSL, sequenceLimits, workgroupSize } from './wgsl';
 
 /**
  * TF's BasicLSTMCell's whole sequence on webgpu (without layer normalization: that cell has its own kernel name and
@@ -193,7 +193,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 }
 
 const forward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
-  const backend = webGpuBackend(anyBackend, LSTM_SEQUENCE);
+  const backend = asWebGpuBackend(anyBackend, LSTM_SEQUENCE);
   const { x, c0, h0, ui, uj, uf, uo, masks } = inputs as Record<string, tf.TensorInfo>;
   if (attrs?.layerNorm) throw new Error(`${LSTM_SEQUENCE}: layer normalization runs under GradkitLnLstmSequence`);
   const [B, T, w] = (x as tf.TensorInfo).shape as [number, number, number];
@@ -230,7 +230,7 @@ const forward: tf.KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
 };
 
 const backward: tf.KernelFunc = ({ inputs, backend: anyBackend }) => {
-  const backend = webGpuBackend(anyBackend, LSTM_SEQUENCE_GRAD);
+  const backend = asWebGpuBackend(anyBackend, LSTM_SEQUENCE_GRAD);
   const { dOut, dState0, dState1, reserve } = inputs as Record<string, tf.TensorInfo>;
   if (reserve == null) throw new Error(`${LSTM_SEQUENCE_GRAD}: no reserve from the forward kernel`);
   const [B, T, u] = (dOut as tf.TensorInfo).shape as [number, number, number];
@@ -263,7 +263,7 @@ const backward: tf.KernelFunc = ({ inputs, backend: anyBackend }) => {
 
 /** Registers the (plain) LSTM whole-sequence kernels, forward and backward, for a webgpu backend. */
 export function registerWebGpuLstmSequence(backendName: string): void {
-  registerPair(backendName, [
+  registerKernelsOnce(backendName, [
     [LSTM_SEQUENCE, forward],
     [LSTM_SEQUENCE_GRAD, backward],
   ]);

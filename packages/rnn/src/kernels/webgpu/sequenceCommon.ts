@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { runWgsl, type WebGpuBackendLike } from '@gradkit/core';
-import { gridOf } from './wgsl';
+import type * as tf from '@tensorflow/tfjs-core';
+import { runWgsl, workgroupsFor, type WebGpuBackendLike } from '@gradkit/core';
 
 /**
  * What the GRU and LSTM sequence kernels share: the weights packed into the reserve's tail before the forward loop,
@@ -59,7 +58,7 @@ export function packWeights(
     {
       key: `${kernelName}/pack/u${u}`,
       code: packShader(u, gates, bias != null),
-      workgroups: gridOf(Math.ceil((u * u + (bias ? u : 0)) / 64)),
+      workgroups: workgroupsFor(backend.device, u * u + (bias ? u : 0), 64),
       uniforms: [{ type: 'uint32', value: at }],
     },
     [...weights, ...(bias ? [bias] : [])],
@@ -116,7 +115,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     {
       key: `${kernelName}/weights/u${u}`,
       code,
-      workgroups: gridOf(Math.ceil((u * u) / 64)),
+      workgroups: workgroupsFor(backend.device, u * u, 64),
       uniforms: [{ type: 'uint32', value: rows }],
     },
     [reserve, gateRows],
@@ -124,11 +123,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   );
   backend.disposeData(gateRows.dataId);
   return grads;
-}
-
-/** Registers a forward and backward kernel pair for a backend (once). */
-export function registerPair(backendName: string, pair: [string, tf.KernelFunc][]): void {
-  for (const [kernelName, kernelFunc] of pair) {
-    if (tf.getKernel(kernelName, backendName) == null) tf.registerKernel({ kernelName, backendName, kernelFunc });
-  }
 }

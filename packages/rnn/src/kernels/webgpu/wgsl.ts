@@ -1,4 +1,4 @@
-import { isWebGpuBackendLike, type WebGpuBackendLike } from '@gradkit/core';
+import type { WebGpuBackendLike } from '@gradkit/core';
 
 /** σ(a) = 1 / (1 + e^(−a)): 0 for very negative a (e^(−a) = ∞), never NaN. */
 export const SIGMOID_WGSL = 'fn sigmoid(a: f32) -> f32 { return 1.0 / (1.0 + exp(-a)); }';
@@ -51,16 +51,4 @@ export function sequenceLimits(
   if (reserveBytes > limits.maxStorageBufferBindingSize) {
     fail('reserve (bytes)', reserveBytes, limits.maxStorageBufferBindingSize);
   }
-}
-
-/** Workgroups [x, y, 1] for `groups` groups, within the per-dimension limit of every device (65,535). */
-export const gridOf = (groups: number): [number, number, number] =>
-  groups <= 65535 ? [Math.max(1, groups), 1, 1] : [65535, Math.ceil(groups / 65535), 1];
-
-/** The kernel's backend as tfjs's webgpu backend, or one line naming the kernel. */
-export function webGpuBackend(backend: unknown, kernelName: string): WebGpuBackendLike {
-  if (!isWebGpuBackendLike(backend)) {
-    throw new Error(`${kernelName}: the backend lacks what the WGSL kernel uses (tfjs-backend-webgpu 4.x)`);
-  }
-  return backend;
 }
