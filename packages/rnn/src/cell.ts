@@ -46,15 +46,17 @@ export interface LayerNormTensors {
 }
 
 /**
- * A reset-after GRU (Keras's default, cuDNN, PyTorch) over the joined projection [x_z | x_r | x_h] (biases included):
- *   z = σ(x_z + h·U_z),  r = σ(x_r + h·U_r),  c = tanh(x_h + r ⊙ (h·U_h + b′_h)),  h′ = c + z ⊙ (h − c)
+ * A GRU over the joined projection [x_z | x_r | x_h] (biases included), in either reset form:
+ *   z = σ(x_z + h·U_z),  r = σ(x_r + h·U_r),  h′ = c + z ⊙ (h − c), with
+ *   c = tanh(x_h + r ⊙ (h·U_h + b′_h))   reset-after (Keras's default, cuDNN, PyTorch): `recurrentBiasH` is b′_h
+ *   c = tanh(x_h + (r ⊙ h)·U_h)          reset-before (TF1's GRUCell, the posts' GRU): `recurrentBiasH` is null
  */
 export interface FusedGru {
   readonly kind: 'gru';
   /** U_z, U_r, U_h, each [units, units]. */
   readonly recurrent: readonly [tf.Tensor, tf.Tensor, tf.Tensor];
-  /** b′_h [units], the recurrent bias inside the reset gate's product. */
-  readonly recurrentBiasH: tf.Tensor;
+  /** b′_h [units], the recurrent bias inside the reset gate's product (reset-after); null for a reset-before GRU. */
+  readonly recurrentBiasH: tf.Tensor | null;
 }
 
 /**

@@ -8,6 +8,9 @@ import { unrollBatchMajor } from './unroll';
 /** The whole-sequence kernels' names in tfjs's registry (registered per backend in `kernels/`). */
 export const GRU_SEQUENCE = 'GradkitGruSequence';
 export const GRU_SEQUENCE_GRAD = 'GradkitGruSequenceGrad';
+/** The reset-before GRU's own names: a backend may have a kernel for one reset form and not the other. */
+export const GRU_RB_SEQUENCE = 'GradkitGruResetBeforeSequence';
+export const GRU_RB_SEQUENCE_GRAD = 'GradkitGruResetBeforeSequenceGrad';
 export const LSTM_SEQUENCE = 'GradkitLstmSequence';
 export const LSTM_SEQUENCE_GRAD = 'GradkitLstmSequenceGrad';
 /** The layer-normalized LSTM's own names: a backend may have a kernel for the plain LSTM and not for this one. */
@@ -16,7 +19,8 @@ export const LN_LSTM_SEQUENCE_GRAD = 'GradkitLnLstmSequenceGrad';
 
 /**
  * The named inputs of a whole-sequence kernel besides x [batch, T, w] and masks [batch, T, 1] (bool, optional):
- * the initial state, the recurrent weights, and the extras (GRU: b′_h; layer-normalized LSTM: α, β of i, j, f, o, c).
+ * the initial state, the recurrent weights, and the extras (reset-after GRU: b′_h; reset-before GRU: none;
+ * layer-normalized LSTM: α, β of i, j, f, o, c).
  * The backward kernel takes dOut, dState0…, the recurrent weights and the forward call's attributes (with what the
  * forward left there), and returns the gradients of x, the initial state, the recurrent weights and the extras, in
  * that order.
@@ -27,7 +31,7 @@ export function sequenceInputNames(kind: FusedForm['kind']): {
   extras: (attrs: tf.NamedAttrMap) => string[];
 } {
   return kind === 'gru'
-    ? { states: ['h0'], recurrent: ['uz', 'ur', 'uh'], extras: () => ['bh'] }
+    ? { states: ['h0'], recurrent: ['uz', 'ur', 'uh'], extras: (attrs) => (attrs.resetBefore ? [] : ['bh']) }
     : {
         states: ['c0', 'h0'],
         recurrent: ['ui', 'uj', 'uf', 'uo'],
@@ -71,25 +75,34 @@ function sequenceGradient(
 
 type SequenceAttrs = Record<string, number | boolean>;
 
+/** The GRU's reference: its step (gruStep, reset-before when the attributes say so), unrolled. */
+const gruReference = ({ x, h0, uz, ur, uh, bh, masks }: KernelInputs, attrs: SequenceAttrs): tf.Tensor[] => {
+  const fused: FusedGru = {
+    kind: 'gru',
+    recurrent: [uz, ur, uh] as FusedGru['recurrent'],
+    recurrentBiasH: attrs.resetBefore ? null : (bh as tf.Tensor),
+  };
+  const units = (h0 as tf.Tensor).shape[1] as number;
+  const { outputs, final } = unrollBatchMajor(
+    (parts, [h]) => gruStep(parts, h as tf.Tensor2D, fused),
+    x as tf.Tensor3D,
+    [units, units, units],
+    [h0 as tf.Tensor2D],
+    masks ?? null,
+  );
+  return [outputs, ...final];
+};
+
 const gruSequenceOp = defineKernelOp<SequenceAttrs, tf.Tensor[]>({
   kernelName: GRU_SEQUENCE,
-  reference: ({ x, h0, uz, ur, uh, bh, masks }) => {
-    const fused: FusedGru = {
-      kind: 'gru',
-      recurrent: [uz, ur, uh] as FusedGru['recurrent'],
-      recurrentBiasH: bh as tf.Tensor,
-    };
-    const units = (h0 as tf.Tensor).shape[1] as number;
-    const { outputs, final } = unrollBatchMajor(
-      (parts, [h]) => gruStep(parts, h as tf.Tensor2D, fused),
-      x as tf.Tensor3D,
-      [units, units, units],
-      [h0 as tf.Tensor2D],
-      masks ?? null,
-    );
-    return [outputs, ...final];
-  },
+  reference: gruReference,
   gradient: sequenceGradient('gru', GRU_SEQUENCE_GRAD),
+});
+
+const gruResetBeforeSequenceOp = defineKernelOp<SequenceAttrs, tf.Tensor[]>({
+  kernelName: GRU_RB_SEQUENCE,
+  reference: gruReference,
+  gradient: sequenceGradient('gru', GRU_RB_SEQUENCE_GRAD),
 });
 
 /** The LSTM's reference: its step (lstmStep, layer-normalized when the attributes say so), unrolled. */
@@ -150,7 +163,12 @@ export function fusedSequence(
   let op = gruSequenceOp;
   if (fused.kind === 'gru') {
     const [uz, ur, uh] = fused.recurrent;
-    Object.assign(inputs, { h0: state0[0], uz, ur, uh, bh: fused.recurrentBiasH });
+    Object.assign(inputs, { h0: state0[0], uz, ur, uh });
+    if (fused.recurrentBiasH) inputs.bh = fused.recurrentBiasH;
+    else {
+      attrs = { resetBefore: true };
+      op = gruResetBeforeSequenceOp;
+    }
   } else {
     const [ui, uj, uf, uo] = fused.recurrent;
     Object.assign(inputs, { c0: state0[0], h0: state0[1], ui, uj, uf, uo });

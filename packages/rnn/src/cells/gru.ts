@@ -106,7 +106,7 @@ export function gruCell(options: GruOptions): Cell {
     ...(recurrentBiasZR && recurrentBiasH ? [recurrentBiasZR, recurrentBiasH] : []),
   ];
   const partWidths = [units, units, units];
-  const fused: FusedGru | null = recurrentBiasH ? { kind: 'gru', recurrent: [uz, ur, uh], recurrentBiasH } : null;
+  const fused: FusedGru = { kind: 'gru', recurrent: [uz, ur, uh], recurrentBiasH };
   // x·W + b for every gate; reset-after adds the recurrent bias's z and r parts here, once per sequence
   const projectAll = (x: tf.Tensor2D): tf.Tensor2D =>
     recurrentBiasZR
@@ -121,10 +121,9 @@ export function gruCell(options: GruOptions): Cell {
     partWidths,
     project: (x) => tf.tidy(() => splitParts(projectAll(x), partWidths)),
     projectJoined: projectAll,
-    step: (parts, [h]) =>
-      fused ? gruStep(parts, h as tf.Tensor2D, fused) : resetBeforeStep(parts, h as tf.Tensor2D, [uz, ur, uh]),
-    // reset-after GRUs run whole sequences as one kernel where the backend has one (rnn() decides)
-    ...(fused ? { fused } : {}),
+    step: (parts, [h]) => gruStep(parts, h as tf.Tensor2D, fused),
+    // whole sequences run as one kernel where the backend has one for this reset form (rnn() decides)
+    fused,
     dispose: () => tf.dispose(variables),
   };
 }
@@ -132,8 +131,9 @@ export function gruCell(options: GruOptions): Cell {
 const mm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
 
 /**
- * One reset-after step, the formula every GRU kernel is tested against (parts [x_z, x_r, x_h], biases included):
- *   z = σ(x_z + h·U_z),  r = σ(x_r + h·U_r),  c = tanh(x_h + r ⊙ (h·U_h + b′_h)),  h′ = c + z ⊙ (h − c)
+ * One GRU step, the formula every GRU kernel is tested against (parts [x_z, x_r, x_h], biases included):
+ *   z = σ(x_z + h·U_z),  r = σ(x_r + h·U_r),  h′ = c + z ⊙ (h − c), with
+ *   c = tanh(x_h + r ⊙ (h·U_h + b′_h))   (reset-after), or   c = tanh(x_h + (r ⊙ h)·U_h)   (reset-before: b′_h null)
  */
 export function gruStep(
   parts: tf.Tensor2D[],
@@ -143,21 +143,8 @@ export function gruStep(
   const [xz, xr, xh] = parts as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const z = tf.sigmoid(tf.add(xz, mm(h, uz)));
   const r = tf.sigmoid(tf.add(xr, mm(h, ur)));
-  const c = tf.tanh(tf.add(xh, tf.mul(r, tf.add(mm(h, uh), recurrentBiasH))));
-  const next = tf.add(c, tf.mul(z, tf.sub(h, c))) as tf.Tensor2D;
-  return { output: next, state: [next] };
-}
-
-/** One reset-before step (TF1's GRUCell): as gruStep but c = tanh(x_h + (r ⊙ h)·U_h). */
-function resetBeforeStep(
-  parts: tf.Tensor2D[],
-  h: tf.Tensor2D,
-  [uz, ur, uh]: [tf.Tensor, tf.Tensor, tf.Tensor],
-): { output: tf.Tensor2D; state: tf.Tensor2D[] } {
-  const [xz, xr, xh] = parts as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-  const z = tf.sigmoid(tf.add(xz, mm(h, uz)));
-  const r = tf.sigmoid(tf.add(xr, mm(h, ur)));
-  const c = tf.tanh(tf.add(xh, mm(tf.mul(r, h), uh)));
+  const recurrentH = recurrentBiasH ? tf.mul(r, tf.add(mm(h, uh), recurrentBiasH)) : mm(tf.mul(r, h), uh);
+  const c = tf.tanh(tf.add(xh, recurrentH));
   const next = tf.add(c, tf.mul(z, tf.sub(h, c))) as tf.Tensor2D;
   return { output: next, state: [next] };
 }

@@ -3,6 +3,7 @@
 import { registerHostSequenceKernels } from './host/sequenceKernels';
 import { registerWebGlGruSequence } from './webgl/gruSequence';
 import { registerWebGlLstmSequence } from './webgl/lstmSequence';
+import { registerWebGpuGruResetBeforeSequence } from './webgpu/gruResetBeforeSequence';
 import { registerWebGpuGruSequence } from './webgpu/gruSequence';
 import { registerWebGpuLstmSequence } from './webgpu/lstmSequence';
 
@@ -10,17 +11,21 @@ import { registerWebGpuLstmSequence } from './webgpu/lstmSequence';
  * Registers rnn's kernels. Called by the package's index (a function, not a bare side-effect import: the bundler
  * drops side-effect-only modules of a package whose `sideEffects` field does not list them).
  *
+ * The reset-before GRU (its own kernel names) has a kernel on webgpu only; elsewhere it steps.
+ *
  * cpu and wasm keep tensors in host memory, where the gate arithmetic of a step runs fastest as plain loops between
  * the backend's products (see host/sequenceKernels.ts).
  */
 export function registerRnnKernels(): void {
   registerHostSequenceKernels('cpu');
   registerHostSequenceKernels('wasm');
-  // webgpu: the time loop inside the GPU program, two dispatches each way (webgpu/gruSequence.ts, lstmSequence.ts);
-  // the layer-normalized LSTM (its own kernel names) steps there
+  // webgpu: the time loop inside the GPU program, two dispatches each way (webgpu/gruSequence.ts,
+  // gruResetBeforeSequence.ts, lstmSequence.ts); the layer-normalized LSTM (its own kernel names) steps there
   registerWebGpuGruSequence('webgpu');
+  registerWebGpuGruResetBeforeSequence('webgpu');
   registerWebGpuLstmSequence('webgpu');
-  // webgl: the time loop in JavaScript, fused programs per step (webgl/gruSequence.ts, lstmSequence.ts)
+  // webgl: the time loop in JavaScript, fused programs per step (webgl/gruSequence.ts, lstmSequence.ts); the
+  // reset-before GRU and the layer-normalized LSTM step there
   registerWebGlGruSequence('webgl');
   registerWebGlLstmSequence('webgl');
 }

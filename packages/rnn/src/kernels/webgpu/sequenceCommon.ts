@@ -68,14 +68,22 @@ export function packWeights(
 }
 
 /**
- * ∂U_g = Σ_{rows s} h_{s}ᵀ·∂a_g (h entering the step: the first u floats of each reserve row; the gate rows [rows,
- * gates·u] from the backward loop), one thread per weight, and with `biasGate` also Σ_s of that gate's column (the
+ * ∂U_g = Σ_{rows s} v_{s,g}ᵀ·∂a_g, one thread per weight: v is what multiplied U_g in the forward step, u floats of
+ * reserve row s at offset `lefts[g]` (default 0: h entering the step; the reset-before GRU's U_h multiplies r ⊙ h);
+ * the gate rows [rows, gates·u] come from the backward loop. With `biasGate` also Σ_s of that gate's column (the
  * GRU's ∂b′_h = Σ ∂hh). One dispatch; `gateRows` is released.
  */
 export function weightGradients(
   backend: WebGpuBackendLike,
   kernelName: string,
-  { u, rows, R, gates, biasGate }: { u: number; rows: number; R: number; gates: number; biasGate: number | null },
+  {
+    u,
+    rows,
+    R,
+    gates,
+    biasGate,
+    lefts = [],
+  }: { u: number; rows: number; R: number; gates: number; biasGate: number | null; lefts?: number[] },
   reserve: tf.TensorInfo,
   gateRows: tf.TensorInfo,
 ): tf.TensorInfo[] {
@@ -84,6 +92,8 @@ export function weightGradients(
     (_, g) => `@group(0) @binding(${g}) var<storage, read_write> d${g}: array<f32>;`,
   );
   const n = gates + (biasGate != null ? 1 : 0);
+  const left = (g: number) => lefts[g] ?? 0;
+  const offsets = [...new Set(Array.from({ length: gates }, (_, g) => left(g)))];
   const code = `
 ${outs.join('\n')}
 ${biasGate != null ? `@group(0) @binding(${gates}) var<storage, read_write> dBias: array<f32>;` : ''}
@@ -102,9 +112,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   ${Array.from({ length: gates }, (_, g) => `var s${g} = 0.0;`).join(' ')}
   ${biasGate != null ? 'var sb = 0.0;' : ''}
   for (var s = 0u; s < dims.rows; s++) {
-    let hk = reserve[s * R + k];
+    ${offsets.map((o) => `let v${o} = reserve[s * R + ${o}u + k];`).join('\n    ')}
     let go = s * ${gates}u * U;
-    ${Array.from({ length: gates }, (_, g) => `s${g} += hk * gateRows[go + ${g}u * U + j];`).join('\n    ')}
+    ${Array.from({ length: gates }, (_, g) => `s${g} += v${left(g)} * gateRows[go + ${g}u * U + j];`).join('\n    ')}
     ${biasGate != null ? `sb += gateRows[go + ${biasGate}u * U + j];` : ''}
   }
   ${Array.from({ length: gates }, (_, g) => `d${g}[idx] = s${g};`).join(' ')}
@@ -113,7 +123,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   const grads = runWgsl(
     backend,
     {
-      key: `${kernelName}/weights/u${u}`,
+      key: `${kernelName}/weights/u${u}/${lefts.join(',')}`,
       code,
       workgroups: workgroupsFor(backend.device, u * u, 64),
       uniforms: [{ type: 'uint32', value: rows }],
