@@ -14,4 +14,5 @@ export { availableBackendNames, availableBackends } from './availableBackends';
 export { releaseBackends, useBackend } from './useBackend';
 export { setWasmLocation } from './setWasmLocation';
 export { canCountGpuPrograms, countGpuPrograms } from './countGpuPrograms';
+export { makeWebGpuMatMulDeterministic } from './internal/webgpuDeterministicMatMul';
 export type { GpuProgramCounter } from './countGpuPrograms';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerGradients } from '@gradkit/core';
 import { assertBackendName, BackendUnavailableError, type BackendStatus } from './backendNames';
 import { providers } from './internal/providers';
+import { makeWebGpuMatMulDeterministic } from './internal/webgpuDeterministicMatMul';
 
 /**
  * Selects a backend for all following tfjs work: registers it if needed, awaits its initialization, and
@@ -33,6 +34,8 @@ export async function useBackend(name: string): Promise<BackendStatus> {
   // tfjs-core's register_all_gradients) replaces gradkit's BatchMatMul gradient and discrete-gradient guard:
   // put them back, so that the backend runs with the gradients this library documents.
   registerGradients();
+  // tfjs-webgpu's split-K products add with atomics, in an order that varies: same inputs, different last bits
+  if (provider.tfName === 'webgpu') makeWebGpuMatMulDeterministic(provider.tfName);
   if (name === 'cpu') {
     // tfjs-backend-cpu prints "install our node backend" on first use; availableBackends() already says why
     // tfjs-node is or is not available, so the notice is dropped.

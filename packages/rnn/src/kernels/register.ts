@@ -3,6 +3,7 @@
 import { registerHostSequenceKernels } from './host/sequenceKernels';
 import { registerWebGlGruSequence } from './webgl/gruSequence';
 import { registerWebGlLstmSequence } from './webgl/lstmSequence';
+import { registerWebGpuEmbeddingGrad } from './webgpu/embeddingGrad';
 import { registerWebGpuGruResetBeforeSequence } from './webgpu/gruResetBeforeSequence';
 import { registerWebGpuGruSequence } from './webgpu/gruSequence';
 import { registerWebGpuLstmSequence } from './webgpu/lstmSequence';
@@ -24,6 +25,8 @@ export function registerRnnKernels(): void {
   registerWebGpuGruSequence('webgpu');
   registerWebGpuGruResetBeforeSequence('webgpu');
   registerWebGpuLstmSequence('webgpu');
+  // the embedding's gradient without tfjs-webgpu's atomic ScatterNd (same inputs, same bits)
+  registerWebGpuEmbeddingGrad('webgpu');
   // webgl: the time loop in JavaScript, fused programs per step (webgl/gruSequence.ts, lstmSequence.ts); the
   // reset-before GRU and the layer-normalized LSTM step there
   registerWebGlGruSequence('webgl');
