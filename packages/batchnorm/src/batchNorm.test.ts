@@ -77,6 +77,11 @@ describeBackends('batchNorm', (backend) => {
       disposePopulationStatistics(stats);
     });
 
+  test('the training kernels are registered for cpu and wasm (host loops), webgpu (WGSL) and webgl (GLSL)', () => {
+    for (const name of ['GradkitBatchNormTrain', 'GradkitBatchNormTrainGrad'])
+      for (const b of ['cpu', 'wasm', 'webgpu', 'webgl']) expect(tf.getKernel(name, b)).toBeDefined();
+  });
+
   test('training, [N, H, W, C]: per-channel moments over N, H, W', async () => {
     await checkGradients({
       f: (x, gamma) => batchNorm(x, { gamma }, null, { training: true, epsilon: 1e-2 }),

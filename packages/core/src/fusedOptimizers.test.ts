@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { countGpuPrograms, describeBackends, expect, expectValuesClose, test } from '@gradkit/test-harness';
 import { fused } from './index';
+import { heapMemory } from './kernels/hostArrays';
+import { simdUpdatesOn } from './kernels/simd/updates';
 
 type Make = () => tf.Optimizer;
 
@@ -62,7 +64,71 @@ function adamByHand(x: number[], grads: number[][], lr: number, b1: number, b2: 
   return out;
 }
 
+const f = Math.fround;
+/**
+ * One update of each rule with every operation rounded to float32, from the formulas of tfjs's optimizers (written
+ * here, not taken from the code under test): [value′, ...slots′].
+ */
+const FLOAT32_RULES: Record<string, (x: number, g: number, slots: number[], t: number, eps: number) => number[]> = {
+  sgd: (x, g) => [f(f(-0.1) * g) + x],
+  momentum: (x, g, [a]) => {
+    const a1 = f(f(f(0.9) * a!) + g);
+    return [f(f(-0.05) * a1) + x, a1];
+  },
+  'momentum (Nesterov)': (x, g, [a]) => {
+    const a1 = f(f(f(0.8) * a!) + g);
+    return [f(f(-0.05) * f(g + f(a1 * f(0.8)))) + x, a1];
+  },
+  adagrad: (x, g, [a], _, eps) => {
+    const a1 = f(a! + f(g * g));
+    return [f(f(g / f(Math.sqrt(f(a1 + f(eps))))) * f(-0.3)) + x, a1];
+  },
+  adam: (x, g, [m, v], t, eps) => {
+    const m1 = f(f(m! * f(0.8)) + f(g * f(1 - 0.8)));
+    const v1 = f(f(v! * f(0.95)) + f(f(g * g) * f(1 - 0.95)));
+    const omab1 = f(1 - f(f(0.8) ** t));
+    const omab2 = f(1 - f(f(0.95) ** t));
+    return [f(f(f(m1 / omab1) / f(f(Math.sqrt(f(v1 / omab2))) + f(eps))) * f(-0.01)) + x, m1, v1];
+  },
+};
+
 describeBackends('fused optimizers', (backend) => {
+  test.each(PAIRS.map((p) => p.name))(
+    '%s: 11 elements (two 4-lane groups and 3 more) equal the rule rounded to float32 per operation, 2 steps (bit for bit on cpu and wasm)',
+    async (name) => {
+      const pair = PAIRS.find((p) => p.name === name) as (typeof PAIRS)[number];
+      const rule = FLOAT32_RULES[name] as (typeof FLOAT32_RULES)[string];
+      const x0 = Array.from({ length: 11 }, (_, i) => Math.fround(Math.cos(i) * 2));
+      const w = tf.tidy(() => tf.variable(tf.tensor1d(x0), true, `float32-rule-${name}/w`));
+      const optimizer = pair.fused();
+      let want = x0.map((x) => ({ x, slots: new Array<number>(pair.slots).fill(name === 'adagrad' ? f(0.2) : 0) }));
+      for (const t of [1, 2]) {
+        const g = gradientValues(11, t, 3).map(f);
+        const gt = tf.tensor1d(g);
+        optimizer.applyGradients({ [w.name]: gt });
+        gt.dispose();
+        want = want.map(({ x, slots }, i) => {
+          const [x1, ...s1] = rule(x, g[i] as number, slots, t, tf.backend().epsilon());
+          return { x: f(x1 as number), slots: s1 };
+        });
+      }
+      const got = Array.from(await w.data());
+      const expected = want.map((e) => Math.fround(e.x));
+      if (backend.name === 'cpu' || backend.name === 'wasm') expect(got).toEqual(expected);
+      else expectValuesClose(got, expected, { what: name });
+      w.dispose();
+      optimizer.dispose();
+      if (optimizer instanceof tf.MomentumOptimizer) tf.dispose((optimizer as unknown as { c: tf.Tensor }).c);
+    },
+  );
+
+  if (backend.name === 'wasm')
+    test("on wasm the updates run as WebAssembly SIMD on the backend's own memory (nothing copied)", () => {
+      const memory = heapMemory(tf.backend());
+      expect(memory).not.toBeNull();
+      expect(simdUpdatesOn(memory as object)).not.toBeNull();
+    });
+
   for (const pair of PAIRS) {
     test(`${pair.name}: values and slots equal tfjs's optimizer after 6 steps (bit for bit on cpu)`, async () => {
       const stock = await train(pair.stock, 6, `stock-${pair.name}`);

@@ -69,3 +69,4 @@ export {
 } from './kernels/wgslProgram';
 export { asWebGlBackend, type WebGlBackendLike, type WebGlProgram } from './kernels/webglProgram';
 export { registerKernelsOnce } from './kernels/registerOnce';
+export { hostArrays } from './kernels/hostArrays';

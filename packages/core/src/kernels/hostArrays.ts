@@ -51,3 +51,15 @@ export function hostArrays(
       }),
   };
 }
+
+/**
+ * The `WebAssembly.Memory` that holds a backend's tensors, where the backend is an Emscripten module exporting it
+ * (tfjs's wasm backend: `backend.wasm.asm.memory`), else null. Kernels instantiated on it (kernels/simd) work on the
+ * tensors in place, at the byte offsets of their heap views.
+ */
+export function heapMemory(backend: unknown): object | null {
+  const wasm = (backend as { wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown } } | null)?.wasm;
+  const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
+  const api = (globalThis as { WebAssembly?: { Memory?: new (...args: never[]) => object } }).WebAssembly;
+  return memory != null && api?.Memory != null && memory instanceof api.Memory ? (memory as object) : null;
+}

@@ -8,7 +8,8 @@ import {
   type UpdateAttrs,
   type UpdateRule,
 } from '../optimizerUpdates';
-import { hostArrays } from './hostArrays';
+import { heapMemory, hostArrays } from './hostArrays';
+import { simdUpdatesOn, type SimdUpdates } from './simd/updates';
 import { registerKernelsOnce } from './registerOnce';
 
 const f = Math.fround;
@@ -67,8 +68,26 @@ const loops: Record<string, Loop> = {
   },
 };
 
+/**
+ * The same rules in WebAssembly SIMD (simd/updates.wat), on the memory of a backend that keeps its tensors in a
+ * WebAssembly heap (tfjs's wasm): the same float32 operations in the same order, so the same bits, 4 elements per
+ * instruction and nothing copied. Arguments: byte offsets of [value, gradient, ...slots] and [value′, ...slots′].
+ */
+type SimdLoop = (simd: SimdUpdates, inputs: number[], outputs: number[], n: number, k: number[]) => void;
+
+const simdLoops: Record<string, SimdLoop> = {
+  [SGD_UPDATE.kernelName]: (simd, [value, g], [out], n, [c]) => simd.sgd(value!, g!, out!, n, c!),
+  [MOMENTUM_UPDATE.kernelName]: (simd, [value, g, acc], [out, accOut], n, [c, mu, nesterov]) =>
+    simd.momentum(value!, g!, acc!, out!, accOut!, n, c!, mu!, nesterov ? 1 : 0),
+  [ADAGRAD_UPDATE.kernelName]: (simd, [value, g, acc], [out, accOut], n, [c, eps]) =>
+    simd.adagrad(value!, g!, acc!, out!, accOut!, n, c!, eps!),
+  [ADAM_UPDATE.kernelName]: (simd, [value, g, m, v], [out, mOut, vOut], n, k) =>
+    simd.adam(value!, g!, m!, v!, out!, mOut!, vOut!, n, ...k),
+};
+
 function hostKernel(rule: UpdateRule): tf.KernelFunc {
   const loop = loops[rule.kernelName] as Loop;
+  const simdLoop = simdLoops[rule.kernelName] as SimdLoop;
   return ({ inputs, backend, attrs }) => {
     const named = inputs as tf.NamedTensorInfoMap;
     const order = [named.value, named.gradient, ...rule.slots.map((s) => named[s])] as tf.TensorInfo[];
@@ -78,7 +97,16 @@ function hostKernel(rule: UpdateRule): tf.KernelFunc {
       order,
       order.filter((_, i) => i !== 1).map(() => shape),
     );
-    loop(arrays.inputs, arrays.outputs, (attrs as unknown as UpdateAttrs).k);
+    const { k } = attrs as unknown as UpdateAttrs;
+    const memory = heapMemory(backend);
+    const simd = memory == null ? null : simdUpdatesOn(memory);
+    const inHeap = (a: Float32Array) => a.buffer === (memory as { buffer?: unknown } | null)?.buffer;
+    if (simd != null && arrays.inputs.every(inHeap) && arrays.outputs.every(inHeap)) {
+      const offsets = (a: Float32Array[]) => a.map((x) => x.byteOffset);
+      simdLoop(simd, offsets(arrays.inputs), offsets(arrays.outputs), (arrays.outputs[0] as Float32Array).length, k);
+    } else {
+      loop(arrays.inputs, arrays.outputs, k);
+    }
     return arrays.finish();
   };
 }
