@@ -15,4 +15,5 @@ export { releaseBackends, useBackend } from './useBackend';
 export { setWasmLocation } from './setWasmLocation';
 export { canCountGpuPrograms, countGpuPrograms } from './countGpuPrograms';
 export { makeWebGpuMatMulDeterministic } from './internal/webgpuDeterministicMatMul';
+export { makeWasmIdentityShared } from './internal/wasmSharedIdentity';
 export type { GpuProgramCounter } from './countGpuPrograms';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerGradients } from '@gradkit/core';
 import { assertBackendName, BackendUnavailableError, type BackendStatus } from './backendNames';
 import { providers } from './internal/providers';
+import { makeWasmIdentityShared } from './internal/wasmSharedIdentity';
 import { makeWebGpuMatMulDeterministic } from './internal/webgpuDeterministicMatMul';
 
 /**
@@ -36,6 +37,8 @@ export async function useBackend(name: string): Promise<BackendStatus> {
   registerGradients();
   // tfjs-webgpu's split-K products add with atomics, in an order that varies: same inputs, different last bits
   if (provider.tfName === 'webgpu') makeWebGpuMatMulDeterministic(provider.tfName);
+  // tfjs-wasm's Identity copies; the tape clones every saved tensor through it
+  if (provider.tfName === 'wasm') makeWasmIdentityShared(provider.tfName);
   if (name === 'cpu') {
     // tfjs-backend-cpu prints "install our node backend" on first use; availableBackends() already says why
     // tfjs-node is or is not available, so the notice is dropped.

@@ -6,16 +6,17 @@ import type * as tf from '@tensorflow/tfjs-core';
  * backends offer, not by their names: wasm's heap views (`typedArrayFromHeap`, `makeOutput`), else `readSync` and
  * `write` (cpu's `readSync` returns its own array, no copy).
  */
-interface HeapBackend {
+export interface HeapBackend {
   typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: object): boolean;
 }
 interface PlainHostBackend {
   readSync(dataId: object): tf.BackendValues;
   write(values: tf.BackendValues, shape: number[], dtype: tf.DataType): object;
 }
 
-function isHeapBackend(b: unknown): b is HeapBackend {
+export function isHeapBackend(b: unknown): b is HeapBackend {
   const h = b as Partial<HeapBackend>;
   return typeof h.typedArrayFromHeap === 'function' && typeof h.makeOutput === 'function';
 }

@@ -2,6 +2,7 @@
 // the numbers are in each op's doc comment). A backend not named here runs each op's reference composite.
 import { registerExplicitTransposes } from './matMulTransposed';
 import { registerWebGpuDenseGrad } from './denseGradWebGpu';
+import { registerHostDenseForward } from './denseForwardHost';
 import { registerHostOptimizerUpdates } from './optimizerUpdatesHost';
 import { registerWebGlOptimizerUpdates } from './optimizerUpdatesWebGl';
 import { registerWebGpuOptimizerUpdates } from './optimizerUpdatesWebGpu';
@@ -13,7 +14,9 @@ import { registerSumRowsByProduct } from './sumRows';
  */
 export function registerCoreKernels(): void {
   for (const backend of ['cpu', 'wasm']) registerSumRowsByProduct(backend);
+  // transposed products (and dense's forward) as gemm.wat's SIMD product on wasm's heap (gemmHost.ts)
   registerExplicitTransposes('wasm');
+  registerHostDenseForward('wasm');
   // the optimizers' updates in one pass per variable (optimizerUpdates.ts)
   for (const backend of ['cpu', 'wasm']) registerHostOptimizerUpdates(backend);
   registerWebGpuOptimizerUpdates('webgpu');

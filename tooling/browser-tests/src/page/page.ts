@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { makeWebGpuMatMulDeterministic } from '@gradkit/backends';
+import { makeWasmIdentityShared, makeWebGpuMatMulDeterministic } from '@gradkit/backends';
 import { registeredTests, runAll, type TestResult } from './runner';
 
 declare global {
@@ -28,6 +28,7 @@ export async function prepareBackend(): Promise<void> {
     await tf.ready();
     // what useBackend does in Node and in a user's page (the page sets the backend itself)
     if (name === 'webgpu') makeWebGpuMatMulDeterministic('webgpu');
+    if (name === 'wasm') makeWasmIdentityShared('wasm');
     if (name === 'webgl') {
       const gl = document.createElement('canvas').getContext('webgl2');
       const info = gl?.getExtension('WEBGL_debug_renderer_info');

@@ -2,18 +2,27 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import wabtInit from 'wabt';
 import { describe, expect, test } from '@gradkit/test-harness';
+import { GEMM_WASM_BASE64 } from './gemm.generated';
 import { UPDATES_WASM_BASE64 } from './updates.generated';
 import { simdUpdatesOn } from './updates';
 
 describe('the optimizers’ WebAssembly SIMD updates', () => {
-  test('the committed WebAssembly is updates.wat compiled (run node scripts/build-kernels.mjs after editing the .wat)', async () => {
-    const wabt = await wabtInit();
-    const module = wabt.parseWat('updates.wat', readFileSync(join(__dirname, 'updates.wat'), 'utf8'), { simd: true });
-    module.validate();
-    const bytes = Buffer.from(module.toBinary({}).buffer);
-    module.destroy();
-    expect(bytes.toString('base64')).toBe(UPDATES_WASM_BASE64);
-  });
+  test.each([
+    ['updates', UPDATES_WASM_BASE64],
+    ['gemm', GEMM_WASM_BASE64],
+  ])(
+    'the committed WebAssembly is %s.wat compiled (run node scripts/build-kernels.mjs after editing the .wat)',
+    async (name, committed) => {
+      const wabt = await wabtInit();
+      const module = wabt.parseWat(`${name}.wat`, readFileSync(join(__dirname, `${name}.wat`), 'utf8'), {
+        simd: true,
+      });
+      module.validate();
+      const bytes = Buffer.from(module.toBinary({}).buffer);
+      module.destroy();
+      expect(bytes.toString('base64')).toBe(committed);
+    },
+  );
 
   test('instantiates on a memory it is given, works in place there, and one instance serves each memory', () => {
     const api = (
