@@ -23,6 +23,8 @@ import {
   type BatchNormOptions,
   type BatchNormParams,
 } from './index';
+import { heapMemory, instantiateOn } from '@gradkit/core';
+import { BATCH_NORM_WASM_BASE64 } from './kernels/simd/batchNorm.generated';
 import { referenceBatchNorm, referenceMoments } from './reference.test-util';
 
 const C = 3;
@@ -57,6 +59,35 @@ describeBackends('batchNorm', (backend) => {
     tf.dispose([x, y]);
     disposePopulationStatistics(stats);
   });
+
+  test.each([
+    [8, true],
+    [12, false],
+  ])(
+    '%i channels (4-channel SIMD blocks on wasm), γ and β %s, relu: forward and gradients match the float64 reference and finite differences',
+    async (channels, affine) => {
+      await checkGradients({
+        f: (x, gamma, beta) =>
+          batchNorm(x, affine ? { gamma, beta } : {}, null, { training: true, activation: 'relu' }),
+        reference: (x, gamma, beta) =>
+          referenceBatchNorm(x, channels, affine ? { gamma, beta } : {}).map((v) => Math.max(0, v)),
+        inputs: [
+          randomInput([9, channels], 21, -2, 2),
+          randomInput([channels], 22, 0.5, 1.5),
+          randomInput([channels], 23),
+        ],
+        ...(affine ? {} : { wrt: [0] }),
+        forwardTolerance: { rtol: 1e-4, atol: 1e-5 },
+      });
+    },
+  );
+
+  if (backend.name === 'wasm')
+    test("on wasm the training kernels' SIMD passes load on the backend's own memory", () => {
+      const memory = heapMemory(tf.backend());
+      expect(memory).not.toBeNull();
+      expect(instantiateOn(BATCH_NORM_WASM_BASE64, memory as object)).not.toBeNull();
+    });
 
   if (backend.name === 'webgpu' || backend.name === 'webgl')
     test('on webgpu a training step of the layer is three programs (forward, EMA update, backward), on webgl six', async () => {

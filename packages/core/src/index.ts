@@ -69,4 +69,6 @@ export {
 } from './kernels/wgslProgram';
 export { asWebGlBackend, type WebGlBackendLike, type WebGlProgram } from './kernels/webglProgram';
 export { registerKernelsOnce } from './kernels/registerOnce';
-export { hostArrays } from './kernels/hostArrays';
+export { heapMemory, hostArrays } from './kernels/hostArrays';
+export { instantiateOn } from './kernels/simd/instantiate';
+export { HostGemm } from './kernels/simd/hostGemm';

@@ -1,15 +1,55 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { hostArrays, registerKernelsOnce } from '@gradkit/core';
+import { heapMemory, hostArrays, instantiateOn, registerKernelsOnce } from '@gradkit/core';
+import { EMA_UPDATE } from '../populationStatistics';
+import { BATCH_NORM_WASM_BASE64 } from './simd/batchNorm.generated';
 import { BN_TRAIN, BN_TRAIN_GRAD, type TrainingAttrs } from '../trainingOp';
 
 /**
  * Batch norm's training step on backends that keep tensors in host memory (cpu, wasm): the forward and the backward
  * of trainingOp.ts as one loop pass each over [rows, C] (row by row, a float64 accumulator per channel), where the
  * reference runs about 15 tfjs kernels forward and tfjs differentiates them backward (its broadcast gradients tile
- * [1, C] up to [rows, C]: 0.5 ms each on wasm for 100 × 100). Unmasked calls only (the op's `kernelHandles`).
+ * [1, C] up to [rows, C]: 0.5 ms each on wasm for 100 × 100). Unmasked calls only (the op's `kernelHandles`). On a
+ * WebAssembly heap (tfjs's wasm) with C a multiple of 4 the passes run as SIMD in place (simd/batchNorm.wat, float32
+ * sums in row order); elsewhere as JavaScript loops with float64 sums.
  *   forward:  μ = Σx/M,  σ² = Σ(x − μ)²/M,  x̂ = (x − μ)/√(σ² + ε),  y = act(γ·x̂ + β)
  *   backward: d = ∂y ⊙ act′,  g = d ⊙ γ,  ∂x = (g − Σg/M − x̂·Σ(g·x̂)/M)/√(σ² + ε),  ∂γ = Σ d·x̂,  ∂β = Σ d
  */
+
+interface SimdBatchNorm {
+  forward(
+    R: number,
+    C: number,
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mom: number,
+    eps: number,
+    relu: number,
+  ): void;
+  backward(
+    R: number,
+    C: number,
+    dy: number,
+    x: number,
+    mom: number,
+    gamma: number,
+    y: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    eps: number,
+    relu: number,
+  ): void;
+}
+
+/** The SIMD kernels on the memory holding `arrays` (all views of it), or null (then the JavaScript loops run). */
+function simdOn(backend: unknown, C: number, arrays: Float32Array[]): SimdBatchNorm | null {
+  if (C % 4 !== 0) return null;
+  const memory = heapMemory(backend);
+  if (memory == null || arrays.some((a) => a.buffer !== (memory as { buffer: unknown }).buffer)) return null;
+  return instantiateOn<SimdBatchNorm>(BATCH_NORM_WASM_BASE64, memory);
+}
 
 /** Per channel: the mean, the biased variance and 1/√(σ² + ε) of x [R, C], in float64. */
 function moments(x: Float32Array, R: number, C: number, epsilon: number) {
@@ -38,6 +78,23 @@ const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const arrays = hostArrays(backend, [x, gamma, beta] as tf.TensorInfo[], [[R, C], [2, C], []]);
   const [xs, gs, bs] = arrays.inputs as [Float32Array, Float32Array, Float32Array];
   const [y, mom, count] = arrays.outputs as [Float32Array, Float32Array, Float32Array];
+  count[0] = R;
+  const simd = simdOn(backend, C, [...arrays.inputs, ...arrays.outputs]);
+  if (simd != null) {
+    const at = (a: Float32Array, present = true) => (present ? a.byteOffset : 0);
+    simd.forward(
+      R,
+      C,
+      at(xs),
+      at(gs, hasGamma),
+      at(bs, hasBeta),
+      at(y),
+      at(mom),
+      epsilon,
+      activation === 'relu' ? 1 : 0,
+    );
+    return arrays.finish();
+  }
   const { mean, variance, inv } = moments(xs, R, C, epsilon);
   const relu = activation === 'relu';
   for (let r = 0; r < R; r++)
@@ -49,7 +106,6 @@ const forward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     }
   mom.set(mean, 0);
   mom.set(variance, C);
-  count[0] = R;
   return arrays.finish();
 };
 
@@ -61,6 +117,24 @@ const backward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const [dys, xs, ms, gs, ys] = arrays.inputs as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
   const [dx, dgamma, dbeta] = arrays.outputs as [Float32Array, Float32Array, Float32Array];
   const relu = activation === 'relu';
+  const simd = simdOn(backend, C, [...arrays.inputs, ...arrays.outputs]);
+  if (simd != null) {
+    simd.backward(
+      R,
+      C,
+      dys.byteOffset,
+      xs.byteOffset,
+      ms.byteOffset,
+      hasGamma ? gs.byteOffset : 0,
+      ys.byteOffset,
+      dx.byteOffset,
+      dgamma.byteOffset,
+      dbeta.byteOffset,
+      epsilon,
+      relu ? 1 : 0,
+    );
+    return arrays.finish();
+  }
   const inv = new Float64Array(C);
   for (let c = 0; c < C; c++) inv[c] = 1 / Math.sqrt((ms[C + c] as number) + epsilon);
   const sumD = new Float64Array(C);
@@ -85,10 +159,29 @@ const backward: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return arrays.finish();
 };
 
-/** Registers the batch norm training kernels (forward and backward) for a host-memory backend. */
+const f = Math.fround;
+
+/** The population statistics' EMA (populationStatistics.ts) as one loop, each operation rounded to float32. */
+const ema: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { mean, variance, moments: mom } = inputs as Record<string, tf.TensorInfo>;
+  const C = (mean as tf.TensorInfo).shape[0] as number;
+  const arrays = hostArrays(backend, [mean, variance, mom] as tf.TensorInfo[], [[C], [C]]);
+  const [ms, vs, bs] = arrays.inputs as [Float32Array, Float32Array, Float32Array];
+  const [mOut, vOut] = arrays.outputs as [Float32Array, Float32Array];
+  const { decay } = attrs as { decay: number };
+  const [d, od] = [f(decay), f(1 - decay)];
+  for (let c = 0; c < C; c++) {
+    mOut[c] = f(f((ms[c] as number) * d) + f((bs[c] as number) * od));
+    vOut[c] = f(f((vs[c] as number) * d) + f((bs[C + c] as number) * od));
+  }
+  return arrays.finish();
+};
+
+/** Registers the batch norm training kernels (forward, backward, EMA) for a host-memory backend. */
 export function registerHostBatchNorm(backendName: string): void {
   registerKernelsOnce(backendName, [
     [BN_TRAIN, forward],
     [BN_TRAIN_GRAD, backward],
+    [EMA_UPDATE, ema],
   ]);
 }

@@ -31,13 +31,14 @@ function float32Product(
 }
 
 describeBackends('matrix products on a WebAssembly heap (gemm.wat)', (backend) => {
-  // every block shape: 4×8, 4×4, 4×1 and the rows past the last multiple of 4
+  // every block shape: 4×8, 4×4, 4×1 and the rows past the last multiple of 4; K past one block of 128
   const shapes = [
     [5, 9, 13],
     [4, 3, 8],
     [1, 1, 1],
     [17, 23, 31],
     [100, 100, 10],
+    [6, 300, 10], // K in blocks of 128: 128 + 128 + 44, sums continued in order
   ];
   const exact = backend.name === 'wasm';
   test.each(shapes)(

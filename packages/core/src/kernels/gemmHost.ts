@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { heapMemory, isHeapBackend } from './hostArrays';
-import { simdGemmOn } from './simd/gemm';
+import { gemmBlocked, simdGemmOn } from './simd/gemm';
 
 /**
  * op(a)·op(b) (+ bias, then relu) with gemm.wat's SIMD product on the WebAssembly memory that holds the tensors
@@ -54,7 +54,8 @@ export function simdMatMul(
   const biasOffset = bias == null ? 0 : view(bias).byteOffset;
   const [ars, aks] = transposeA ? [1, M] : [K, 1];
   for (let p = 0; p < batch; p++) {
-    kernel.gemm(
+    gemmBlocked(
+      kernel,
       M,
       N,
       K,
@@ -66,7 +67,7 @@ export function simdMatMul(
       ov.byteOffset + 4 * p * M * N,
       N,
       biasOffset,
-      relu ? 1 : 0,
+      relu,
     );
   }
   if (scratch != null) backend.disposeData(scratch.dataId);
