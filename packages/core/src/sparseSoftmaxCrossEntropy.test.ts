@@ -8,7 +8,8 @@ import {
   takeValues,
   test,
 } from '@gradkit/test-harness';
-import { sparseSoftmaxCrossEntropy } from './index';
+import { sparseSoftmaxCrossEntropy, useKernels } from './index';
+import { sparseCeOp } from './sparseSoftmaxCrossEntropy';
 
 /** float64: log Σ_j exp(z_ij) − z_{i,y_i} per row, the max subtracted first. */
 function reference(z: number[], labels: number[], c: number): number[] {
@@ -30,6 +31,22 @@ describeBackends('sparseSoftmaxCrossEntropy', () => {
       inputs: [randomInput([n, c], 21, -3, 3)],
     });
   });
+
+  test.each([true, false])(
+    'the loss op (kernels %s: the registered kernel, else its reference) is the formula, its gradient finite differences',
+    async (kernels) => {
+      const previous = useKernels(kernels);
+      try {
+        await checkGradients({
+          f: (z) => sparseCeOp({ logits: z as tf.Tensor, labels: tf.tensor1d(labels, 'int32') }, { classes: c }),
+          reference: (z) => reference(z, labels, c),
+          inputs: [randomInput([n, c], 23, -3, 3)],
+        });
+      } finally {
+        useKernels(previous);
+      }
+    },
+  );
 
   test('the same values and gradients as tfjs losses.softmaxCrossEntropy with one-hot labels', async () => {
     const z = tf.tensor2d(randomInput([n, c], 22, -4, 4).values, [n, c]);

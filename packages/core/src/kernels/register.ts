@@ -7,6 +7,7 @@ import { registerHostOptimizerUpdates } from './optimizerUpdatesHost';
 import { registerWebGlOptimizerUpdates } from './optimizerUpdatesWebGl';
 import { registerWebGpuOptimizerUpdates } from './optimizerUpdatesWebGpu';
 import { registerSumRowsByProduct } from './sumRows';
+import { registerHostSparseCrossEntropy } from './sparseCrossEntropyHost';
 
 /**
  * Registers core's kernels. Called by the package's index (a function, not a bare side-effect import: the bundler
@@ -17,6 +18,8 @@ export function registerCoreKernels(): void {
   // transposed products (and dense's forward) as gemm.wat's SIMD product on wasm's heap (gemmHost.ts)
   registerExplicitTransposes('wasm');
   registerHostDenseForward('wasm');
+  // the sparse cross-entropy in one loop each way (sparseSoftmaxCrossEntropy.ts)
+  for (const backend of ['cpu', 'wasm']) registerHostSparseCrossEntropy(backend);
   // the optimizers' updates in one pass per variable (optimizerUpdates.ts)
   for (const backend of ['cpu', 'wasm']) registerHostOptimizerUpdates(backend);
   registerWebGpuOptimizerUpdates('webgpu');
