@@ -49,7 +49,7 @@ const FLAGS: Array<[boolean, boolean]> = [
 
 describeBackends('matMulTransposed and the BatchMatMul gradient', (backend) => {
   afterEach(() => {
-    setTransposeStrategy(backend.name, backend.name === 'wasm' ? 'explicit' : 'flags');
+    setTransposeStrategy(backend.name, backend.name === 'wasm' || backend.name === 'cpu' ? 'explicit' : 'flags');
   });
 
   test.each(['flags', 'explicit'] as const)(

@@ -27,10 +27,20 @@ export function setTransposeStrategy(backend: string, strategy: TransposeStrateg
     throw new TypeError(`setTransposeStrategy: strategy is ${describeValue(strategy)}, expected 'flags' or 'explicit'`);
   }
   const previous = transposeStrategy(backend);
-  if (strategy === 'explicit' && previous === 'flags') registerExplicitTransposes(backend);
-  if (strategy === 'flags' && previous === 'explicit') tf.unregisterKernel(MATMUL_TRANSPOSED_KERNEL, backend);
+  if (strategy === 'explicit' && previous === 'flags') {
+    // the kernel this backend had (as registered in kernels/register.ts), else the default one
+    const stashed = stashedKernels.get(backend);
+    if (stashed != null) tf.registerKernel(stashed);
+    else registerExplicitTransposes(backend);
+  }
+  if (strategy === 'flags' && previous === 'explicit') {
+    stashedKernels.set(backend, tf.getKernel(MATMUL_TRANSPOSED_KERNEL, backend) as tf.KernelConfig);
+    tf.unregisterKernel(MATMUL_TRANSPOSED_KERNEL, backend);
+  }
   return previous;
 }
+
+const stashedKernels = new Map<string, tf.KernelConfig>();
 
 /** The strategy for a backend (default: the current one): whether it has the explicit-transposes kernel. */
 // a query of the kernel registry for a backend (the current one by default), not a choice made by its name

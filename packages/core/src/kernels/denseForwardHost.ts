@@ -6,9 +6,10 @@ import { registerKernelsOnce } from './registerOnce';
 
 /**
  * dense's forward on a backend whose tensors live in a WebAssembly heap: gemm.wat's SIMD product with the bias and
- * relu applied as each block is stored (gemmHost.ts); where that cannot run, the backend's own `_FusedMatMul`.
+ * relu applied as each block is stored (gemmHost.ts) — with `hostCopies` also on a backend whose arrays live in host
+ * memory (cpu), copied in and out; where that cannot run, the backend's own `_FusedMatMul`.
  */
-export function registerHostDenseForward(backendName: string): void {
+export function registerHostDenseForward(backendName: string, hostCopies = false): void {
   const fallback = compositeKernel(backendName, (call, { x, w, b }, attrs) => {
     const { activation, hasBias } = attrs as DenseForwardAttrs;
     const [n, k] = (x as tf.TensorInfo).shape as [number, number];
@@ -39,6 +40,7 @@ export function registerHostDenseForward(backendName: string): void {
             false,
             hasBias ? (b as tf.TensorInfo) : null,
             activation === 'relu',
+            hostCopies,
           ) ?? fallback(args)
         );
       },

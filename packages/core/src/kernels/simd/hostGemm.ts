@@ -2,6 +2,8 @@ import { GEMM_WASM_BASE64 } from './gemm.generated';
 import { gemmBlocked, type SimdGemm } from './gemm';
 import { instantiateOn } from './instantiate';
 
+let shared: HostGemm | null | undefined;
+
 interface WasmMemory {
   buffer: ArrayBuffer;
   grow(pages: number): number;
@@ -22,6 +24,15 @@ export class HostGemm {
     private readonly kernel: SimdGemm,
   ) {
     this.view = new Float32Array(memory.buffer);
+  }
+
+  /**
+   * The one this package's kernels share (kernels run one at a time, and each frees what it placed: mark, then
+   * release), or null where WebAssembly SIMD is unavailable.
+   */
+  static shared(): HostGemm | null {
+    if (shared === undefined) shared = HostGemm.create();
+    return shared;
   }
 
   /** A new one, or null where WebAssembly SIMD is unavailable. */
@@ -68,10 +79,21 @@ export class HostGemm {
   }
 
   /**
-   * C = op(A)·B at float offsets: A [M, K] (or, with `transposeA`, stored [K, M]), B [K, N] and C [M, N] row-major.
+   * C = act(op(A)·B + bias) at float offsets: A [M, K] (or, with `transposeA`, stored [K, M]), B [K, N] and C [M, N]
+   * row-major, bias [N] (offset, or null for none), relu or not.
    */
-  product(M: number, N: number, K: number, a: number, transposeA: boolean, b: number, c: number): void {
+  product(
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    transposeA: boolean,
+    b: number,
+    c: number,
+    bias: number | null = null,
+    relu = false,
+  ): void {
     const [ars, aks] = transposeA ? [1, M] : [K, 1];
-    gemmBlocked(this.kernel, M, N, K, 4 * a, ars, aks, 4 * b, N, 4 * c, N, 0, false);
+    gemmBlocked(this.kernel, M, N, K, 4 * a, ars, aks, 4 * b, N, 4 * c, N, bias == null ? 0 : 4 * bias, relu);
   }
 }
