@@ -14,5 +14,6 @@ export { runBenchCli } from './runBenchCli';
 export { drawCurves } from './drawCurves';
 export { median } from './stats';
 export { timeTrainingSteps, type StepContender } from './timeTrainingSteps';
+export { countStepKernels } from './countStepKernels';
 export { countStepPrograms } from './countStepPrograms';
 export { runId } from './worker';

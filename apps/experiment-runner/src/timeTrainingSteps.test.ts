@@ -9,6 +9,7 @@ import {
   valuesOf,
   variableOf,
 } from '@gradkit/test-harness';
+import { countStepKernels } from './countStepKernels';
 import { countStepPrograms } from './countStepPrograms';
 import { timeTrainingSteps } from './timeTrainingSteps';
 
@@ -83,5 +84,27 @@ describeBackends('timeTrainingSteps and countStepPrograms with per-contender opt
       expect(counts).toEqual([null, null]);
     }
     tf.dispose([u, v]);
+  });
+});
+
+describeBackends('countStepKernels', () => {
+  test('counts the kernels of one step: each extra negation adds exactly two (its forward and its gradient, −dy)', async () => {
+    const u = variableOf([1, 2, 3]);
+    const chain = (k: number) => ({
+      name: `${k} negations`,
+      vars: [u],
+      loss: () => {
+        let h: tf.Tensor = tf.square(u);
+        for (let i = 0; i < k; i++) h = tf.neg(h);
+        return tf.sum(h) as tf.Scalar;
+      },
+      optimizer: () => tf.train.sgd(0.01),
+    });
+    const counts = await expectNoLeaks(() => countStepKernels([chain(0), chain(3), chain(7)]), 'countStepKernels');
+    expect(counts[0]).toBeGreaterThanOrEqual(3); // square, sum, and at least one kernel of the update
+    expect([(counts[1] as number) - (counts[0] as number), (counts[2] as number) - (counts[0] as number)]).toEqual([
+      6, 14,
+    ]);
+    u.dispose();
   });
 });

@@ -24,6 +24,9 @@ const profile = arg('--profile', 'paper');
 const out = join(app, 'out', 'speed-reference');
 // FMA peak of this machine class, measured with a hand-written FMA loop (../shared/reference/platform-notes.md)
 const PEAK_ONE_CORE = 96.6;
+// WebAssembly SIMD peak of one core in Node 20: a hand-written loop of independent f32x4 mul + add (no FMA in
+// WASM SIMD; relaxed-SIMD's FMA is not enabled in Node 20), measured on this machine (issue 24)
+const PEAK_WASM_SIMD = 42.5;
 
 const bench = spawnSync(
   process.execPath,
@@ -46,7 +49,8 @@ const stock = Object.fromEntries(
       .trim()
       .split('\n')
       .pop();
-    return [backend, JSON.parse(line).msPerStepMedian];
+    const parsed = JSON.parse(line);
+    return [backend, { ...parsed.msPerStepMedian, kernels: parsed.kernelsPerStep }];
   }),
 );
 let torch;
@@ -72,21 +76,29 @@ try {
 }
 
 const stepFlops = 3 * 2 * 100 * (784 * 100 + 100 * 100 + 100 * 10);
-const row = (name, ms, base) => {
+const share = (gflops, peak) => `${((100 * gflops) / peak).toFixed(0)} %`;
+const row = (name, ms, base, kernels) => {
   const ratio = base ? (ms / base).toFixed(1) : 'n/a';
   const gflops = stepFlops / (ms * 1e6);
-  return `| ${name} | ${ms.toFixed(2)} | ${ratio} | ${gflops.toFixed(2)} (${((100 * gflops) / PEAK_ONE_CORE).toFixed(1)} %) |`;
+  return `| ${name} | ${ms.toFixed(2)} | ${ratio} | ${gflops.toFixed(1)} | ${share(gflops, PEAK_WASM_SIMD)} | ${share(gflops, PEAK_ONE_CORE)} | ${kernels ?? 'n/a'} |`;
 };
-console.log("\n| MLP 784-100-100-10, Adam, batch 100 | ms/step | × PyTorch | GFLOP/s (share of one core's FMA peak) |");
-console.log('|---|---:|---:|---:|');
+const header = (title) => {
+  console.log(
+    `\n| ${title} | ms/step | × PyTorch | GFLOP/s | share of WASM SIMD peak (${PEAK_WASM_SIMD}) | share of FMA peak (${PEAK_ONE_CORE}) | tfjs kernels/step |`,
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+};
+header('MLP 784-100-100-10, Adam, batch 100');
 for (const r of runs) {
   const m = r.metrics;
-  console.log(row(`stock tfjs ${r.backend} (tf.sequential; own process)`, stock[r.backend].mlp, torch.msPerStepMedian));
+  const s = stock[r.backend];
+  console.log(row(`stock tfjs ${r.backend} (tf.sequential; own process)`, s.mlp, torch.msPerStepMedian, s.kernels.mlp));
   console.log(
     row(
       `@gradkit ${r.backend} (dense, fused Adam)`,
       m['ms/step, ours MLP (@gradkit/core dense)'],
       torch.msPerStepMedian,
+      m['kernels/step, ours MLP'],
     ),
   );
 }
@@ -94,20 +106,25 @@ if (torch.msPerStepMedian)
   console.log(
     row(`${torch.framework}, ${torch.threads} thread, OpenBLAS`, torch.msPerStepMedian, torch.msPerStepMedian),
   );
-console.log('\n| MLP with batch norm | ms/step | × PyTorch |');
-console.log('|---|---:|---:|');
+header('MLP with batch norm (same products)');
 for (const r of runs) {
   const m = r.metrics;
+  const s = stock[r.backend];
   const bn = torch.msPerStepMedianBatchNorm;
-  for (const [name, ms] of [
-    [`stock tfjs ${r.backend} (tfjs-layers BatchNormalization; own process)`, stock[r.backend].mlpBn],
-    [`@gradkit ${r.backend} (batchNorm, fused Adam)`, m['ms/step, ours MLP+BN (@gradkit/batchnorm)']],
-  ]) {
-    console.log(`| ${name} | ${ms.toFixed(2)} | ${bn ? (ms / bn).toFixed(1) : 'n/a'} |`);
-  }
+  console.log(
+    row(`stock tfjs ${r.backend} (tfjs-layers BatchNormalization; own process)`, s.mlpBn, bn, s.kernels.mlpBn),
+  );
+  console.log(
+    row(
+      `@gradkit ${r.backend} (batchNorm, fused Adam)`,
+      m['ms/step, ours MLP+BN (@gradkit/batchnorm)'],
+      bn,
+      m['kernels/step, ours MLP+BN'],
+    ),
+  );
 }
 if (torch.msPerStepMedianBatchNorm)
-  console.log(`| ${torch.framework}, OpenBLAS | ${torch.msPerStepMedianBatchNorm.toFixed(2)} | 1.0 |`);
+  console.log(row(`${torch.framework}, OpenBLAS`, torch.msPerStepMedianBatchNorm, torch.msPerStepMedianBatchNorm));
 console.log('\n| matmul 1024 forward | GFLOP/s |');
 console.log('|---|---:|');
 for (const r of runs) console.log(`| tfjs ${r.backend} | ${r.metrics['matmul 1024 forward, GFLOP/s'].toFixed(1)} |`);

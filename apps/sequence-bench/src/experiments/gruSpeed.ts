@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SequenceData } from '../data';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { countStepPrograms, median, timeTrainingSteps, type Experiment } from '@gradkit/experiment-runner';
+import {
+  countStepKernels,
+  countStepPrograms,
+  median,
+  timeTrainingSteps,
+  type Experiment,
+} from '@gradkit/experiment-runner';
 import { fused, useKernels } from '@gradkit/core';
 import { gruCell, stackedRnn } from '@gradkit/rnn';
 import { timePytorchGru } from '../pytorchGru';
@@ -14,6 +20,17 @@ export interface GruSpeedConfig {
   timed: number;
   /** Also time PyTorch's nn.GRU on the same shapes (scripts/pytorch_gru.py, where python3-torch is installed). */
   pytorch: boolean;
+}
+
+/**
+ * The multiply-adds of one training step of the 2-layer GRU (input width = units), counted as 2 FLOPs each: per layer
+ * the input projection and the recurrent product, 2·B·T·H·3H each forward; backward, each product's weight gradient
+ * and input gradient, twice the forward — except the bottom layer's input projection, whose input (the data) needs
+ * no gradient. 1.73 GFLOP for batch 32 × 50 steps × 128 units.
+ */
+export function gruStepFlops(batch: number, steps: number, units: number): number {
+  const product = 2 * batch * steps * units * 3 * units;
+  return 2 * (2 * product) * 3 - product;
 }
 
 /**
@@ -79,6 +96,11 @@ export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
     const [oursNoKernels] = await countStepPrograms([
       { name: '@gradkit/rnn, kernels off', ...ours, optimizer: undefined },
     ]).finally(() => useKernels(previous));
+    // on every backend: the tfjs kernels one step runs
+    const [oursKernels, theirKernels] = await countStepKernels([
+      { name: '@gradkit/rnn', ...ours },
+      { name: 'tfjs-layers', ...theirs },
+    ]);
     cells.forEach((c) => c.dispose());
     model.dispose();
     x.dispose();
@@ -91,6 +113,9 @@ export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
         'ms/step, @gradkit/rnn': a,
         'ms/step, tfjs-layers gru': b,
         'ms/step, @gradkit/rnn alone (to compare with PyTorch, timed alone)': aloneMs,
+        'GFLOP/s, @gradkit/rnn alone': gruStepFlops(batch, steps, units) / (aloneMs * 1e6),
+        'kernels/step, @gradkit/rnn': oursKernels as number,
+        'kernels/step, tfjs-layers gru': theirKernels as number,
         ...(oursPrograms == null
           ? {}
           : {
@@ -103,6 +128,7 @@ export const gruSpeedExperiment: Experiment<SequenceData, GruSpeedConfig> = {
           ? {
               'ms/step, PyTorch nn.GRU (one CPU thread, OpenBLAS, timed alone)': torch.timing.msPerStepMedian,
               '@gradkit/rnn alone / PyTorch': aloneMs / torch.timing.msPerStepMedian,
+              'GFLOP/s, PyTorch': gruStepFlops(batch, steps, units) / (torch.timing.msPerStepMedian * 1e6),
             }
           : {}),
       },
