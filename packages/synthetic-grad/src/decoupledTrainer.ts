@@ -60,6 +60,19 @@ export interface NamedWeight {
   tensor: tf.Tensor;
 }
 
+/**
+ * What {@link DecoupledTrainer.modulesStep} leaves for what comes above: the top module's output, its index, and
+ * the bootstrapped target for a synthesizer below the input (when asked for).
+ * @internal
+ */
+export interface ModulesStepResult {
+  h: tf.Tensor;
+  index: number;
+  below: tf.Tensor | null;
+  waits: number[];
+  synthesizerLosses: number[];
+}
+
 export interface StepResult {
   /** Mean per-example loss of the batch. */
   loss: number;
@@ -293,10 +306,27 @@ export class DecoupledTrainer {
 
   /** Update-unlocked step: each module updates from its synthesizer right after its forward pass. */
   private async decoupledStep(x: tf.Tensor, labels: tf.Tensor): Promise<StepResult> {
-    const { modules, head, timing, method } = this.options;
+    return this.headStep(await this.modulesStep(x, labels, false), labels);
+  }
+
+  /**
+   * The update-unlocked steps of the hidden modules, bottom to top (one stage of a pipelined run, or all of them): each
+   * module's forward pass, its update from its synthesizer's prediction, and the training of the synthesizer below it
+   * on its bootstrapped target. The top module's output `h` (kept; the caller frees it) is for what comes above —
+   * the head, or the next stage, whose bootstrapped target for the top synthesizer arrives later
+   * ({@link trainSynthesizerOn}). With `inputGradient`, the bootstrapped target for a synthesizer below `x` (in
+   * another stage) is returned as `below` (the caller frees it): J₀ᵀ·ĝ₀ with respect to the input for synthetic
+   * gradients, the bottom module's predicted loss for synthetic loss.
+   * @internal used by the parallel trainer's stages; not part of the public API
+   */
+  async modulesStep(x: tf.Tensor, labels: tf.Tensor, inputGradient: boolean): Promise<ModulesStepResult> {
+    const { modules, timing, method } = this.options;
     const synthesizers = this.options.synthesizers as Synthesizer[];
+    if (method !== 'synthetic-gradient' && method !== 'synthetic-loss')
+      throw new Error(`DecoupledTrainer.modulesStep: method = '${method}', expected a synthetic method`);
     const waits: number[] = [];
     const synthesizerLosses: number[] = [];
+    let below: tf.Tensor | null = null;
     let input: tf.Tensor = x;
     let previous: { h: tf.Tensor; index: number } | null = null;
     for (let i = 0; i < modules.length; i++) {
@@ -306,8 +336,8 @@ export class DecoupledTrainer {
       let forwardDone = 0;
       // One tape over [input, θ_i]: h_i, the module's update J_iᵀ·ĝ_i, and J_iᵀ·ĝ_i with respect to the input —
       // the bootstrapped target for the synthesizer below.
-      // (the bottom module has no synthesizer below it: no gradient with respect to the data)
-      const withInput = i > 0;
+      // (a module with no synthesizer below it needs no gradient with respect to its input)
+      const withInput = i > 0 || inputGradient;
       const all = withInput ? [input, ...m.trainable] : m.trainable;
       const grads = tf.grads(() => {
         const out = m.forward(input, true);
@@ -327,28 +357,42 @@ export class DecoupledTrainer {
         Object.fromEntries(m.trainable.map((v, k) => [v.name, dTheta[k] as tf.Tensor])),
       );
       tf.dispose(dTheta);
-      if (previous != null) {
-        const below = synthesizers[previous.index] as Synthesizer;
+      if (previous != null || (i === 0 && inputGradient)) {
         const target =
           method === 'synthetic-gradient'
             ? (dInput as tf.Tensor)
             : tf.tidy(() => s.predict(h as tf.Tensor, this.conditioning(i, labels)));
-        synthesizerLosses.push(await this.trainSynthesizer(below, previous.h, target, labels, previous.index));
-        if (target !== dInput) target.dispose();
-        previous.h.dispose();
+        if (previous == null) {
+          below = target === dInput ? tf.clone(target) : target;
+        } else {
+          const lower = synthesizers[previous.index] as Synthesizer;
+          synthesizerLosses.push(await this.trainSynthesizer(lower, previous.h, target, labels, previous.index));
+          previous.h.dispose();
+        }
+        if (target !== dInput && target !== below) target.dispose();
       }
       dInput?.dispose();
       previous = { h: h as tf.Tensor, index: i };
       input = h as tf.Tensor;
     }
-    // The head learns from the true gradient; its ∂L/∂h_n (or the per-example loss) is the top synthesizer's target.
     const top = previous as { h: tf.Tensor; index: number };
+    return { h: top.h, index: top.index, below, waits, synthesizerLosses };
+  }
+
+  /**
+   * The head's step above {@link modulesStep}: it learns from the true gradient; its ∂L/∂h_n (or the per-example
+   * loss) trains the top synthesizer. Frees `part.h`.
+   * @internal used by the parallel trainer's last stage; not part of the public API
+   */
+  async headStep(part: ModulesStepResult, labels: tf.Tensor): Promise<StepResult> {
+    const { head, method } = this.options;
+    const synthesizers = this.options.synthesizers as Synthesizer[];
     let perExample: tf.Tensor | null = null;
     const headGrads = tf.grads((...args: tf.Tensor[]) => {
       const pe = this.options.loss(head.forward(args[0] as tf.Tensor, true), labels);
       perExample = tf.keep(stopGradient(pe));
       return tf.sum(pe);
-    })([top.h, ...head.trainable]);
+    })([part.h, ...head.trainable]);
     const [dTop, ...dHead] = headGrads as [tf.Tensor, ...tf.Tensor[]];
     this.apply(
       'head',
@@ -358,13 +402,29 @@ export class DecoupledTrainer {
     tf.dispose(dHead);
     const lossPerExample = perExample as unknown as tf.Tensor;
     const target = method === 'synthetic-gradient' ? dTop : lossPerExample;
+    const synthesizerLosses = [...part.synthesizerLosses];
     synthesizerLosses.push(
-      await this.trainSynthesizer(synthesizers[top.index] as Synthesizer, top.h, target, labels, top.index),
+      await this.trainSynthesizer(synthesizers[part.index] as Synthesizer, part.h, target, labels, part.index),
     );
     const mean = tf.mean(lossPerExample);
     const loss = (await mean.data())[0] as number;
-    tf.dispose([mean, dTop, lossPerExample, top.h]);
-    return { loss, waits, synthesizerLosses };
+    tf.dispose([mean, dTop, lossPerExample, part.h]);
+    return { loss, waits: part.waits, synthesizerLosses };
+  }
+
+  /**
+   * One step of synthesizer `index` on MSE(S(h [, y]), target), the target held constant (e.g. a bootstrapped target
+   * that another stage computed). Returns the loss. Frees nothing.
+   * @internal used by the parallel trainer's stages; not part of the public API
+   */
+  trainSynthesizerOn(index: number, h: tf.Tensor, target: tf.Tensor, labels: tf.Tensor): Promise<number> {
+    return this.trainSynthesizer(
+      (this.options.synthesizers as Synthesizer[])[index] as Synthesizer,
+      h,
+      target,
+      labels,
+      index,
+    );
   }
 
   /** One step of a synthesizer on MSE(S(h [, y]), target), target held constant. Returns the loss. */

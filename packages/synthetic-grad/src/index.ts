@@ -11,3 +11,11 @@ export {
 export { denseModule, type DenseModuleOptions } from './denseModule';
 export { makeVariable, type Module, type Synthesizer } from './module';
 export { createSynthesizer, type SynthesizerOptions } from './synthesizer';
+export {
+  ParallelDecoupledTrainer,
+  type BatchInput,
+  type ParallelTrainerOptions,
+  type StageWeights,
+} from './parallel/parallelTrainer';
+export type { Schedule, Wire } from './parallel/protocol';
+export { serveStage, type StageBuilder, type StageContext, type StageDefinition } from './parallel/serveStage';
