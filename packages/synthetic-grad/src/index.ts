@@ -9,6 +9,7 @@ export {
   type TrainingMethod,
 } from './decoupledTrainer';
 export { denseModule, type DenseModuleOptions } from './denseModule';
+export { stackModules } from './stackModules';
 export { makeVariable, type Module, type Synthesizer } from './module';
 export { createSynthesizer, type SynthesizerOptions } from './synthesizer';
 export {

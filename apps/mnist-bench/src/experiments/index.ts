@@ -4,6 +4,7 @@ import { batchnormExperiment } from './batchnorm';
 import { batchnormSpeedExperiment } from './batchnormSpeed';
 import { mlpExperiment } from './mlp';
 import { speedExperiment } from './speed';
+import { dniParallelExperiment, dniParallelWideExperiment } from './dniParallel';
 import { dniWaitsExperiment } from './dniWaits';
 import { dniExperiments } from './syntheticGradients';
 import {
@@ -35,3 +36,5 @@ export const registry = new ExperimentRegistry<Dataset>()
   .register(bsnPassThroughExperiment);
 for (const e of dniExperiments) registry.register(e);
 registry.register(dniWaitsExperiment);
+registry.register(dniParallelExperiment);
+registry.register(dniParallelWideExperiment);

@@ -10,7 +10,7 @@ describe('experiment registry', () => {
 
   test('an unknown name lists the known ones; names are unique and well formed', () => {
     expect(() => registry.get('resnet')).toThrow(
-      'Unknown experiment "resnet": expected one of mlp, throughput, speed, batchnorm, batchnorm-speed, bsn-baselines, bsn-st, bsn-reinforce, bsn-depth, bsn-low-lr, ternary-one-hot, bsn-post-loss, bsn-pass-through, dni-backprop, dni-no-backprop, dni-synthetic-loss, dni-synthetic-loss-live, dni-synthetic-gradient, dni-cdni, dni-waits',
+      'Unknown experiment "resnet": expected one of mlp, throughput, speed, batchnorm, batchnorm-speed, bsn-baselines, bsn-st, bsn-reinforce, bsn-depth, bsn-low-lr, ternary-one-hot, bsn-post-loss, bsn-pass-through, dni-backprop, dni-no-backprop, dni-synthetic-loss, dni-synthetic-loss-live, dni-synthetic-gradient, dni-cdni, dni-waits, dni-parallel, dni-parallel-wide',
     );
     const r = new ExperimentRegistry();
     const e = {
