@@ -16,6 +16,7 @@ export {
   ParallelDecoupledTrainer,
   type BatchInput,
   type ParallelTrainerOptions,
+  type StageTime,
   type StageWeights,
 } from './parallel/parallelTrainer';
 export type { Schedule, Wire } from './parallel/protocol';

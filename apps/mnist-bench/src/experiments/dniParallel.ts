@@ -132,6 +132,11 @@ function parallelExperiment(
           }
           losses = await trainer.finish();
           end = performance.now();
+          // how well the stages overlap: each worker's share of its time spent computing
+          trainer.stageTimes.forEach((t, w) => {
+            if (contender === 'pipelined' || contender === 'lockstep')
+              metrics[`stage ${w} busy share, ${contender}`] = t.busyMs / (t.busyMs + t.waitMs);
+          });
           weights = await trainer.weights();
         } finally {
           left = await trainer.close();

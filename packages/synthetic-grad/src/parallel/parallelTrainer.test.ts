@@ -34,7 +34,7 @@ async function train(options: Omit<ParallelTrainerOptions, 'stageModule'>, steps
   const losses = await trainer.finish();
   const weights = await trainer.weights();
   const left = await trainer.close();
-  return { losses, weights, left, alive: trainer.liveWorkers };
+  return { losses, weights, left, alive: trainer.liveWorkers, times: trainer.stageTimes };
 }
 
 const flat = (w: StageWeights) => [...w.modules, ...w.synthesizers, ...w.head].flatMap((t) => Array.from(t.values));
@@ -60,6 +60,10 @@ describe('ParallelDecoupledTrainer (stages in worker threads, wasm)', () => {
       expect(lockstep.left).toEqual(new Array(stages).fill(0));
       expect(sequential.left).toEqual([0]);
       expect([lockstep.alive, sequential.alive]).toEqual([0, 0]);
+      // each worker's time: computing and waiting, both measured
+      expect(lockstep.times).toHaveLength(stages);
+      for (const t of [...lockstep.times, ...sequential.times]) expect(t.busyMs > 0 && t.waitMs >= 0).toBe(true);
+      expect(sequential.times[0]?.waitMs).toBe(0);
     },
   );
 

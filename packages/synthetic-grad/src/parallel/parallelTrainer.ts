@@ -29,6 +29,12 @@ export interface ParallelTrainerOptions {
   method?: 'backprop' | 'no-backprop' | 'synthetic-gradient' | 'synthetic-loss';
 }
 
+/** One worker's time from its first input to its end: computing, and waiting for inputs or targets (ms). */
+export interface StageTime {
+  busyMs: number;
+  waitMs: number;
+}
+
 /** A batch as the trainer takes it: the inputs and one-hot labels (tensors or values with their shapes). */
 export type BatchInput = tf.Tensor | { shape: number[]; values: Float32Array };
 
@@ -147,6 +153,15 @@ export class ParallelDecoupledTrainer {
   }
 
   private readyCount = 0;
+  private readonly times: StageTime[] = [];
+
+  /**
+   * After {@link finish}, per worker (bottom to top): the time from its first input to its end spent computing and
+   * spent waiting for an input or a synthesizer target (ms) — how well the stages overlap.
+   */
+  get stageTimes(): StageTime[] {
+    return [...this.times];
+  }
 
   /** How many of the trainer's worker threads still run (0 once it is closed or has failed and ended them). */
   get liveWorkers(): number {
@@ -166,6 +181,7 @@ export class ParallelDecoupledTrainer {
         break;
       case 'finished':
         this.finished += 1;
+        this.times[worker] = { busyMs: message.busyMs, waitMs: message.waitMs };
         break;
       case 'error':
         this.fail(

@@ -58,7 +58,7 @@ export type FromStage =
   | { type: 'ready'; stage: number }
   | { type: 'took'; stage: number; step: number }
   | { type: 'loss'; step: number; loss: number }
-  | { type: 'finished'; stage: number }
+  | { type: 'finished'; stage: number; busyMs: number; waitMs: number }
   | { type: 'weights'; stage: number; modules: Wire[]; synthesizers: Wire[]; head: Wire[] }
   | { type: 'disposed'; stage: number; tensors: number }
   | { type: 'error'; stage: number; step: number | null; message: string };

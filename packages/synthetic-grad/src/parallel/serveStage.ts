@@ -93,6 +93,9 @@ class StageServer {
   private index = -1;
   private step: number | null = null;
   private failed = false;
+  /** When the first input arrived, and the time since spent waiting for inputs and targets (ms). */
+  private started = 0;
+  private waitMs = 0;
 
   constructor(
     private readonly parent: Port,
@@ -138,12 +141,16 @@ class StageServer {
     });
     if (isLast && (last.head == null || last.loss == null))
       throw new Error(`stage ${init.count - 1} (the last): head and loss are required`);
+    const method = (init.method ?? first.method) as TrainingMethod;
     this.trainer = new DecoupledTrainer({
       modules: this.built.flatMap((s) => s.modules),
-      synthesizers: this.built.flatMap((s) => s.synthesizers),
+      // the baselines train no synthesizer (DecoupledTrainer's backprop step would teach them the true gradients)
+      ...(method === 'backprop' || method === 'no-backprop'
+        ? {}
+        : { synthesizers: this.built.flatMap((s) => s.synthesizers) }),
       head: isLast ? (last.head as Module) : NO_HEAD,
       loss: last.loss ?? (() => tf.scalar(0)),
-      method: (init.method ?? first.method) as TrainingMethod,
+      method,
       optimizer: first.optimizer,
     });
     this.send({ type: 'ready', stage: this.index });
@@ -163,7 +170,9 @@ class StageServer {
     const top = trainer.options.modules.length - 1;
     const pending = new Map<number, { h: tf.Tensor; labels: tf.Tensor }>();
     const trainTop = async (s: number) => {
+      const asked = performance.now();
       const message = await this.inbox.take<{ target: Wire }>(`target ${s}`);
+      this.waitMs += performance.now() - asked;
       const kept = pending.get(s) as { h: tf.Tensor; labels: tf.Tensor };
       pending.delete(s);
       const target = fromWire(message.target);
@@ -173,11 +182,15 @@ class StageServer {
     let end: { steps: number } | null = null;
     for (let t = 0; ; t++) {
       this.step = t;
+      const asked = performance.now();
       const input = await this.nextInput(
         t,
         () => end,
         (e) => (end = e),
       );
+      // the clock starts with the first input: waiting for it is start-up, not the pipeline
+      if (t === 0) this.started = performance.now();
+      else this.waitMs += performance.now() - asked;
       if (input == null) break;
       if (above != null && t - depth >= 0) await trainTop(t - depth);
       this.send({ type: 'took', stage: this.index, step: t });
@@ -205,7 +218,8 @@ class StageServer {
     this.step = null;
     above?.post({ type: 'end', steps });
     if (above != null) for (let s = Math.max(0, steps - depth); s < steps; s++) await trainTop(s);
-    this.send({ type: 'finished', stage: this.index });
+    const totalMs = performance.now() - this.started;
+    this.send({ type: 'finished', stage: this.index, busyMs: totalMs - this.waitMs, waitMs: this.waitMs });
   }
 
   /** The input of step t (a batch or an activation), or null after the last step. */
@@ -246,6 +260,7 @@ class StageServer {
         () => end,
         (e) => (end = e),
       );
+      if (t === 0) this.started = performance.now();
       if (input == null) break;
       this.send({ type: 'took', stage: this.index, step: t });
       const x = fromWire(input.x);
@@ -255,7 +270,7 @@ class StageServer {
       this.send({ type: 'loss', step: t, loss });
     }
     this.step = null;
-    this.send({ type: 'finished', stage: this.index });
+    this.send({ type: 'finished', stage: this.index, busyMs: performance.now() - this.started, waitMs: 0 });
   }
 
   private async weights(): Promise<FromStage> {
