@@ -199,6 +199,14 @@ for (const file of files) {
   entries[id] = entry;
   bundles.push({ id, file: relative(root, file), skip: null });
 }
+// Worker entries: packages/<name>/test/*.stage.ts, a worker's module that a test starts (e.g. synthetic-grad's
+// parallel stages), bundled beside the tests and served as /bundles/<name>__test__<file>.js.
+for (const pkg of readdirSync(join(root, 'packages'))) {
+  const dir = join(root, 'packages', pkg, 'test');
+  if (!existsSync(dir)) continue;
+  for (const entry of readdirSync(dir).filter((f) => f.endsWith('.stage.ts')))
+    entries[`${pkg}__test__${entry.replace(/\.ts$/, '')}`] = join(dir, entry);
+}
 // One build for every file: tfjs and the packages are shared chunks, loaded once per page.
 try {
   await esbuild.build({

@@ -103,6 +103,17 @@ describe('ParallelDecoupledTrainer (stages in worker threads, wasm)', () => {
     ).rejects.toThrow('ParallelDecoupledTrainer: stage 1: stage 1: modules = [], expected at least one hidden module');
   });
 
+  test('a stage module that cannot load, or never calls serveStage: start() rejects saying so', async () => {
+    const missing = pathToFileURL(join(root, 'test', 'no-such-stage.mjs'));
+    await expect(ParallelDecoupledTrainer.start({ stageModule: missing, stages: 2 })).rejects.toThrow(
+      /^ParallelDecoupledTrainer: stage [01] failed: .*no-such-stage\.mjs/,
+    );
+    const silent = pathToFileURL(join(root, 'test', 'silent.fixture.mjs'));
+    await expect(
+      ParallelDecoupledTrainer.start({ stageModule: silent, stages: 2, startTimeoutMs: 1500 }),
+    ).rejects.toThrow(`ParallelDecoupledTrainer: ${silent.href} did not call serveStage within 1500 ms`);
+  });
+
   test('bad options: one-line errors naming the value', async () => {
     await expect(ParallelDecoupledTrainer.start({ stageModule, stages: 1 })).rejects.toThrow(
       'ParallelDecoupledTrainer: stages = 1, expected an integer ≥ 2',

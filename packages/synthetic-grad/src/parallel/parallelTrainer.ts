@@ -25,6 +25,8 @@ export interface ParallelTrainerOptions {
   schedule?: Schedule;
   /** Pipelined: batches a stage may run ahead of its top synthesizer's targets (default 2; ≥ 1). */
   depth?: number;
+  /** How long a worker may take to load the stage module and call serveStage (default 60,000 ms). */
+  startTimeoutMs?: number;
   /** Sequential schedule only: train with this method instead of the stages' (e.g. 'backprop'). */
   method?: 'backprop' | 'no-backprop' | 'synthetic-gradient' | 'synthetic-loss';
 }
@@ -95,7 +97,15 @@ export class ParallelDecoupledTrainer {
 
   /** Starts the workers and builds every stage; resolves when all are ready. */
   static async start(options: ParallelTrainerOptions): Promise<ParallelDecoupledTrainer> {
-    const { stageModule, stages, args = null, schedule = 'pipelined', depth = 2, method } = options;
+    const {
+      stageModule,
+      stages,
+      args = null,
+      schedule = 'pipelined',
+      depth = 2,
+      method,
+      startTimeoutMs = 60_000,
+    } = options;
     if (!(Number.isInteger(stages) && stages >= 2))
       throw new RangeError(`ParallelDecoupledTrainer: stages = ${stages}, expected an integer ≥ 2`);
     if (!['pipelined', 'lockstep', 'sequential'].includes(schedule))
@@ -121,8 +131,27 @@ export class ParallelDecoupledTrainer {
     const trainer = new ParallelDecoupledTrainer(workers, stageDepth + 1);
     workers.forEach((w, k) => {
       w.listen((message) => trainer.receive(k, message as FromStage));
-      w.onFailure((error) => trainer.fail(new Error(`stage ${groups[k]?.[0]} failed: ${error.message}`)));
+      w.onFailure((error) =>
+        trainer.fail(new Error(`ParallelDecoupledTrainer: stage ${groups[k]?.[0]} failed: ${error.message}`)),
+      );
     });
+    // each worker says when its stage module listens (a browser drops messages sent before that)
+    const timer = setTimeout(
+      () =>
+        trainer.fail(
+          new Error(
+            `ParallelDecoupledTrainer: ${String(stageModule)} did not call serveStage within ${startTimeoutMs} ms (a stage module calls serveStage(build) at its top level)`,
+          ),
+        ),
+      startTimeoutMs,
+    );
+    await trainer
+      .until(() => trainer.listening.size === workers.length)
+      .catch(async (error: unknown) => {
+        await trainer.close().catch(() => undefined);
+        throw error;
+      })
+      .finally(() => clearTimeout(timer));
     // channels between neighbouring workers: links[k] joins worker k (its `above`) and worker k + 1 (its `below`)
     const links = workers.slice(1).map(() => channel());
     workers.forEach((w, k) => {
@@ -153,6 +182,7 @@ export class ParallelDecoupledTrainer {
   }
 
   private readyCount = 0;
+  private readonly listening = new Set<number>();
   private readonly times: StageTime[] = [];
 
   /**
@@ -170,6 +200,9 @@ export class ParallelDecoupledTrainer {
 
   private receive(worker: number, message: FromStage): void {
     switch (message.type) {
+      case 'listening':
+        this.listening.add(worker);
+        break;
       case 'ready':
         this.readyCount += 1;
         break;

@@ -55,6 +55,7 @@ export interface EndMessage {
 export type ToStage = InitMessage | BatchMessage | EndMessage | { type: 'weights' } | { type: 'dispose' };
 
 export type FromStage =
+  | { type: 'listening' }
   | { type: 'ready'; stage: number }
   | { type: 'took'; stage: number; step: number }
   | { type: 'loss'; step: number; loss: number }

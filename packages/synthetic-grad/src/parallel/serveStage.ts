@@ -110,6 +110,8 @@ class StageServer {
       else if (message.type === 'dispose') void this.guard(async () => this.dispose());
       else this.inbox.put(message.type === 'batch' ? `in ${message.step}` : 'end', message);
     });
+    // a browser drops messages that arrive before a listener exists: the main thread sends init only after this
+    this.send({ type: 'listening' });
   }
 
   private send(message: FromStage, transfer: unknown[] = []): void {
