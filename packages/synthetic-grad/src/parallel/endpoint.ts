@@ -73,7 +73,13 @@ export async function startWorker(url: string | URL): Promise<WorkerHandle> {
     worker.on('error', (error) => fail(error instanceof Error ? error : new Error(String(error))));
     worker.on('exit', (code) => {
       alive = false;
-      fail(new Error(`the worker exited with code ${code}`));
+      fail(
+        new Error(
+          code === 0
+            ? 'the worker ended on its own (does its module call serveStage(build) at the top level?)'
+            : `the worker exited with code ${code}`,
+        ),
+      );
     });
     return {
       ...wrapPort(worker),

@@ -108,10 +108,20 @@ describe('ParallelDecoupledTrainer (stages in worker threads, wasm)', () => {
     await expect(ParallelDecoupledTrainer.start({ stageModule: missing, stages: 2 })).rejects.toThrow(
       /^ParallelDecoupledTrainer: stage [01] failed: .*no-such-stage\.mjs/,
     );
+    // in Node a module that never listens lets its worker end (a browser's worker would wait: startTimeoutMs)
     const silent = pathToFileURL(join(root, 'test', 'silent.fixture.mjs'));
+    await expect(ParallelDecoupledTrainer.start({ stageModule: silent, stages: 2 })).rejects.toThrow(
+      /^ParallelDecoupledTrainer: stage [01] failed: the worker ended on its own \(does its module call serveStage\(build\) at the top level\?\)$/,
+    );
+  });
+
+  test('a worker that stays alive without serving a stage: start() gives up after startTimeoutMs', async () => {
+    const idle = pathToFileURL(join(root, 'test', 'idle.fixture.mjs'));
     await expect(
-      ParallelDecoupledTrainer.start({ stageModule: silent, stages: 2, startTimeoutMs: 1500 }),
-    ).rejects.toThrow(`ParallelDecoupledTrainer: ${silent.href} did not call serveStage within 1500 ms`);
+      ParallelDecoupledTrainer.start({ stageModule: idle, stages: 2, startTimeoutMs: 1000 }),
+    ).rejects.toThrow(
+      `ParallelDecoupledTrainer: ${idle.href} did not call serveStage within 1000 ms (a stage module calls serveStage(build) at its top level)`,
+    );
   });
 
   test('bad options: one-line errors naming the value', async () => {
