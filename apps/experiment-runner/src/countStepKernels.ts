@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { warmUp } from './countStepPrograms';
 import type { StepContender } from './timeTrainingSteps';
 
 /**
@@ -16,11 +17,7 @@ export async function countStepKernels(
   for (const c of contenders) {
     const optimizer = c.optimizer?.() ?? makeOptimizer();
     try {
-      for (let i = 0; i < warmup; i++) {
-        const loss = optimizer.minimize(c.loss, true, c.vars) as tf.Scalar;
-        await loss.data();
-        loss.dispose();
-      }
+      await warmUp(c, optimizer, warmup);
       const info = await tf.profile(() => {
         const loss = optimizer.minimize(c.loss, true, c.vars) as tf.Scalar;
         loss.dispose();

@@ -18,11 +18,7 @@ export async function countStepPrograms(
   for (const c of contenders) {
     const optimizer = c.optimizer?.() ?? makeOptimizer();
     try {
-      for (let i = 0; i < warmup; i++) {
-        const loss = optimizer.minimize(c.loss, true, c.vars) as tf.Scalar;
-        await loss.data();
-        loss.dispose();
-      }
+      await warmUp(c, optimizer, warmup);
       const counter = countGpuPrograms();
       const loss = optimizer.minimize(c.loss, true, c.vars) as tf.Scalar;
       counts.push(counter.stop());
@@ -33,4 +29,13 @@ export async function countStepPrograms(
     }
   }
   return counts;
+}
+
+/** `steps` uncounted training steps of a contender (slots made, kernels compiled), each read back. */
+export async function warmUp(c: StepContender, optimizer: tf.Optimizer, steps: number): Promise<void> {
+  for (let i = 0; i < steps; i++) {
+    const loss = optimizer.minimize(c.loss, true, c.vars) as tf.Scalar;
+    await loss.data();
+    loss.dispose();
+  }
 }

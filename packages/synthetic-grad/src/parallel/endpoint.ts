@@ -63,13 +63,26 @@ const workerThreads = (): Promise<WorkerThreads> => import(/* @vite-ignore */ WO
 export async function startWorker(url: string | URL): Promise<WorkerHandle> {
   let failed: ((error: Error) => void) | null = null;
   let ended = false;
+  let alive = true;
   const fail = (error: Error) => {
     if (!ended && failed != null) failed(error);
   };
+  const handle = (worker: unknown, terminate: () => Promise<unknown> | void): WorkerHandle => ({
+    ...wrapPort(worker),
+    onFailure: (handler) => void (failed = handler),
+    close: () => undefined,
+    terminate: async () => {
+      ended = true;
+      await terminate();
+      alive = false;
+    },
+    get alive() {
+      return alive;
+    },
+  });
   if (isNode()) {
     const { Worker } = await workerThreads();
     const worker = new Worker(url, { workerData: { gradkitStage: true } });
-    let alive = true;
     worker.on('error', (error) => fail(error instanceof Error ? error : new Error(String(error))));
     worker.on('exit', (code) => {
       alive = false;
@@ -81,19 +94,7 @@ export async function startWorker(url: string | URL): Promise<WorkerHandle> {
         ),
       );
     });
-    return {
-      ...wrapPort(worker),
-      onFailure: (handler) => void (failed = handler),
-      close: () => undefined,
-      terminate: async () => {
-        ended = true;
-        await worker.terminate();
-        alive = false;
-      },
-      get alive() {
-        return alive;
-      },
-    };
+    return handle(worker, () => worker.terminate());
   }
   const WebWorker = (
     globalThis as {
@@ -109,21 +110,8 @@ export async function startWorker(url: string | URL): Promise<WorkerHandle> {
   if (WebWorker == null)
     throw new Error('ParallelDecoupledTrainer: this platform has no Worker (Node worker_threads or Web Workers)');
   const worker = new WebWorker(url, { type: 'module' });
-  let alive = true;
   worker.addEventListener('error', (event: { message?: string }) => fail(new Error(event.message ?? 'worker error')));
-  return {
-    ...wrapPort(worker),
-    onFailure: (handler) => void (failed = handler),
-    close: () => undefined,
-    terminate: async () => {
-      ended = true;
-      worker.terminate();
-      alive = false;
-    },
-    get alive() {
-      return alive;
-    },
-  };
+  return handle(worker, () => worker.terminate());
 }
 
 /** In a worker started by {@link startWorker}: the port to the main thread; null anywhere else. */
