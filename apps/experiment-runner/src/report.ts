@@ -3,81 +3,9 @@ import { join } from 'node:path';
 import { writeFileAtomic } from './atomicWrite';
 import { drawCurves } from './drawCurves';
 import type { RunRecord } from './experiment';
+import { markdownTable, terminalTable } from './tables';
 
-interface Row {
-  backend: string;
-  experiment: string;
-  result: string;
-  post: string;
-  diff: string;
-  msPerStep: string;
-  examplesPerSecond: string;
-  wall: string;
-  peakTensors: string;
-  peakRss: string;
-}
-
-const HEADERS: Row = {
-  backend: 'backend',
-  experiment: 'experiment',
-  result: 'result',
-  post: 'post',
-  diff: 'diff',
-  msPerStep: 'ms/step (median)',
-  examplesPerSecond: 'examples/s',
-  wall: 'wall s',
-  peakTensors: 'peak tensors',
-  peakRss: 'peak RSS MB',
-};
-
-/**
- * The post's figure is compared (a diff) only with a run that reproduces the post's setting: the reference's
- * profile, on the bench's default data. Other runs show the figure with the profile it belongs to, and no diff.
- */
-function rowOf(r: RunRecord): Row {
-  const ref = r.reference;
-  const defaultData = r.data == null || r.data.isDefault;
-  const comparable = ref != null && ref.profile === r.profile && defaultData;
-  return {
-    backend: r.backend,
-    experiment: r.experiment,
-    result: `${r.primary.metric} ${r.primary.value.toFixed(4)}${r.partial != null ? ` (partial: ${r.partial})` : ''}`,
-    post:
-      ref == null ? '' : `${ref.value}${comparable ? '' : defaultData ? ` (${ref.profile} profile)` : ' (other data)'}`,
-    diff:
-      ref == null || !comparable
-        ? ''
-        : `${r.primary.value - ref.value >= 0 ? '+' : ''}${(r.primary.value - ref.value).toFixed(4)}`,
-    msPerStep: r.msPerStepMedian == null ? '' : r.msPerStepMedian.toFixed(2),
-    examplesPerSecond: r.examplesPerSecond == null ? '' : r.examplesPerSecond.toFixed(0),
-    wall: r.wallSeconds.toFixed(1),
-    peakTensors: String(r.peakTensors),
-    peakRss: r.peakRssMb.toFixed(0),
-  };
-}
-
-export function terminalTable(records: RunRecord[]): string {
-  const rows = [HEADERS, ...records.map(rowOf)];
-  const keys = Object.keys(HEADERS) as Array<keyof Row>;
-  const widths = keys.map((k) => Math.max(...rows.map((r) => r[k].length)));
-  const line = (r: Row) =>
-    keys.map((k, i) => (i < 3 ? r[k].padEnd(widths[i] as number) : r[k].padStart(widths[i] as number))).join('  ');
-  return [
-    line(rows[0] as Row),
-    keys.map((_, i) => '-'.repeat(widths[i] as number)).join('  '),
-    ...rows.slice(1).map(line),
-  ].join('\n');
-}
-
-export function markdownTable(records: RunRecord[]): string {
-  const keys = Object.keys(HEADERS) as Array<keyof Row>;
-  const rows = records.map(rowOf);
-  return [
-    `| ${keys.map((k) => HEADERS[k]).join(' | ')} |`,
-    `|${keys.map((_, i) => (i < 3 ? '---' : '---:')).join('|')}|`,
-    ...rows.map((r) => `| ${keys.map((k) => r[k]).join(' | ')} |`),
-  ].join('\n');
-}
+export { markdownTable, terminalTable };
 
 /** Writes report.json, report.md and one learning-curve chart per experiment (SVG + PNG); returns the terminal table. */
 export async function writeReports(out: string, records: RunRecord[], command: string): Promise<string> {

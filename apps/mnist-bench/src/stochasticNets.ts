@@ -13,6 +13,7 @@ import {
   ternaryActivation,
   type AnnealingScope,
   type ReinforceBaseline,
+  type ReinforceNeuron,
   type StraightThroughEstimator,
 } from '@gradkit/stochastic-neurons';
 import { accuracy, BatchStream } from './batches';
@@ -21,6 +22,8 @@ import type { Dataset, Split } from './mnist';
 /** The hidden units of one R2RT post 5/6 network. */
 export type Neuron =
   | { kind: 'sigmoid' | 'tanh' }
+  /** A bare `tf.sign`: tfjs's gradient of Sign is zero, so nothing before it learns (the estimators' control). */
+  | { kind: 'sign' }
   | { kind: 'binary-st'; estimator: StraightThroughEstimator; annealing?: { rate: number; scope: AnnealingScope } }
   | { kind: 'binary-reinforce'; varianceAdjusted: boolean }
   | { kind: 'ternary' }
@@ -52,9 +55,152 @@ interface Dense {
   b: tf.Variable;
 }
 
+/** What a {@link StochasticNet} is: its neurons, widths, learning rate, and where its noise acts. */
+export type NetDefinition = Pick<
+  NetSpec,
+  'neuron' | 'hidden' | 'learningRate' | 'stochasticTrain' | 'stochasticEval' | 'loss'
+>;
+
 /**
- * Trains one network of R2RT posts 5 and 6: 784 → hidden layer(s) of the given neurons → softmax 10; Glorot-
- * uniform weights *and* biases (the posts' `get_variable` default); per-example loss −mean over classes of y·log ŷ
+ * One network of R2RT posts 5 and 6: `features` → hidden layer(s) of the given neurons → softmax `classes`;
+ * Glorot-uniform weights *and* biases from `rng` (the posts' `get_variable` default), noise from a stream seeded
+ * by `seed`, plain SGD. {@link trainStep} is one update; {@link endEpoch} anneals the slope. Dispose it.
+ */
+export class StochasticNet {
+  private readonly layers: Dense[];
+  private readonly stream: SeedStream;
+  private readonly annealing: SlopeAnnealing | null;
+  private readonly baselines: Array<ReinforceBaseline | null>;
+  private readonly optimizer: tf.SGDOptimizer;
+
+  constructor(
+    readonly definition: NetDefinition,
+    readonly features: number,
+    readonly classes: number,
+    rng: () => number,
+    seed: number,
+  ) {
+    this.stream = new SeedStream(seed * 7919 + 1);
+    const sizes = [features, ...definition.hidden, classes];
+    this.layers = sizes.slice(1).map((out, i) => {
+      const fanIn = sizes[i] as number;
+      return tf.tidy(() => ({
+        w: tf.variable(glorotUniform([fanIn, out], rng)),
+        // TF's get_variable default (Glorot-uniform) for a bias of shape [out] takes fan_in = fan_out = out:
+        // U(−√(3/out), √(3/out))
+        b: tf.variable(glorotUniform([out], rng)),
+      }));
+    });
+    const neuron = definition.neuron;
+    this.annealing = 'annealing' in neuron && neuron.annealing ? new SlopeAnnealing(neuron.annealing) : null;
+    this.baselines = definition.hidden.map((h) =>
+      neuron.kind === 'binary-reinforce' && neuron.varianceAdjusted ? createReinforceBaseline(h) : null,
+    );
+    this.optimizer = tf.train.sgd(definition.learningRate);
+  }
+
+  /** Forward pass; for REINFORCE also the neurons, whose surrogates need the per-example loss. */
+  forward(x: tf.Tensor, training: boolean): { logits: tf.Tensor; reinforce: ReinforceNeuron[] } {
+    const spec = this.definition;
+    const stream = this.stream;
+    const slope = this.annealing?.slopeFor(training) ?? 1;
+    const stochastic = training ? spec.stochasticTrain : spec.stochasticEval;
+    const reinforce: ReinforceNeuron[] = [];
+    let h: tf.Tensor = x;
+    this.layers.forEach((layer, i) => {
+      const a = tf.add(tf.matMul(h, layer.w), layer.b);
+      if (i === this.layers.length - 1) {
+        h = a;
+        return;
+      }
+      const n = spec.neuron;
+      switch (n.kind) {
+        case 'sigmoid':
+          h = tf.sigmoid(a);
+          break;
+        case 'tanh':
+          h = tf.tanh(a);
+          break;
+        case 'sign':
+          h = tf.sign(a);
+          break;
+        case 'binary-st':
+          h = binaryNeuron(a, { estimator: n.estimator, slope, stochastic, randomness: stream });
+          break;
+        case 'binary-reinforce': {
+          // At evaluation with stochastic = False the post's REINFORCE layer swaps to a deterministic step.
+          if (!training && !stochastic) {
+            h = binaryNeuron(a, { estimator: 'pass-through', stochastic: false });
+            break;
+          }
+          const neuron = reinforceBinaryNeuron(a, {
+            stochastic: true,
+            randomness: stream,
+            baseline: this.baselines[i] ?? null,
+          });
+          reinforce.push(neuron);
+          h = neuron.output;
+          break;
+        }
+        case 'ternary':
+          h = naryNeuron(a, { activation: ternaryActivation, stochastic, randomness: stream });
+          break;
+        case 'one-hot':
+          h = oneHotNeuron(a, { categories: n.categories, temperature: 1 / slope, stochastic, randomness: stream });
+          break;
+      }
+    });
+    return { logits: h, reinforce };
+  }
+
+  /** Evaluation logits (the network's evaluation mode: deterministic or not as defined, the annealed slope). */
+  predict(x: tf.Tensor2D): tf.Tensor2D {
+    return this.forward(x, false).logits as tf.Tensor2D;
+  }
+
+  /**
+   * One SGD step on a batch (x [batch, features], one-hot y [batch, classes]): the summed per-example loss, and the
+   * largest spread of one example's logits (max − min over classes; past ≈87 the posts' formula is NaN). The caller
+   * disposes both.
+   */
+  trainStep(x: tf.Tensor2D, y: tf.Tensor2D): { loss: tf.Scalar; spread: tf.Scalar } {
+    const kept: { spread?: tf.Scalar } = {};
+    const loss = this.optimizer.minimize(
+      () => {
+        const { logits, reinforce } = this.forward(x, true);
+        kept.spread = tf.keep(tf.max(tf.sub(tf.max(logits, 1), tf.min(logits, 1)))) as tf.Scalar;
+        const logProbabilities =
+          this.definition.loss === 'log-of-softmax' ? tf.log(tf.softmax(logits)) : tf.logSoftmax(logits);
+        // per-example loss: −mean over the classes of y·log softmax = cross-entropy / classes
+        const perExample = tf.div(tf.neg(tf.sum(tf.mul(y, logProbabilities), 1)), this.classes);
+        let total: tf.Tensor = tf.sum(perExample);
+        for (const n of reinforce) total = tf.add(total, n.surrogate(perExample));
+        return total as tf.Scalar;
+      },
+      true,
+      this.variables,
+    ) as tf.Scalar;
+    return { loss, spread: kept.spread as tf.Scalar };
+  }
+
+  /** The end of an epoch: slope annealing takes its step. */
+  endEpoch(): void {
+    this.annealing?.step();
+  }
+
+  get variables(): tf.Variable[] {
+    return this.layers.flatMap((l) => [l.w, l.b]);
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    tf.dispose(this.variables);
+    this.baselines.forEach((b) => b && disposeReinforceBaseline(b));
+  }
+}
+
+/**
+ * Trains one network of R2RT posts 5 and 6 ({@link StochasticNet}): per-example loss −mean over classes of y·log ŷ
  * (cross-entropy / 10) summed over the batch by plain SGD. Returns the final evaluation accuracy and one point
  * per epoch.
  */
@@ -72,77 +218,11 @@ export async function trainStochasticNet(
   maxLogitSpreadStep: number;
 }> {
   const rng = createRng(ctx.seed);
-  const stream = new SeedStream(ctx.seed * 7919 + 1);
-  const sizes = [data.features, ...spec.hidden, data.classes];
-  const layers: Dense[] = sizes.slice(1).map((out, i) => {
-    const fanIn = sizes[i] as number;
-    return tf.tidy(() => ({
-      w: tf.variable(glorotUniform([fanIn, out], rng)),
-      // TF's get_variable default (Glorot-uniform) for a bias of shape [out] takes fan_in = fan_out = out:
-      // U(−√(3/out), √(3/out))
-      b: tf.variable(glorotUniform([out], rng)),
-    }));
-  });
-  const annealing =
-    'annealing' in spec.neuron && spec.neuron.annealing ? new SlopeAnnealing(spec.neuron.annealing) : null;
-  const baselines: Array<ReinforceBaseline | null> = spec.hidden.map((h) =>
-    spec.neuron.kind === 'binary-reinforce' && spec.neuron.varianceAdjusted ? createReinforceBaseline(h) : null,
-  );
+  const net = new StochasticNet(spec, data.features, data.classes, rng, ctx.seed);
   const trainSplit: Split = spec.protocol === 'exp7' ? data.validation : data.train;
   const evalSplit: Split = spec.protocol === 'exp7' ? data.test : data.validation;
-  const optimizer = tf.train.sgd(spec.learningRate);
   const batches = new BatchStream(trainSplit, data.features, spec.batchSize, rng);
 
-  /** Forward pass; for REINFORCE also the neurons, whose surrogates need the per-example loss. */
-  const forward = (x: tf.Tensor, training: boolean) => {
-    const slope = annealing?.slopeFor(training) ?? 1;
-    const stochastic = training ? spec.stochasticTrain : spec.stochasticEval;
-    const reinforce: Array<ReturnType<typeof reinforceBinaryNeuron>> = [];
-    let h: tf.Tensor = x;
-    layers.forEach((layer, i) => {
-      const a = tf.add(tf.matMul(h, layer.w), layer.b);
-      if (i === layers.length - 1) {
-        h = a;
-        return;
-      }
-      const n = spec.neuron;
-      switch (n.kind) {
-        case 'sigmoid':
-          h = tf.sigmoid(a);
-          break;
-        case 'tanh':
-          h = tf.tanh(a);
-          break;
-        case 'binary-st':
-          h = binaryNeuron(a, { estimator: n.estimator, slope, stochastic, randomness: stream });
-          break;
-        case 'binary-reinforce': {
-          // At evaluation with stochastic = False the post's REINFORCE layer swaps to a deterministic step.
-          if (!training && !stochastic) {
-            h = binaryNeuron(a, { estimator: 'pass-through', stochastic: false });
-            break;
-          }
-          const neuron = reinforceBinaryNeuron(a, {
-            stochastic: true,
-            randomness: stream,
-            baseline: baselines[i] ?? null,
-          });
-          reinforce.push(neuron);
-          h = neuron.output;
-          break;
-        }
-        case 'ternary':
-          h = naryNeuron(a, { activation: ternaryActivation, stochastic, randomness: stream });
-          break;
-        case 'one-hot':
-          h = oneHotNeuron(a, { categories: n.categories, temperature: 1 / slope, stochastic, randomness: stream });
-          break;
-      }
-    });
-    return { logits: h, reinforce };
-  };
-
-  const variables = layers.flatMap((l) => [l.w, l.b]);
   const curve: Curve['points'] = [];
   const times: number[] = [];
   let step = 0;
@@ -153,23 +233,7 @@ export async function trainStochasticNet(
     for (let s = 0; s < spec.stepsPerEpoch; s++) {
       const { x, y } = batches.next(data.classes);
       const start = performance.now();
-      const kept: { spread?: tf.Scalar } = {};
-      const loss = optimizer.minimize(
-        () => {
-          const { logits, reinforce } = forward(x, true);
-          // the largest spread of one example's logits (max − min over classes): past ≈87 the posts' formula is NaN
-          kept.spread = tf.keep(tf.max(tf.sub(tf.max(logits, 1), tf.min(logits, 1)))) as tf.Scalar;
-          const logProbabilities = spec.loss === 'log-of-softmax' ? tf.log(tf.softmax(logits)) : tf.logSoftmax(logits);
-          // per-example loss: −mean over the 10 classes of y·log softmax = cross-entropy / 10
-          const perExample = tf.div(tf.neg(tf.sum(tf.mul(y, logProbabilities), 1)), data.classes);
-          let total: tf.Tensor = tf.sum(perExample);
-          for (const n of reinforce) total = tf.add(total, n.surrogate(perExample));
-          return total as tf.Scalar;
-        },
-        true,
-        variables,
-      ) as tf.Scalar;
-      const spread = kept.spread as tf.Scalar;
+      const { loss, spread } = net.trainStep(x, y);
       const [lossValue, spreadValue] = await Promise.all([loss.data(), spread.data()]);
       times.push(performance.now() - start);
       step++;
@@ -182,15 +246,10 @@ export async function trainStochasticNet(
       ctx.sampleMemory();
       progress(step);
     }
-    annealing?.step();
-    curve.push({
-      step,
-      value: await accuracy((x) => forward(x, false).logits as tf.Tensor2D, evalSplit, data.features),
-    });
+    net.endEpoch();
+    curve.push({ step, value: await accuracy((x) => net.predict(x), evalSplit, data.features) });
   }
-  optimizer.dispose();
-  tf.dispose(variables);
-  baselines.forEach((b) => b && disposeReinforceBaseline(b));
+  net.dispose();
   return {
     accuracy: curve.at(-1)?.value ?? NaN,
     curve,
