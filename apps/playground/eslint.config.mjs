@@ -1,0 +1,3 @@
+import { app } from '@gradkit/eslint-config';
+
+export default [{ ignores: ['screenshots/**'] }, ...app];
