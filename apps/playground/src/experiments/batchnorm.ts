@@ -36,9 +36,10 @@ export const batchnorm: PlaygroundExperiment = {
   post: 'post 1: batch normalization',
   about:
     'Two networks start from the same N(0, 1) weights and see the same batches; one normalizes each hidden layer by ' +
-    "its batch's mean and variance (and learns γ and β), the other does not. Batch norm trains much faster. At the " +
-    'end, test images go through the BN net one at a time: normalized by the statistics of a batch of one, every ' +
-    'hidden unit is 0 before γ and β, so every image gets the same class; with the population statistics kept during ' +
+    "its batch's mean and variance (and learns γ and β), the other does not. Over the post's 40,000 steps the BN net " +
+    'ends higher (≈0.97 against ≈0.95); in a quick run the two are close. The point of the demo comes after training: ' +
+    'test images go through the BN net one at a time. Normalized by the statistics of a batch of one, every hidden ' +
+    'unit is 0 before γ and β, so every image gets the same class; with the population statistics kept during ' +
     'training (EMA, decay 0.99 here: the post’s 0.999 needs thousands of steps to forget its start) the answers are right.',
   quickSteps: 400,
   data: 'mnist',

@@ -93,7 +93,7 @@ export const charGru: PlaygroundExperiment = {
         const loss = await validationLoss(model, valid);
         lastSample = await sampleText(model, 'The ', config.sampleLength, random);
         const item = element('li');
-        item.append(element('span', `step ${stepsDone}`, 'sample-step'), element('q', lastSample));
+        item.append(element('span', `step ${stepsDone}`, 'sample-step'), element('q', lastSample.replace(/\n/g, '↵')));
         samples.append(item);
         return { 'loss, nats per character | validation (held-out tail)': loss };
       },

@@ -37,9 +37,10 @@ export const syntheticGradients: PlaygroundExperiment = {
   about:
     'With synthetic gradients each layer updates as soon as its own forward pass is done, from a small network ' +
     '(its synthesizer) that predicts the gradient the layers above will send; the synthesizer learns from the ' +
-    'gradients that do arrive (bootstrapped from the synthesizer above). DNI predicts from the layer’s output alone; ' +
-    'cDNI also sees the labels and keeps pace with backprop, while plain DNI lags. @gradkit/synthetic-grad’s ' +
-    'DecoupledTrainer, as its README composes it.',
+    'gradients that do arrive (bootstrapped from the synthesizer above). DNI predicts from the layer’s output alone ' +
+    'and lags behind backprop; cDNI also sees the labels and comes closer (the post: level with backprop after ' +
+    '25,000 steps). One step trains all three on the same batch. @gradkit/synthetic-grad’s DecoupledTrainer, as its ' +
+    'README composes it.',
   quickSteps: 150,
   data: 'mnist',
   async create({ data, seed, steps }) {
