@@ -61,6 +61,8 @@ const chart = new LiveChart($('chart'));
 const records: RunRecord[] = [];
 let backends: BackendStatus[] = [];
 let current: Run | null = null;
+/** The curves the chart was last given. */
+let shownCurves: LiveView['curves'] | null = null;
 /** tf.memory() needs a backend: set once the default one is selected. */
 let backendReady = false;
 
@@ -185,7 +187,10 @@ function showLive(e: PlaygroundExperiment, backend: string, live: LiveView): voi
   controls.stop.disabled = live.state !== 'running' && live.state !== 'starting';
   controls.resume.disabled = live.state !== 'stopped';
   controls.discard.disabled = live.state !== 'stopped' && live.state !== 'running';
-  if (live.curves.length > 0) chart.show(e.name, [{ backend, title: e.title, curves: live.curves }], e.xTitle);
+  // the session hands over a new list of curves at each evaluation: redraw only then
+  if (live.curves !== shownCurves && live.curves.length > 0)
+    chart.show(e.name, [{ backend, title: e.title, curves: live.curves }], e.xTitle);
+  shownCurves = live.curves;
 }
 
 function showMemory(): void {

@@ -71,6 +71,11 @@ const tensors = () => page.evaluate(() => window.playground.memory().numTensors)
 
 /** Sets the controls as a user does (labels, keyboard-reachable controls) and clicks Run. */
 async function startRun(experiment: string, backend: string, steps: number): Promise<void> {
+  const status = (await page.evaluate(() => window.playground.backends())).find((b) => b.name === backend);
+  if (status?.available !== true)
+    throw new Error(
+      `${backend} is unavailable in this Chromium (${status?.reason ?? 'not listed'}); the test needs it`,
+    );
   await page.getByLabel('Experiment').selectOption(experiment);
   await page.getByLabel('Backend', { exact: true }).selectOption(backend);
   await page.getByLabel('Training steps').fill(String(steps));
