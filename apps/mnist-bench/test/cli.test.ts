@@ -92,6 +92,8 @@ describe('mnist-bench command line', () => {
       'dni-synthetic-gradient',
       'dni-cdni',
       'dni-waits',
+      'dni-parallel',
+      'dni-parallel-wide',
     ];
     const r = cli([
       '--data',
@@ -167,7 +169,7 @@ describe('mnist-bench command line', () => {
     ],
     [
       ['--experiments', 'mlp,resnet'],
-      'mnist-bench: Unknown experiment "resnet": expected one of mlp, throughput, speed, batchnorm, batchnorm-speed, bsn-baselines, bsn-st, bsn-reinforce, bsn-depth, bsn-low-lr, ternary-one-hot, bsn-post-loss, bsn-pass-through, dni-backprop, dni-no-backprop, dni-synthetic-loss, dni-synthetic-loss-live, dni-synthetic-gradient, dni-cdni, dni-waits',
+      'mnist-bench: Unknown experiment "resnet": expected one of mlp, throughput, speed, batchnorm, batchnorm-speed, bsn-baselines, bsn-st, bsn-reinforce, bsn-depth, bsn-low-lr, ternary-one-hot, bsn-post-loss, bsn-pass-through, dni-backprop, dni-no-backprop, dni-synthetic-loss, dni-synthetic-loss-live, dni-synthetic-gradient, dni-cdni, dni-waits, dni-parallel, dni-parallel-wide',
     ],
     [
       ['--profile', 'huge'],
