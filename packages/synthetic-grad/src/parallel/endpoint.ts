@@ -53,11 +53,13 @@ export function wrapPort(port: unknown): Port {
   };
 }
 
-const WORKER_THREADS = 'node:worker_threads';
+// built at run time, so that no bundler resolves (or shims) it for a browser build: only Node reaches the import
+const WORKER_THREADS = ['node', 'worker_threads'].join(':');
 type WorkerThreads = typeof WorkerThreadsModule;
 const isNode = (): boolean =>
   typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
-const workerThreads = (): Promise<WorkerThreads> => import(/* @vite-ignore */ WORKER_THREADS) as Promise<WorkerThreads>;
+const workerThreads = (): Promise<WorkerThreads> =>
+  import(/* @vite-ignore */ /* webpackIgnore: true */ WORKER_THREADS) as Promise<WorkerThreads>;
 
 /** Starts a worker running the ES module at `url`, marked as a gradkit stage. */
 export async function startWorker(url: string | URL): Promise<WorkerHandle> {
