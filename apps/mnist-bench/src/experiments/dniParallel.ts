@@ -228,6 +228,17 @@ export const dniParallelWideExperiment = parallelExperiment(
   'dni-parallel-wide',
   'Synthetic gradients in two parallel stages on a balanced network with linear synthesizers vs sequential and backprop',
   {
+    paper: {
+      ...post,
+      widths: [
+        [1024, 256],
+        [1536, 256],
+      ],
+      synthesizerHidden: [],
+      iterations: 25_000,
+      warmup: 20,
+      contenders: ['backprop', 'sequential', 'pipelined'],
+    },
     long: {
       ...post,
       widths: [
