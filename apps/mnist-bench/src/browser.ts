@@ -10,4 +10,5 @@ export { mlpExperiment, type MlpConfig } from './experiments/mlp';
 export { IdxFormatError, isGzip, parseUncompressedIdx, type IdxArray } from './idxFormat';
 export { crossEntropy, makeOptimizer, Mlp, setLearningRate, type Activation } from './mlp';
 export { StochasticNet, type NetDefinition, type Neuron } from './stochasticNets';
+export { disposePost1Net, post1Forward, post1Net, post1Variables, type Post1Layer, type Post1Mode } from './post1Nets';
 export { runTraining, type TrainLoop } from './training';

@@ -1,15 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  batchNorm,
-  createPopulationStatistics,
-  disposePopulationStatistics,
-  estimatePopulationStatistics,
-  type PopulationStatistics,
-} from '@gradkit/batchnorm';
+import { estimatePopulationStatistics } from '@gradkit/batchnorm';
 import { median, type Experiment } from '@gradkit/experiment-runner';
 import { createRng } from '@gradkit/core';
 import { accuracy, BatchStream, normals } from '../batches';
 import type { Dataset } from '../mnist';
+import { disposePost1Net, post1Forward, post1Net, post1Variables, type Post1Layer, type Post1Mode } from '../post1Nets';
 import { runTraining } from '../training';
 
 export interface BatchNormConfig {
@@ -58,16 +53,8 @@ function secondHalf(points: Array<{ step: number; value: number }>, steps: numbe
   return { mean, change };
 }
 
-/** One hidden layer: its weights, and for the BN net γ, β and population statistics instead of a bias. */
-interface Layer {
-  w: tf.Variable;
-  b?: tf.Variable;
-  gamma?: tf.Variable;
-  beta?: tf.Variable;
-  stats?: PopulationStatistics;
-}
-
-type Mode = { training: true; update: 'ema' | 'cumulative' | 'none' } | { training: false };
+type Layer = Post1Layer;
+type Mode = Post1Mode;
 
 /**
  * Post 1's experiment: 784-100-100-10, sigmoid, weights N(0, 1) unscaled and shared by both nets, no pre-BN
@@ -137,39 +124,12 @@ export const batchnormExperiment: Experiment<Dataset, BatchNormConfig> = {
     const sizes = [data.features, ...config.hidden, data.classes];
     // The same N(0, 1) initial weights for both nets (the post draws them once).
     const initial = sizes.slice(1).map((out, i) => normals(rng, (sizes[i] as number) * out));
-    const net = (withBn: boolean): Layer[] =>
-      sizes.slice(1).map((out, i) => {
-        const fanIn = sizes[i] as number;
-        const hidden = i < sizes.length - 2;
-        const variable = (make: () => tf.Tensor) => tf.tidy(() => tf.variable(make()));
-        const w = variable(() => tf.tensor2d(initial[i] as Float32Array, [fanIn, out]));
-        return withBn && hidden
-          ? {
-              w,
-              gamma: variable(() => tf.ones([out])),
-              beta: variable(() => tf.zeros([out])),
-              stats: createPopulationStatistics(out, `bn${i}`),
-            }
-          : { w, b: variable(() => tf.zeros([out])) };
-      });
+    const net = (withBn: boolean): Layer[] => post1Net(sizes, initial, withBn, 'bn');
     const plain = net(false);
     const bn = net(true);
     // `upTo`: stop at that hidden layer's sigmoid input (what the post's third figure plots for layer 2)
-    const forward = (layers: Layer[], x: tf.Tensor2D, mode: Mode, upTo?: number): tf.Tensor2D => {
-      let h: tf.Tensor2D = x;
-      for (const [i, l] of layers.entries()) {
-        const z = tf.matMul(h, l.w as tf.Tensor2D);
-        if (i === layers.length - 1) return tf.add(z, l.b as tf.Tensor) as tf.Tensor2D;
-        const input = (
-          l.stats
-            ? batchNorm(z, { gamma: l.gamma, beta: l.beta }, l.stats, { ...mode, decay: config.decay })
-            : tf.add(z, l.b as tf.Tensor)
-        ) as tf.Tensor2D;
-        if (i === upTo) return input;
-        h = tf.sigmoid(input) as tf.Tensor2D;
-      }
-      return h;
-    };
+    const forward = (layers: Layer[], x: tf.Tensor2D, mode: Mode, upTo?: number): tf.Tensor2D =>
+      post1Forward(layers, x, mode, config.decay, upTo);
     // the mean over the test set of the sigmoid input of layer 2's first five neurons (the post's third figure;
     // with BN through the training graph fed the whole test set, as the post's code evaluates)
     const sigmoidInputs = async (layers: Layer[], mode: Mode): Promise<number[]> => {
@@ -181,8 +141,7 @@ export const batchnormExperiment: Experiment<Dataset, BatchNormConfig> = {
       means.dispose();
       return values;
     };
-    const variables = (layers: Layer[]) =>
-      layers.flatMap((l) => [l.w, l.b, l.gamma, l.beta].filter((v): v is tf.Variable => v != null));
+    const variables = post1Variables;
     const sgdPlain = tf.train.sgd(config.learningRate);
     const sgdBn = tf.train.sgd(config.learningRate);
     const summedXent = (y: tf.Tensor2D, logits: tf.Tensor2D) =>
@@ -317,8 +276,8 @@ export const batchnormExperiment: Experiment<Dataset, BatchNormConfig> = {
         ];
       }),
     );
-    tf.dispose([...variables(plain), ...variables(bn)]);
-    bn.forEach((l) => l.stats && disposePopulationStatistics(l.stats));
+    disposePost1Net(plain);
+    disposePost1Net(bn);
     sgdPlain.dispose();
     sgdBn.dispose();
     return {

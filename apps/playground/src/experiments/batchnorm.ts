@@ -1,25 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@gradkit/core';
 import {
-  batchNorm,
-  createPopulationStatistics,
-  disposePopulationStatistics,
-  type PopulationStatistics,
-} from '@gradkit/batchnorm';
-import { accuracy, batchnormExperiment, BatchStream, normals, type Dataset } from 'mnist-bench/browser';
+  accuracy,
+  batchnormExperiment,
+  BatchStream,
+  disposePost1Net,
+  normals,
+  post1Forward,
+  post1Net,
+  post1Variables,
+  type Dataset,
+  type Post1Mode,
+} from 'mnist-bench/browser';
 import { benchProfile, evaluationsEvery, type PlaygroundExperiment } from '../experiment';
 import { digitCanvas, element } from '../views';
 
-/** One hidden layer: its weights, and for the BN net γ, β and population statistics instead of a bias. */
-interface Layer {
-  w: tf.Variable;
-  b?: tf.Variable;
-  gamma?: tf.Variable;
-  beta?: tf.Variable;
-  stats?: PopulationStatistics;
-}
-
-type Mode = { training: true; update: 'ema' | 'none' } | { training: false };
+type Mode = Post1Mode;
 
 /** How many of the single test images the page draws with their two predictions. */
 const SHOWN = 20;
@@ -49,35 +45,12 @@ export const batchnorm: PlaygroundExperiment = {
     const rng = createRng(seed);
     const sizes = [d.features, ...config.hidden, d.classes];
     const initial = sizes.slice(1).map((out, i) => normals(rng, (sizes[i] as number) * out));
-    const variable = (make: () => tf.Tensor) => tf.tidy(() => tf.variable(make()));
-    const net = (withBn: boolean): Layer[] =>
-      sizes.slice(1).map((out, i) => {
-        const w = variable(() => tf.tensor2d(initial[i] as Float32Array, [sizes[i] as number, out]));
-        return withBn && i < sizes.length - 2
-          ? {
-              w,
-              gamma: variable(() => tf.ones([out])),
-              beta: variable(() => tf.zeros([out])),
-              stats: createPopulationStatistics(out),
-            }
-          : { w, b: variable(() => tf.zeros([out])) };
-      });
-    const plain = net(false);
-    const bn = net(true);
-    const forward = (layers: Layer[], x: tf.Tensor2D, mode: Mode): tf.Tensor2D => {
-      let h: tf.Tensor2D = x;
-      for (const [i, l] of layers.entries()) {
-        const z = tf.matMul(h, l.w as tf.Tensor2D);
-        if (i === layers.length - 1) return tf.add(z, l.b as tf.Tensor) as tf.Tensor2D;
-        const input = l.stats
-          ? batchNorm(z, { gamma: l.gamma, beta: l.beta }, l.stats, { ...mode, decay: config.decay })
-          : tf.add(z, l.b as tf.Tensor);
-        h = tf.sigmoid(input) as tf.Tensor2D;
-      }
-      return h;
-    };
-    const variables = (layers: Layer[]) =>
-      layers.flatMap((l) => [l.w, l.b, l.gamma, l.beta].filter((v): v is tf.Variable => v != null));
+    // post 1's two nets and their forward pass, as mnist-bench's batchnorm experiment builds them
+    const plain = post1Net(sizes, initial, false);
+    const bn = post1Net(sizes, initial, true);
+    const forward = (layers: typeof plain, x: tf.Tensor2D, mode: Mode): tf.Tensor2D =>
+      post1Forward(layers, x, mode, config.decay);
+    const variables = post1Variables;
     const sgdPlain = tf.train.sgd(config.learningRate);
     const sgdBn = tf.train.sgd(config.learningRate);
     const summedXent = (y: tf.Tensor2D, logits: tf.Tensor2D) =>
@@ -135,8 +108,8 @@ export const batchnorm: PlaygroundExperiment = {
         };
       },
       dispose() {
-        tf.dispose([...variables(plain), ...variables(bn)]);
-        bn.forEach((l) => l.stats && disposePopulationStatistics(l.stats));
+        disposePost1Net(plain);
+        disposePost1Net(bn);
         sgdPlain.dispose();
         sgdBn.dispose();
       },
