@@ -11,4 +11,5 @@ export { IdxFormatError, isGzip, parseUncompressedIdx, type IdxArray } from './i
 export { crossEntropy, makeOptimizer, Mlp, setLearningRate, type Activation } from './mlp';
 export { StochasticNet, type NetDefinition, type Neuron } from './stochasticNets';
 export { disposePost1Net, post1Forward, post1Net, post1Variables, type Post1Layer, type Post1Mode } from './post1Nets';
+export { post8Loss, post8Network, type Post8NetworkOptions } from './post8Network';
 export { runTraining, type TrainLoop } from './training';

@@ -1,15 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { epochCheckpoints, type Experiment } from '@gradkit/experiment-runner';
-import {
-  createSynthesizer,
-  DecoupledTrainer,
-  denseModule,
-  type Module,
-  type Synthesizer,
-  type TrainingMethod,
-} from '@gradkit/synthetic-grad';
+import { DecoupledTrainer, type TrainingMethod } from '@gradkit/synthetic-grad';
 import { createRng } from '@gradkit/core';
 import { accuracy, BatchStream, toTensors, type BatchStreamState } from '../batches';
+import { post8Loss, post8Network } from '../post8Network';
 import type { Dataset } from '../mnist';
 
 export interface SyntheticGradientConfig {
@@ -84,52 +78,22 @@ function syntheticExperiment(variant: Variant): Experiment<Dataset, SyntheticGra
     },
     async run(ctx, config, data) {
       const rng = createRng(ctx.seed);
-      const decoupled = variant.method !== 'backprop';
-      const trainable = decoupled ? 'dense' : 'all';
-      const modules: Module[] = [
-        denseModule({
-          name: 'h1',
-          inputDim: data.features,
-          units: config.hidden,
-          batchNorm: true,
-          trainable,
-          seed: ctx.seed * 10 + 1,
-        }),
-        denseModule({
-          name: 'h2',
-          inputDim: config.hidden,
-          units: config.hidden,
-          batchNorm: true,
-          trainable,
-          seed: ctx.seed * 10 + 2,
-        }),
-      ];
-      const head = denseModule({
-        name: 'logits',
-        inputDim: config.hidden,
-        units: data.classes,
-        activation: 'linear',
-        seed: ctx.seed * 10 + 3,
+      const { modules, head, synthesizers } = post8Network({
+        features: data.features,
+        classes: data.classes,
+        hidden: config.hidden,
+        synthesizerHidden: config.synthesizerHidden,
+        method: variant.method,
+        conditioned: variant.conditioned,
+        seed: ctx.seed,
+        ...(variant.initialLossBias === undefined ? {} : { initialLossBias: variant.initialLossBias }),
       });
-      const kind = variant.method === 'synthetic-loss' ? 'loss' : 'gradient';
-      const synthesizers: Synthesizer[] | undefined = variant.method.startsWith('synthetic')
-        ? [0, 1].map((i) =>
-            createSynthesizer({
-              dim: config.hidden,
-              kind,
-              hidden: config.synthesizerHidden,
-              labelClasses: variant.conditioned ? data.classes : 0,
-              seed: ctx.seed * 100 + i,
-              ...(variant.initialLossBias === undefined ? {} : { initialLossBias: variant.initialLossBias }),
-            }),
-          )
-        : undefined;
       const trainer = new DecoupledTrainer({
         modules,
         head,
         method: variant.method,
         synthesizers,
-        loss: (logits, labels) => tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1)),
+        loss: post8Loss,
         optimizer: () => tf.train.adam(config.learningRate),
         timing: true,
       });

@@ -1,14 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@gradkit/core';
-import {
-  createSynthesizer,
-  DecoupledTrainer,
-  denseModule,
-  type Module,
-  type Synthesizer,
-  type TrainingMethod,
-} from '@gradkit/synthetic-grad';
-import { accuracy, BatchStream, toTensors } from 'mnist-bench/browser';
+import { DecoupledTrainer, type TrainingMethod } from '@gradkit/synthetic-grad';
+import { accuracy, BatchStream, post8Loss, post8Network, toTensors } from 'mnist-bench/browser';
 import { evaluationsEvery, type PlaygroundExperiment } from '../experiment';
 
 interface Variant {
@@ -48,49 +41,23 @@ export const syntheticGradients: PlaygroundExperiment = {
     const config = { hidden: 128, synthesizerHidden: [256], learningRate: 1e-3, batchSize: 32, steps };
     const evalEvery = evaluationsEvery(steps, 5);
     const runs = VARIANTS.map((variant, v) => {
-      const decoupled = variant.method !== 'backprop';
-      const trainable = decoupled ? 'dense' : 'all';
-      const modules: Module[] = [
-        denseModule({
-          name: `h1_${v}`,
-          inputDim: d.features,
-          units: config.hidden,
-          batchNorm: true,
-          trainable,
-          seed: seed * 10 + 1,
-        }),
-        denseModule({
-          name: `h2_${v}`,
-          inputDim: config.hidden,
-          units: config.hidden,
-          batchNorm: true,
-          trainable,
-          seed: seed * 10 + 2,
-        }),
-      ];
-      const head = denseModule({
-        name: `logits_${v}`,
-        inputDim: config.hidden,
-        units: d.classes,
-        activation: 'linear',
-        seed: seed * 10 + 3,
+      // post 8's network as mnist-bench's dni-* experiments build it (smaller here)
+      const { modules, head, synthesizers } = post8Network({
+        features: d.features,
+        classes: d.classes,
+        hidden: config.hidden,
+        synthesizerHidden: config.synthesizerHidden,
+        method: variant.method,
+        conditioned: variant.conditioned,
+        seed,
+        suffix: `_${v}`,
       });
-      const synthesizers: Synthesizer[] | undefined = decoupled
-        ? [0, 1].map((i) =>
-            createSynthesizer({
-              dim: config.hidden,
-              hidden: config.synthesizerHidden,
-              labelClasses: variant.conditioned ? d.classes : 0,
-              seed: seed * 100 + i,
-            }),
-          )
-        : undefined;
       const trainer = new DecoupledTrainer({
         modules,
         head,
         method: variant.method,
         synthesizers,
-        loss: (logits, labels) => tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1)),
+        loss: post8Loss,
         optimizer: () => tf.train.adam(config.learningRate),
       });
       return { variant, trainer, parts: [...modules, head, ...(synthesizers ?? [])] };
