@@ -70,5 +70,5 @@ export {
 export { asWebGlBackend, type WebGlBackendLike, type WebGlProgram } from './kernels/webglProgram';
 export { registerKernelsOnce } from './kernels/registerOnce';
 export { heapMemory, hostArrays } from './kernels/hostArrays';
-export { instantiateOn } from './kernels/simd/instantiate';
+export { instantiateOn, instantiateStandalone } from './kernels/simd/instantiate';
 export { HostGemm } from './kernels/simd/hostGemm';

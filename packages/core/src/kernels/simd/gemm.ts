@@ -27,7 +27,6 @@ export interface SimdGemm {
   colsum(R: number, C: number, x: number, s: number): void;
 }
 
-/** The product kernel instantiated on `memory`, or null where unavailable (see {@link instantiateOn}). */
 /**
  * C = act(op(A)·B + bias) through `kernel` in blocks of 128 along K (so that the rows of B a block reads stay in cache:
  * [128, 1600]ᵀ·[1600, 384] runs at 34 GFLOP/s instead of 22), the bias and activation applied with the last block.
@@ -73,6 +72,7 @@ export function gemmBlocked(
   }
 }
 
+/** The product kernel instantiated on `memory`, or null where unavailable (see {@link instantiateOn}). */
 export function simdGemmOn(memory: object): SimdGemm | null {
   return instantiateOn<SimdGemm>(GEMM_WASM_BASE64, memory);
 }

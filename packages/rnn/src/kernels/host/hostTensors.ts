@@ -19,7 +19,8 @@ export class HostTensors {
   private readonly made: TensorInfo[] = [];
   /** Right-hand factors copied into the SIMD product's memory, by tensor (the recurrent weights: once per call). */
   private readonly pinned = new Map<object, number>();
-  private readonly gemm = sharedGemm();
+  // core's one SIMD product memory, shared by every host kernel (kernels run one at a time; bump-allocated above marks)
+  private readonly gemm = HostGemm.shared();
   private readonly gemmBase = this.gemm?.mark() ?? 0;
 
   constructor(
@@ -125,14 +126,6 @@ export class HostTensors {
       attrs,
     }) as TensorInfo;
   }
-}
-
-let gemmInstance: HostGemm | null | undefined;
-
-/** One SIMD product memory for every host kernel (kernels run one at a time), or null where unavailable. */
-function sharedGemm(): HostGemm | null {
-  if (gemmInstance === undefined) gemmInstance = HostGemm.create();
-  return gemmInstance;
 }
 
 /** [u, k·u] from k matrices [u, u] side by side (the recurrent weights of every gate, as one right-hand factor). */

@@ -1,3 +1,4 @@
+import { instantiateStandalone } from '@gradkit/core';
 import { GRU_KERNELS_WASM_BASE64 } from './gruKernels.generated';
 
 /**
@@ -40,35 +41,22 @@ export interface GruKernels {
 
 let cached: GruKernels | null | undefined;
 
-/** The parts of the WebAssembly JS API used here (typed locally: the library's lib setting has no DOM types). */
+/** The memory the module defines and exports. */
 interface WasmMemory {
   buffer: ArrayBuffer;
   grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-
-function decode(base64: string): Uint8Array {
-  if (typeof Buffer !== 'undefined') return Uint8Array.from(Buffer.from(base64, 'base64'));
-  return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
 }
 
 /** The kernels, or null where WebAssembly SIMD is unavailable (then the plain-JavaScript loops run). */
 export function gruKernels(): GruKernels | null {
   if (cached !== undefined) return cached;
   try {
-    const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-    const bytes = decode(GRU_KERNELS_WASM_BASE64);
-    if (wasm == null || !wasm.validate(bytes)) return (cached = null);
-    const instance = new wasm.Instance(new wasm.Module(bytes), {});
-    const exports = instance.exports as {
+    const exports = instantiateStandalone<{
       memory: WasmMemory;
       forward: GruKernels['forward'];
       backward: GruKernels['backward'];
-    };
+    }>(GRU_KERNELS_WASM_BASE64);
+    if (exports == null) return (cached = null);
     let view = new Float32Array(exports.memory.buffer);
     cached = {
       heap: () => (view.buffer === exports.memory.buffer ? view : (view = new Float32Array(exports.memory.buffer))),
