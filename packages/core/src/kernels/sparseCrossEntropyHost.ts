@@ -8,6 +8,20 @@ import { registerKernelsOnce } from './registerOnce';
  * each way, row by row in float64 (max, Σ exp(z − max), then the loss or the gradient):
  *   loss_i = log Σ_j exp(z_ij − m_i) − (z_{i,y_i} − m_i),   ∂z_ij = dy_i·(exp(z_ij − m_i)/Σ_i − [j = y_i])
  */
+/** m_i = max_j z_ij of the row of `c` logits at `o`. */
+function rowMax(z: Float32Array, o: number, c: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < c; j++) max = Math.max(max, z[o + j] as number);
+  return max;
+}
+
+/** Σ_j exp(z_ij − m_i) of the row of `c` logits at `o`, in float64. */
+function rowExpSum(z: Float32Array, o: number, c: number, max: number): number {
+  let sum = 0;
+  for (let j = 0; j < c; j++) sum += Math.exp((z[o + j] as number) - max);
+  return sum;
+}
+
 const forward: tf.KernelFunc = ({ inputs, backend }) => {
   const { logits, labels } = inputs as Record<string, tf.TensorInfo>;
   const [n, c] = (logits as tf.TensorInfo).shape as [number, number];
@@ -17,11 +31,8 @@ const forward: tf.KernelFunc = ({ inputs, backend }) => {
   const loss = arrays.outputs[0] as Float32Array;
   for (let i = 0; i < n; i++) {
     const o = i * c;
-    let max = -Infinity;
-    for (let j = 0; j < c; j++) max = Math.max(max, z[o + j] as number);
-    let sum = 0;
-    for (let j = 0; j < c; j++) sum += Math.exp((z[o + j] as number) - max);
-    loss[i] = Math.log(sum) - ((z[o + (ys[i] as number)] as number) - max);
+    const max = rowMax(z, o, c);
+    loss[i] = Math.log(rowExpSum(z, o, c, max)) - ((z[o + (ys[i] as number)] as number) - max);
   }
   return arrays.finish()[0] as tf.TensorInfo;
 };
@@ -36,11 +47,8 @@ const backward: tf.KernelFunc = ({ inputs, backend }) => {
   const dz = arrays.outputs[0] as Float32Array;
   for (let i = 0; i < n; i++) {
     const o = i * c;
-    let max = -Infinity;
-    for (let j = 0; j < c; j++) max = Math.max(max, z[o + j] as number);
-    let sum = 0;
-    for (let j = 0; j < c; j++) sum += Math.exp((z[o + j] as number) - max);
-    const scale = (d[i] as number) / sum;
+    const max = rowMax(z, o, c);
+    const scale = (d[i] as number) / rowExpSum(z, o, c, max);
     for (let j = 0; j < c; j++) dz[o + j] = scale * Math.exp((z[o + j] as number) - max);
     dz[o + (ys[i] as number)] = (dz[o + (ys[i] as number)] as number) - (d[i] as number);
   }
